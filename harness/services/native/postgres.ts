@@ -1,0 +1,65 @@
+import { execFile } from 'node:child_process';
+import { chownSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { makeTempDir, removeTempDir } from '../../lifecycle.ts';
+import { freePort } from '../../net.ts';
+import { logTail, spawnServer } from '../../processes.ts';
+import { ProviderUnavailable, type StartedServer } from '../types.ts';
+import { postgresBinDir } from './binaries.ts';
+import { ServiceError } from '../../errors.ts';
+
+const run = promisify(execFile);
+
+/** Postgres refuses to run as root: as root, initdb and postgres run as the `postgres` user. */
+async function serverOwner(): Promise<{ uid: number; gid: number } | undefined> {
+  if (process.getuid?.() !== 0) return undefined;
+  try {
+    const [uid, gid] = await Promise.all([run('id', ['-u', 'postgres']), run('id', ['-g', 'postgres'])]);
+    return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  } catch {
+    throw new ProviderUnavailable('running as root and there is no `postgres` user to run the server as');
+  }
+}
+
+export const POSTGRES_SETTINGS = { max_connections: 400, fsync: 'on', synchronous_commit: 'on' } as const;
+
+/** A fresh cluster (initdb) on a free loopback port, trust auth, unix socket inside its temp dir. */
+export async function startNativePostgres(): Promise<StartedServer> {
+  const binDir = postgresBinDir();
+  const owner = await serverOwner();
+  const dir = makeTempDir('postgres');
+  if (owner) chownSync(dir, owner.uid, owner.gid);
+  const data = join(dir, 'data');
+  try {
+    await run(join(binDir, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'], {
+      uid: owner?.uid,
+      gid: owner?.gid,
+      cwd: dir,
+    });
+  } catch (error) {
+    removeTempDir(dir);
+    const stderr = (error as { stderr?: string }).stderr ?? String(error);
+    throw new ServiceError(`postgres initdb failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+  }
+  const port = await freePort();
+  const settings = Object.entries(POSTGRES_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
+  const server = spawnServer(join(binDir, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', ...settings], {
+    cwd: dir,
+    uid: owner?.uid,
+    gid: owner?.gid,
+    logFile: join(dir, 'postgres.log'),
+  });
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    pids: [server.pid],
+    details: { binary: join(binDir, 'postgres'), ...POSTGRES_SETTINGS },
+    diagnostics: () => logTail(server.logFile),
+    exitedEarly: () => server.exitReason(),
+    async stop() {
+      // SIGINT is Postgres's "fast" shutdown: abort sessions, checkpoint, exit.
+      await server.stop({ signal: 'SIGINT', graceMs: 10_000 });
+      removeTempDir(dir);
+    },
+  };
+}

@@ -1,0 +1,108 @@
+/**
+ * One service per kind, from the first provider that can supply it: external URL → Docker (testcontainers) →
+ * native binaries. Started once per invocation and stopped by the lifecycle on every exit path.
+ */
+import { deferCleanup } from '../lifecycle.ts';
+import { errorMessage, ServiceError } from '../errors.ts';
+import { startDockerService, CONTAINERS } from './docker.ts';
+import { useExternalService } from './external.ts';
+import { startNativePostgres } from './native/postgres.ts';
+import { startNativeRabbitmq } from './native/rabbitmq.ts';
+import { startNativeRedis } from './native/redis.ts';
+import { waitUntilReady } from './probe.ts';
+import { ProviderUnavailable, URL_ENV, type ProviderName, type Service, type ServiceKind, type ServicesMode, type StartedServer } from './types.ts';
+
+const NATIVE: Record<ServiceKind, () => Promise<StartedServer>> = {
+  redis: startNativeRedis,
+  postgres: startNativePostgres,
+  rabbitmq: startNativeRabbitmq,
+};
+
+const READY_TIMEOUT_MS: Record<ServiceKind, number> = { redis: 15_000, postgres: 30_000, rabbitmq: 90_000 };
+
+export const APT_PACKAGE: Record<ServiceKind, string> = { redis: 'redis-server', rabbitmq: 'rabbitmq-server', postgres: 'postgresql' };
+
+const EXAMPLE_URL: Record<ServiceKind, string> = {
+  redis: 'redis://127.0.0.1:6379',
+  rabbitmq: 'amqp://guest:guest@127.0.0.1:5672',
+  postgres: 'postgres://postgres@127.0.0.1:5432/postgres',
+};
+
+async function startAndWait(kind: ServiceKind, provider: ProviderName, start: () => Promise<StartedServer>): Promise<Service> {
+  const server = await start();
+  let version: string;
+  try {
+    version = await waitUntilReady(kind, server, READY_TIMEOUT_MS[kind]);
+  } catch (error) {
+    await server.stop();
+    throw error;
+  }
+  return { kind, provider, version, url: server.url, pids: server.pids, details: server.details, stop: () => server.stop() };
+}
+
+const PROVIDERS: Record<ProviderName, (kind: ServiceKind) => Promise<Service>> = {
+  external: useExternalService,
+  docker: (kind) => startAndWait(kind, 'docker', () => startDockerService(kind)),
+  native: (kind) => startAndWait(kind, 'native', NATIVE[kind]),
+};
+
+function unavailableMessage(kind: ServiceKind, reasons: readonly string[]): string {
+  return (
+    `${kind} is not available (${reasons.join('; ')}). Fix one of: set ${URL_ENV[kind]}=${EXAMPLE_URL[kind]} and use --services external; ` +
+    `start a Docker engine (runs ${CONTAINERS[kind].image}); or install it: apt-get install -y ${APT_PACKAGE[kind]}`
+  );
+}
+
+export async function provideService(kind: ServiceKind, mode: ServicesMode): Promise<Service> {
+  const order: readonly ProviderName[] = mode === 'auto' ? ['external', 'docker', 'native'] : [mode];
+  const reasons: string[] = [];
+  for (const provider of order) {
+    try {
+      return await PROVIDERS[provider](kind);
+    } catch (error) {
+      if (!(error instanceof ProviderUnavailable)) throw error;
+      reasons.push(`${provider}: ${error.message}`);
+    }
+  }
+  throw new ServiceError(unavailableMessage(kind, reasons));
+}
+
+export interface ServiceSet {
+  get(kind: ServiceKind): Service;
+  readonly all: readonly Service[];
+  stop(): Promise<void>;
+}
+
+/** Starts the requested kinds in parallel; on any failure, stops the ones that did start and rethrows. */
+export async function provisionServices(kinds: readonly ServiceKind[], mode: ServicesMode): Promise<ServiceSet> {
+  const unique = [...new Set(kinds)];
+  const started: Service[] = [];
+  const forgets: Array<() => void> = [];
+  const stop = async () => {
+    forgets.forEach((forget) => forget());
+    await Promise.all(started.splice(0).map((service) => service.stop().catch((error) => process.stderr.write(`hopbench: stopping ${service.kind}: ${errorMessage(error)}\n`))));
+  };
+  const outcomes = await Promise.allSettled(
+    unique.map(async (kind) => {
+      const service = await provideService(kind, mode);
+      started.push(service);
+      forgets.push(deferCleanup(`${kind} (${service.provider})`, () => service.stop()));
+      return service;
+    }),
+  );
+  const failure = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failure) {
+    await stop();
+    throw failure.reason;
+  }
+  const byKind = new Map(started.map((service) => [service.kind, service]));
+  return {
+    all: unique.map((kind) => byKind.get(kind)!),
+    get(kind) {
+      const service = byKind.get(kind);
+      if (!service) throw new Error(`service ${kind} was not provisioned for this run`);
+      return service;
+    },
+    stop,
+  };
+}

@@ -1,0 +1,174 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { describe, it } from 'node:test';
+import { Redis } from 'ioredis';
+import pg from 'pg';
+import amqp from 'amqplib';
+import { CONTAINERS, containerFor, dockerEngineAnswers } from '../harness/services/docker.ts';
+import { provideService } from '../harness/services/provision.ts';
+import { SERVICE_KINDS, type Service, type ServiceKind } from '../harness/services/types.ts';
+import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
+import { hopbenchTempDirs, listeningAddresses, pidExists, pidsMentioning, processGroupMembers } from './helpers/system.ts';
+
+/** A real command against the real server, not just a connection. */
+const roundTrip: Record<ServiceKind, (url: string) => Promise<void>> = {
+  async redis(url) {
+    const client = new Redis(url);
+    try {
+      await client.set('hopbench:test', 'value');
+      assert.equal(await client.get('hopbench:test'), 'value');
+    } finally {
+      client.disconnect();
+    }
+  },
+  async postgres(url) {
+    const client = new pg.Client(url);
+    await client.connect();
+    try {
+      await client.query('CREATE TABLE t (n int)');
+      await client.query('INSERT INTO t VALUES (41), (1)');
+      assert.equal((await client.query('SELECT sum(n)::int AS s FROM t')).rows[0].s, 42);
+    } finally {
+      await client.end();
+    }
+  },
+  async rabbitmq(url) {
+    const connection = await amqp.connect(url);
+    try {
+      const channel = await connection.createConfirmChannel();
+      const { queue } = await channel.assertQueue('', { exclusive: true });
+      channel.sendToQueue(queue, Buffer.from('hello'));
+      await channel.waitForConfirms();
+      const message = await channel.get(queue, { noAck: true });
+      assert.ok(message);
+      assert.equal(message.content.toString(), 'hello');
+    } finally {
+      await connection.close();
+    }
+  },
+};
+
+function serverProcesses(service: Service): number[] {
+  return service.pids.flatMap(processGroupMembers);
+}
+
+describe('native provider', () => {
+  for (const kind of SERVICE_KINDS) {
+    it(`starts ${kind} on loopback, answers a real command, and stops leaving nothing behind`, async () => {
+      const dirsBefore = new Set(hopbenchTempDirs());
+      const service = await provideService(kind, 'native');
+      const newDirs = hopbenchTempDirs().filter((dir) => !dirsBefore.has(dir));
+      const processes = serverProcesses(service);
+      try {
+        assert.equal(service.provider, 'native');
+        assert.match(service.version, /^\d+\.\d+/);
+        assert.equal(newDirs.length, 1, 'one fresh temp dir per service');
+        await roundTrip[kind](service.url);
+        const addresses = listeningAddresses(processes);
+        assert.ok(addresses.length > 0, `${kind} listens somewhere`);
+        // epmd always adds the loopback addresses to its -address list, IPv6 ::1 included: loopback all the same.
+        for (const address of addresses) assert.match(address, /^(127\.0\.0\.1|\[::1\]):\d+$/, `${kind} listens only on loopback`);
+      } finally {
+        await service.stop();
+      }
+      for (const pid of processes) assert.ok(!pidExists(pid), `${kind} process ${pid} is gone`);
+      assert.deepEqual(hopbenchTempDirs().filter((dir) => newDirs.includes(dir)), [], 'temp dir removed');
+    });
+  }
+});
+
+describe('external provider', () => {
+  it('uses the URL from the environment and reports the server version', async () => {
+    const native = await provideService('redis', 'native');
+    const saved = process.env.REDIS_URL;
+    try {
+      process.env.REDIS_URL = native.url;
+      const external = await provideService('redis', 'external');
+      assert.equal(external.provider, 'external');
+      assert.equal(external.url, native.url);
+      assert.equal(external.version, native.version);
+      await roundTrip.redis(external.url);
+      await external.stop(); // never stops a service it does not own
+      await roundTrip.redis(native.url);
+    } finally {
+      if (saved === undefined) delete process.env.REDIS_URL;
+      else process.env.REDIS_URL = saved;
+      await native.stop();
+    }
+  });
+
+  it('names the service and the redacted URL when it is unreachable', async () => {
+    const result = await runCli(['services', 'up', '--services', 'external'], {
+      REDIS_URL: 'redis://user:secret@127.0.0.1:1',
+      AMQP_URL: 'amqp://guest:guest@127.0.0.1:1',
+      DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/postgres',
+    });
+    assert.equal(result.code, 1);
+    assert.match(result.stderr, /unreachable/);
+    assert.doesNotMatch(result.stderr, /secret|:pw@/);
+  });
+});
+
+describe('docker provider (no engine needed)', () => {
+  const compose = readFileSync(new URL('../docker/docker-compose.yml', import.meta.url), 'utf8');
+
+  for (const kind of SERVICE_KINDS) {
+    it(`${kind}: pinned image matching docker-compose.yml, a wait strategy, a buildable container`, async () => {
+      const definition = CONTAINERS[kind];
+      assert.match(definition.image, /^[a-z]+:\d+\.\d+(\.\d+)?(-alpine)?$/, 'tag pinned to a full version');
+      assert.ok(compose.includes(`image: ${definition.image}`), `compose uses ${definition.image}`);
+      assert.match(definition.url('127.0.0.1', 1234), /127\.0\.0\.1:1234/);
+      const container = await containerFor(definition);
+      assert.equal(typeof container.start, 'function');
+    });
+  }
+
+  it('compose publishes ports on loopback only', () => {
+    const ports = [...compose.matchAll(/ports: \[(.*)\]/g)].map((match) => match[1]);
+    assert.equal(ports.length, 3);
+    for (const port of ports) assert.match(port!, /^"127\.0\.0\.1:\d+:\d+"$/);
+  });
+
+  it('reports no engine when none answers', async () => {
+    assert.equal(await dockerEngineAnswers(), false);
+  });
+});
+
+describe('services up', () => {
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    it(`prints working URLs and leaves nothing behind after ${signal}`, async () => {
+      const dirsBefore = new Set(hopbenchTempDirs());
+      const run = startCli(['services', 'up', '--services', 'native']);
+      await waitForOutput(run, (output) => /ready in/.test(output.stderr), 120_000);
+      const urls = Object.fromEntries(
+        run
+          .output()
+          .stdout.trim()
+          .split('\n')
+          .map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]),
+      );
+      assert.deepEqual(Object.keys(urls).sort(), ['AMQP_URL', 'DATABASE_URL', 'REDIS_URL']);
+      await roundTrip.redis(urls.REDIS_URL!);
+      await roundTrip.postgres(urls.DATABASE_URL!);
+      await roundTrip.rabbitmq(urls.AMQP_URL!);
+      const newDirs = hopbenchTempDirs().filter((dir) => !dirsBefore.has(dir));
+      assert.equal(newDirs.length, 3);
+      run.child.kill(signal);
+      const result = await run.done;
+      assert.equal(result.code, signal === 'SIGINT' ? 130 : 143);
+      for (const dir of newDirs) assert.deepEqual(pidsMentioning(dir), [], `no process left from ${dir}`);
+      assert.deepEqual(hopbenchTempDirs().filter((dir) => newDirs.includes(dir)), []);
+    });
+  }
+
+  it('gives one clear line naming the three fixes when a binary is missing', async () => {
+    const result = await runCli(['services', 'up', '--services', 'native'], { HOPBENCH_REDIS_SERVER: '/nonexistent/redis-server' });
+    assert.equal(result.code, 1);
+    const lines = result.stderr.trim().split('\n');
+    assert.equal(lines.length, 1, result.stderr);
+    assert.match(lines[0]!, /redis is not available/);
+    assert.match(lines[0]!, /REDIS_URL=/);
+    assert.match(lines[0]!, /Docker engine/);
+    assert.match(lines[0]!, /apt-get install -y redis-server/);
+  });
+});
