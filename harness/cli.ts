@@ -3,8 +3,10 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HopbenchError, errorMessage } from './errors.ts';
 import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
+import { benchCommand } from './commands/bench.ts';
+import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
-import { PROVIDER_NAMES } from './services/types.ts';
+import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
 
 export const servicesOption = () =>
   new Option('--services <mode>', 'where Redis, RabbitMQ and Postgres come from').choices(['auto', ...PROVIDER_NAMES]).default('auto');
@@ -14,7 +16,31 @@ function buildProgram(): Command {
     .description('Benchmark message-delivery architectures for Node.js on your own hardware')
     .exitOverride()
     .showSuggestionAfterError()
-    .configureOutput({ outputError: (text, write) => write(text.split('\n')[0] + '\n') });
+    .configureOutput({ outputError: (text, write) => write(`hopbench: ${text.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`) });
+
+  program
+    .command('bench')
+    .description('run a scenario (default: every default scenario) and write its result JSON')
+    .argument('[scenario]', 'process, or self (the harness\'s own cost)')
+    .option('--transports <list>', 'comma-separated transports, name or name:preset (e.g. bullmq,pgboss:tuned)')
+    .option('--workers <list>', 'consumer processes per point, comma-separated (e.g. 1,2,4)')
+    .option('--concurrency <list>', 'concurrent jobs per consumer process, comma-separated (e.g. 1,50)')
+    .option('--messages <n>', 'measured messages per sample')
+    .option('--warmup <n>', 'unmeasured messages sent through the full path first')
+    .option('--rate <max|n>', 'max: closed loop (backlog drain); n: open loop at n messages/s')
+    .option('--job <kind>', 'noop, sleep:<ms>, cpu:<µs> or pg-insert')
+    .option('--payload <bytes>', 'payload bytes per message, on top of id and timestamp')
+    .option('--batch <n>', 'closed loop: messages per producer send (sendBatch when > 1)')
+    .option('--inflight <n>', 'closed loop: producer sends awaiting acceptance at once')
+    .option('--repeat <n>', 'samples per point; the median is reported, every sample kept')
+    .option('--timeout <s>', 'seconds to wait for deliveries after the last send before counting the rest lost')
+    .option('--out <dir>', 'directory for the result JSON', 'results')
+    .addOption(servicesOption())
+    .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode }) => {
+      if (scenario === 'self') return selfCommand();
+      const { out, services, ...flags } = options;
+      await benchCommand(scenario, { out, services, flags });
+    });
 
   program
     .command('services')
@@ -22,7 +48,7 @@ function buildProgram(): Command {
     .command('up')
     .description('start Redis, RabbitMQ and Postgres, print their URLs, keep them up until Ctrl-C')
     .addOption(servicesOption())
-    .action((options: { services: 'auto' | (typeof PROVIDER_NAMES)[number] }) => servicesUp(options.services));
+    .action((options: { services: ServicesMode }) => servicesUp(options.services));
 
   return program;
 }

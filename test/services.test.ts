@@ -8,7 +8,8 @@ import { CONTAINERS, containerFor, dockerEngineAnswers } from '../harness/servic
 import { provideService } from '../harness/services/provision.ts';
 import { SERVICE_KINDS, type Service, type ServiceKind } from '../harness/services/types.ts';
 import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
-import { hopbenchTempDirs, listeningAddresses, pidExists, pidsMentioning, processGroupMembers } from './helpers/system.ts';
+import { processTree } from '../harness/measure/resources.ts';
+import { hopbenchTempDirs, listeningAddresses, pidExists, pidsMentioning } from './helpers/system.ts';
 
 /** A real command against the real server, not just a connection. */
 const roundTrip: Record<ServiceKind, (url: string) => Promise<void>> = {
@@ -49,7 +50,7 @@ const roundTrip: Record<ServiceKind, (url: string) => Promise<void>> = {
 };
 
 function serverProcesses(service: Service): number[] {
-  return service.pids.flatMap(processGroupMembers);
+  return service.pids.flatMap(processTree);
 }
 
 describe('native provider', () => {

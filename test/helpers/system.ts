@@ -40,19 +40,3 @@ export function listeningAddresses(pids: readonly number[]): string[] {
     .filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)))
     .map((line) => line.trim().split(/\s+/)[3] ?? '');
 }
-
-/** The pids in a process's group (servers run detached, each in its own group). */
-export function processGroupMembers(pgid: number): number[] {
-  return readdirSync('/proc')
-    .filter((entry) => /^\d+$/.test(entry))
-    .filter((entry) => {
-      try {
-        // Field 5 of /proc/pid/stat is the pgrp; the comm field (2) may contain spaces, so split after ')'.
-        const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) === pgid && !stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z');
-      } catch {
-        return false;
-      }
-    })
-    .map(Number);
-}

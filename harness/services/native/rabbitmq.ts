@@ -77,7 +77,7 @@ export async function startNativeRabbitmq(): Promise<StartedServer> {
   const started = server;
   return {
     url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
-    pids: [started.pid, epmd.pid],
+    pids: [started.pid],
     details: { binary: binaries.server, nodeName, persistence: 'per queue/message (see transport config)' },
     diagnostics: () => `${logTail(started.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
     exitedEarly: () => started.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),

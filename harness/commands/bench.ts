@@ -1,0 +1,74 @@
+/** `bench [scenario]`: validate everything, provision services, run the plan, write the result, print a summary. */
+import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
+import { consoleSummary } from '../../reports/console.ts';
+import { BenchRun, runPlan } from '../bench.ts';
+import { UsageError } from '../errors.ts';
+import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
+import { parseFlags, queueFlags } from '../options.ts';
+import { showProgress } from '../progress.ts';
+import { captureEnvironment } from '../results/env.ts';
+import type { ResultFile, RunResult } from '../results/types.ts';
+import { SCHEMA_VERSION } from '../results/types.ts';
+import { ensureWritableDir, writeResult } from '../results/write.ts';
+import { planScenario, type QueueScenario } from '../scenario.ts';
+import { measureHarnessCost } from '../self.ts';
+import { provisionServices } from '../services/provision.ts';
+import type { ServicesMode } from '../services/types.ts';
+import { TOOL_VERSION } from '../version.ts';
+
+export interface BenchCommandOptions {
+  readonly out: string;
+  readonly services: ServicesMode;
+  readonly flags: Record<string, string | undefined>;
+}
+
+function findScenario(name: string): QueueScenario {
+  const scenario = SCENARIOS[name];
+  if (!scenario) throw new UsageError(`unknown scenario "${name}": use one of ${[...Object.keys(SCENARIOS), 'self'].join(', ')}`);
+  return scenario;
+}
+
+export async function benchCommand(scenarioName: string | undefined, options: BenchCommandOptions): Promise<void> {
+  const scenarios = (scenarioName ? [scenarioName] : DEFAULT_SCENARIOS).map(findScenario);
+  const flags = parseFlags(queueFlags, Object.fromEntries(Object.entries(options.flags).filter(([, value]) => value !== undefined)));
+  // Everything that can be wrong with the input is found before any service starts.
+  const plans = scenarios.map((scenario) => ({ scenario, plan: planScenario(scenario, flags) }));
+  ensureWritableDir(options.out);
+  const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services);
+  const harness = await measureHarnessCost(50);
+  for (const { scenario, plan } of plans) {
+    const startedAt = new Date().toISOString();
+    const runs: RunResult[] = [];
+    let written = false;
+    const result = (complete: boolean): ResultFile => ({
+      schemaVersion: SCHEMA_VERSION,
+      tool: { name: 'hopbench', version: TOOL_VERSION },
+      scenario: scenario.name,
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      complete,
+      command: process.argv.slice(2),
+      options: { ...plan.options, services: options.services },
+      env: captureEnvironment(services, harness),
+      runs,
+    });
+    // On Ctrl-C the points that completed are kept, in a file marked incomplete.
+    const forgetPartial = deferCleanup('partial result', async () => {
+      if (written || runs.length === 0) return;
+      process.stderr.write(`hopbench: partial result (${runs.length} run points): ${writeResult(options.out, result(false))}\n`);
+    });
+    const events = new BenchRun();
+    const stopProgress = showProgress(events);
+    try {
+      await runPlan(plan, services, events, shutdownSignal, runs);
+    } finally {
+      stopProgress();
+    }
+    if (shutdownSignal.aborted) return; // the cleanup above writes what completed
+    const final = result(true);
+    const path = writeResult(options.out, final);
+    written = true;
+    forgetPartial();
+    process.stdout.write(`${consoleSummary(final)}\n\nresult: ${path}\n`);
+  }
+}

@@ -1,0 +1,38 @@
+import { errorMessage } from '../errors.ts';
+import { nowNs } from '../measure/clock.ts';
+import type { Envelope } from '../transports/types.ts';
+import type { LoadModel, LoadOutcome, LoadTarget } from './types.ts';
+
+/** Closed loop: batches of `batch` ids, at most `inflight` batches awaiting the transport's acceptance. */
+export function drain({ batch, inflight }: { batch: number; inflight: number }): LoadModel {
+  return {
+    name: 'drain',
+    backlogFirst: true,
+    params: { batch, inflight },
+    async run(target: LoadTarget): Promise<LoadOutcome> {
+      const startNs = nowNs();
+      let next = target.from;
+      let sendErrors = 0;
+      let firstSendError: string | undefined;
+      const sender = async () => {
+        while (next < target.to && !target.signal.aborted) {
+          const from = next;
+          const to = Math.min(from + batch, target.to);
+          next = to;
+          const sentAtNs = nowNs();
+          const envelopes: Envelope[] = [];
+          for (let id = from; id < to; id++) envelopes.push({ id, sentAtNs, payload: target.payload });
+          try {
+            await (envelopes.length === 1 ? target.producer.send(envelopes[0]!) : target.producer.sendBatch(envelopes));
+            for (let id = from; id < to; id++) target.accepted(id);
+          } catch (error) {
+            sendErrors += to - from;
+            firstSendError ??= errorMessage(error);
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: inflight }, sender));
+      return { startNs, endNs: nowNs(), sendErrors, firstSendError };
+    },
+  };
+}

@@ -1,0 +1,42 @@
+/**
+ * Load models, after k6's executors: `drain` is closed-loop (send as fast as the transport accepts, a bounded
+ * number of sends in flight: measures maximum throughput); `rate` is open-loop (a fixed arrival rate whatever the
+ * system does: latency is measured from each message's intended send time, so a stalled system cannot hide
+ * its queueing delay — no coordinated omission).
+ */
+import type { Histogram } from '../measure/histogram.ts';
+import type { Producer } from '../transports/types.ts';
+
+export interface LoadTarget {
+  readonly producer: Producer;
+  /** Ids [from, to) to send. */
+  readonly from: number;
+  readonly to: number;
+  readonly payload: string;
+  /** Marks an id as accepted by the transport (for accounting). */
+  readonly accepted: (id: number) => void;
+  /** Stop sending (interrupt, deadline). */
+  readonly signal: AbortSignal;
+}
+
+export interface LoadOutcome {
+  /** CLOCK_MONOTONIC ns of the first intended send. */
+  readonly startNs: number;
+  readonly endNs: number;
+  readonly sendErrors: number;
+  readonly firstSendError?: string;
+  /** Open loop only: how late each send was relative to its schedule. */
+  readonly senderLag?: Histogram;
+}
+
+export interface LoadModel {
+  readonly name: 'drain' | 'rate';
+  /**
+   * Closed loop builds the whole backlog with consumers paused, then releases them: throughput is the
+   * consumers' drain rate (first to last completion), as published job-queue figures are measured.
+   */
+  readonly backlogFirst: boolean;
+  /** Parameters recorded in results. */
+  readonly params: Readonly<Record<string, number | string>>;
+  run(target: LoadTarget): Promise<LoadOutcome>;
+}

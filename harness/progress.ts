@@ -1,0 +1,43 @@
+/**
+ * Progress of a long run on stderr: a live bar on a terminal, one line per sample elsewhere (CI logs).
+ * Listens to BenchRun events; knows nothing about how samples run.
+ */
+import { SingleBar, Presets } from 'cli-progress';
+import type { BenchRun, SampleRef } from './bench.ts';
+import { formatMs, formatRate } from '../reports/format.ts';
+
+function describe(ref: SampleRef): string {
+  const { point } = ref;
+  return `${point.choice.label} W=${point.workers} C=${point.concurrency} #${ref.repeatIndex + 1}`;
+}
+
+export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process.stderr): () => void {
+  const interactive = stream.isTTY && !process.env.CI;
+  if (!interactive) {
+    run.on('sample-end', (ref, sample) =>
+      stream.write(
+        `[${ref.position}/${ref.total}] ${describe(ref)}: ${formatRate(sample.throughputPerSec)} msg/s, p99 ${formatMs(sample.latencyMs.p99)} ms, ` +
+          `lost ${sample.counts.lost}, dup ${sample.counts.duplicates}\n`,
+      ),
+    );
+    run.on('sample-error', (ref, error) => stream.write(`[${ref.position}/${ref.total}] ${describe(ref)}: FAILED ${error}\n`));
+    return () => {};
+  }
+  const bar = new SingleBar(
+    { stream, format: '{bar} {value}/{total} samples | {sample} | {delivered}/{expected} delivered', hideCursor: true, clearOnComplete: true },
+    Presets.shades_classic,
+  );
+  let started = false;
+  run.on('sample-start', (ref) => {
+    if (!started) bar.start(ref.total, 0, { sample: describe(ref), delivered: 0, expected: 0 });
+    started = true;
+    bar.update(ref.position - 1, { sample: describe(ref), delivered: 0, expected: ref.point.messages });
+  });
+  run.on('sample-progress', (_ref, progress) => bar.update({ delivered: progress.delivered, expected: progress.expected }));
+  run.on('sample-end', (ref) => bar.update(ref.position));
+  run.on('sample-error', (ref, error) => {
+    bar.update(ref.position);
+    stream.write(`\n${describe(ref)}: FAILED ${error}\n`);
+  });
+  return () => started && bar.stop();
+}

@@ -1,0 +1,89 @@
+/** BullMQ Queue + Worker on Redis (ioredis): add() for single sends, addBulk() for batches. */
+import { Queue, Worker, type ConnectionOptions } from 'bullmq';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { fromJobData, toJobData, type JobData } from './codec.ts';
+import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
+
+const PREFIX = 'hopbench';
+
+const config = z
+  .object({
+    /** Delete completed jobs (BullMQ default: keep them, which grows Redis during a benchmark). */
+    removeOnComplete: z.boolean().default(true),
+    removeOnFail: z.boolean().default(true),
+    /** ioredis enableAutoPipelining on the producer connection. */
+    autoPipelining: z.boolean().default(false),
+    /** BullMQ defaults: stalled check every 30 s, 30 s lock, 5 s drain delay. */
+    stalledIntervalMs: z.number().int().positive().default(30_000),
+    lockDurationMs: z.number().int().positive().default(30_000),
+    drainDelaySeconds: z.number().positive().default(5),
+    maxStalledCount: z.number().int().nonnegative().default(1),
+  })
+  .strict();
+
+function redisConnection(url: string, options: { autoPipelining?: boolean } = {}): Redis {
+  // Workers need maxRetriesPerRequest: null for their blocking commands.
+  return new Redis(url, { maxRetriesPerRequest: null, enableAutoPipelining: options.autoPipelining ?? false });
+}
+
+export default defineTransport({
+  name: 'bullmq',
+  description: 'BullMQ 6 Queue/Worker on Redis via ioredis',
+  services: ['redis'],
+  traits: { durable: true, acks: true, crossProcess: true },
+  config,
+  presets: { default: {}, autopipelining: { autoPipelining: true } },
+  create({ urls, queue: name, config, concurrency }) {
+    const url = urls.redis!;
+    const jobOptions = { removeOnComplete: config.removeOnComplete, removeOnFail: config.removeOnFail, attempts: 1 };
+    const adminQueue = async <T>(use: (queue: Queue) => Promise<T>): Promise<T> => {
+      const connection = redisConnection(url);
+      const queue = new Queue(name, { connection: connection as ConnectionOptions, prefix: PREFIX });
+      try {
+        return await use(queue);
+      } finally {
+        await queue.close();
+        connection.disconnect(); // BullMQ does not close connections it was given
+      }
+    };
+    return {
+      config: { ...config, workerConcurrency: concurrency, attempts: 1, prefix: PREFIX },
+      setup: () => adminQueue((queue) => queue.obliterate({ force: true })),
+      teardown: () => adminQueue((queue) => queue.obliterate({ force: true })),
+      async producer(): Promise<Producer> {
+        const connection = redisConnection(url, { autoPipelining: config.autoPipelining });
+        const queue = new Queue<JobData>(name, { connection: connection as ConnectionOptions, prefix: PREFIX, defaultJobOptions: jobOptions });
+        await queue.waitUntilReady();
+        return {
+          send: async (envelope) => void (await queue.add('m', toJobData(envelope))),
+          sendBatch: async (envelopes) => void (await queue.addBulk(envelopes.map((envelope) => ({ name: 'm', data: toJobData(envelope) })))),
+          async close() {
+            await queue.close();
+            connection.disconnect();
+          },
+        };
+      },
+      async consumer({ concurrency: workerConcurrency, handle }: ConsumerOptions): Promise<Consumer> {
+        const connection = redisConnection(url);
+        const worker = new Worker<JobData>(name, (job) => handle(fromJobData(job.data)), {
+          connection: connection as ConnectionOptions,
+          prefix: PREFIX,
+          concurrency: workerConcurrency,
+          stalledInterval: config.stalledIntervalMs,
+          lockDuration: config.lockDurationMs,
+          drainDelay: config.drainDelaySeconds,
+          maxStalledCount: config.maxStalledCount,
+        });
+        worker.on('error', () => {}); // connection errors surface as lost messages, counted by the harness
+        await worker.waitUntilReady();
+        return {
+          async close() {
+            await worker.close();
+            connection.disconnect();
+          },
+        };
+      },
+    };
+  },
+});

@@ -1,0 +1,93 @@
+/**
+ * pg-boss 12 on Postgres. Two presets are first-class points: `default` is pg-boss as installed (2 s polling,
+ * one job per fetch), `tuned` is set for throughput (batch fetch, burst while batches come back full, LISTEN/NOTIFY
+ * wake-up, 0.5 s polling floor).
+ */
+import { PgBoss } from 'pg-boss';
+import { z } from 'zod';
+import { fromJobData, toJobData, type JobData } from './codec.ts';
+import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
+
+const SCHEMA = 'hopbench_pgboss';
+
+const config = z
+  .object({
+    pollingIntervalSeconds: z.number().min(0.5).default(2),
+    /** Jobs per fetch; each worker's fetch loops (localConcurrency) × batchSize ≈ the point's concurrency. */
+    batchSize: z.number().int().positive().default(1),
+    /** Fetch loops per worker process; null = the point's concurrency (with batchSize 1). */
+    localConcurrency: z.number().int().positive().nullable().default(null),
+    burstWhenBatchFull: z.boolean().default(false),
+    notify: z.boolean().default(false),
+    /** pg pool size of each pg-boss instance (pg-boss default 10). */
+    poolSize: z.number().int().positive().default(10),
+  })
+  .strict();
+
+export default defineTransport({
+  name: 'pgboss',
+  description: 'pg-boss 12 job queue on Postgres',
+  services: ['postgres'],
+  traits: { durable: true, acks: true, crossProcess: true },
+  config,
+  presets: {
+    default: {},
+    tuned: { pollingIntervalSeconds: 0.5, batchSize: 50, localConcurrency: 2, burstWhenBatchFull: true, notify: true },
+  },
+  create({ urls, queue, config, concurrency }) {
+    const localConcurrency = config.localConcurrency ?? Math.max(1, Math.ceil(concurrency / config.batchSize));
+    const open = async () => {
+      const boss = new PgBoss({
+        connectionString: urls.postgres!,
+        schema: SCHEMA,
+        max: config.poolSize,
+        useListenNotify: config.notify,
+        // Maintenance and cron would compete with the measured work; a benchmark queue needs neither.
+        supervise: false,
+        schedule: false,
+      });
+      boss.on('error', () => {}); // connection loss shows up as lost messages
+      await boss.start();
+      return boss;
+    };
+    const admin = async (use: (boss: PgBoss) => Promise<unknown>) => {
+      const boss = await open();
+      try {
+        await use(boss);
+      } finally {
+        await boss.stop({ graceful: false, close: true });
+      }
+    };
+    return {
+      config: { ...config, localConcurrency, schema: SCHEMA, supervise: false, schedule: false },
+      setup: () =>
+        admin(async (boss) => {
+          if (await boss.getQueue(queue)) await boss.deleteQueue(queue);
+          await boss.createQueue(queue, { notify: config.notify });
+        }),
+      teardown: () => admin((boss) => boss.deleteQueue(queue)),
+      async producer(): Promise<Producer> {
+        const boss = await open();
+        return {
+          send: async (envelope) => void (await boss.send(queue, toJobData(envelope))),
+          sendBatch: async (envelopes) => void (await boss.insert(queue, envelopes.map((envelope) => ({ data: toJobData(envelope) })))),
+          close: () => boss.stop({ graceful: false, close: true }),
+        };
+      },
+      async consumer({ handle }: ConsumerOptions): Promise<Consumer> {
+        const boss = await open();
+        await boss.work<JobData>(
+          queue,
+          {
+            batchSize: config.batchSize,
+            localConcurrency,
+            pollingIntervalSeconds: config.pollingIntervalSeconds,
+            burstWhenBatchFull: config.burstWhenBatchFull,
+          },
+          async (jobs) => void (await Promise.all(jobs.map((job) => handle(fromJobData(job.data))))),
+        );
+        return { close: () => boss.stop({ graceful: true, close: true, timeout: 5_000 }) };
+      },
+    };
+  },
+});

@@ -1,0 +1,84 @@
+/**
+ * The transport boundary, after OpenMessaging Benchmark's driver SPI: a transport knows how to put a message in and
+ * get one out, nothing more. Load, timing, accounting and results live in the harness, written once.
+ */
+import type { MessagePort } from 'node:worker_threads';
+import type { z } from 'zod';
+import type { ServiceKind } from '../services/types.ts';
+
+/** What travels through every transport: an id for accounting and the send time for latency. */
+export interface Envelope {
+  readonly id: number;
+  /** CLOCK_MONOTONIC ns (see measure/clock.ts): the intended send time in open-loop runs. */
+  readonly sentAtNs: number;
+  readonly payload: string;
+}
+
+export interface Traits {
+  /** Messages survive a broker restart (persisted before the send resolves). */
+  readonly durable: boolean;
+  /** Consumers acknowledge; unacknowledged work is redelivered. */
+  readonly acks: boolean;
+  /** Producer and consumers may be separate OS processes. False: consumers run in the producer's process. */
+  readonly crossProcess: boolean;
+}
+
+export interface Producer {
+  /** Resolves when the transport has accepted the message (broker ack, commit, or in-process enqueue). */
+  send(envelope: Envelope): Promise<void>;
+  sendBatch(envelopes: readonly Envelope[]): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface ConsumerOptions {
+  readonly concurrency: number;
+  /** The job; the transport acknowledges/completes the message after it resolves. */
+  readonly handle: (envelope: Envelope) => Promise<void>;
+}
+
+export interface Consumer {
+  close(): Promise<void>;
+}
+
+export interface Transport {
+  /** Effective knobs of this instance (defaults, preset, and values derived from concurrency), for results. */
+  readonly config: Readonly<Record<string, unknown>>;
+  /** Coordinator, before each sample: create the queue/table and remove leftovers. */
+  setup(): Promise<void>;
+  producer(): Promise<Producer>;
+  consumer(options: ConsumerOptions): Promise<Consumer>;
+  /** Coordinator, after each sample: delete the queue/table. */
+  teardown(): Promise<void>;
+}
+
+/** Everything a transport instance is built from: plain data, so worker processes can build their own. */
+export interface TransportContext<Config> {
+  readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;
+  /** Unique per sample; safe as a queue name and as a SQL identifier. */
+  readonly queue: string;
+  readonly config: Config;
+  readonly concurrency: number;
+  /**
+   * In-process transports only (traits.crossProcess false) with consumers in worker threads: the producer side
+   * gets one port per consumer thread, each consumer thread the other end.
+   */
+  readonly consumerPorts?: readonly MessagePort[];
+  readonly producerPort?: MessagePort;
+}
+
+export interface TransportDefinition<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
+  readonly name: string;
+  readonly description: string;
+  readonly services: readonly ServiceKind[];
+  readonly traits: Traits;
+  /** Knobs with defaults; validated, and recorded in every result. */
+  readonly config: Schema;
+  /** Named knob sets; `default` is used when none is named. Each is a first-class point in results. */
+  readonly presets: Readonly<Record<string, z.input<Schema>>>;
+  create(context: TransportContext<z.output<Schema>>): Transport;
+}
+
+/** Typed helper, like vitest's defineConfig: infers the config type from the schema. */
+export function defineTransport<Schema extends z.ZodType<Record<string, unknown>>>(definition: TransportDefinition<Schema>): TransportDefinition<Schema> {
+  return definition;
+}
