@@ -44,7 +44,9 @@ export function summarizeMs(histogram: Histogram): LatencySummaryMs {
     p90: round(histogram.getValueAtPercentile(90)),
     p99: round(histogram.getValueAtPercentile(99)),
     p999: round(histogram.getValueAtPercentile(99.9)),
-    max: round(histogram.maxValue),
+    // The 100th percentile, not maxValue: after encoding, a histogram knows its max only to its precision, and
+    // every summary must agree whether it was computed before or after a merge.
+    max: round(histogram.getValueAtPercentile(100)),
     mean: round(histogram.mean),
   };
 }

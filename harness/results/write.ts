@@ -1,13 +1,19 @@
-import { accessSync, constants, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { UsageError } from '../errors.ts';
 import type { ResultFile } from './types.ts';
 
 /** Fails before any benchmark starts if results could not be written. */
 export function ensureWritableDir(dir: string): void {
   try {
+    // Probe the nearest existing ancestor by writing to it (access() says yes to root on read-only places, and
+    // recursive mkdir under /proc never returns).
+    let existing = resolve(dir);
+    while (!existsSync(existing)) existing = dirname(existing);
+    const probe = join(existing, `.hopbench-probe-${process.pid}`);
+    writeFileSync(probe, '');
+    unlinkSync(probe);
     mkdirSync(dir, { recursive: true });
-    accessSync(dir, constants.W_OK);
   } catch (error) {
     throw new UsageError(`cannot write results to --out ${dir} (${(error as NodeJS.ErrnoException).code ?? error}): choose a writable directory`);
   }

@@ -1,7 +1,7 @@
 /**
  * pg-boss 12 on Postgres. Two presets are first-class points: `default` is pg-boss as installed (2 s polling,
  * one job per fetch), `tuned` is set for throughput (batch fetch, burst while batches come back full, LISTEN/NOTIFY
- * wake-up, 0.5 s polling floor).
+ * wake-up, 0.5 s polling with or without NOTIFY).
  */
 import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
@@ -13,6 +13,11 @@ const SCHEMA = 'hopbench_pgboss';
 const config = z
   .object({
     pollingIntervalSeconds: z.number().min(0.5).default(2),
+    /**
+     * Polling while LISTEN/NOTIFY is active (pg-boss default 30 s, a "backstop"). A backlog created before the
+     * worker started sends no new NOTIFY, so after the first short fetch ends a burst the worker would sleep this long.
+     */
+    notifyPollingIntervalSeconds: z.number().min(0.5).default(30),
     /** Jobs per fetch; each worker's fetch loops (localConcurrency) × batchSize ≈ the point's concurrency. */
     batchSize: z.number().int().positive().default(1),
     /** Fetch loops per worker process; null = the point's concurrency (with batchSize 1). */
@@ -32,7 +37,7 @@ export default defineTransport({
   config,
   presets: {
     default: {},
-    tuned: { pollingIntervalSeconds: 0.5, batchSize: 50, localConcurrency: 2, burstWhenBatchFull: true, notify: true },
+    tuned: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, batchSize: 50, localConcurrency: 2, burstWhenBatchFull: true, notify: true },
   },
   create({ urls, queue, config, concurrency }) {
     const localConcurrency = config.localConcurrency ?? Math.max(1, Math.ceil(concurrency / config.batchSize));
@@ -82,6 +87,7 @@ export default defineTransport({
             batchSize: config.batchSize,
             localConcurrency,
             pollingIntervalSeconds: config.pollingIntervalSeconds,
+            notifyPollingIntervalSeconds: config.notifyPollingIntervalSeconds,
             burstWhenBatchFull: config.burstWhenBatchFull,
           },
           async (jobs) => void (await Promise.all(jobs.map((job) => handle(fromJobData(job.data))))),

@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import type { ResultFile } from '../harness/results/types.ts';
+import { runCli } from './helpers/cli.ts';
+import { hopbenchTempDirs, pidsMentioning } from './helpers/system.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'hopbench-test-out-'));
+after(() => rmSync(out, { recursive: true, force: true }));
+
+describe('bad input: one line, exit 2, no result file', () => {
+  const cases: Array<[string[], RegExp]> = [
+    [['bench', 'nope'], /unknown scenario "nope"/],
+    [['bench', 'process', '--transports', 'kafka'], /unknown transport "kafka"/],
+    [['bench', 'process', '--transports', 'pgboss:fast'], /unknown preset "fast" for pgboss/],
+    [['bench', 'process', '--workers', '0'], /invalid --workers "0": must be at least 1/],
+    [['bench', 'process', '--concurrency', '0'], /invalid --concurrency "0": must be at least 1/],
+    [['bench', 'process', '--messages', 'abc'], /invalid --messages "abc": must be a whole number/],
+    [['bench', 'process', '--rate', '-5'], /invalid --rate "-5"/],
+    [['bench', 'process', '--job', 'sleep:x'], /invalid --job "sleep:x"/],
+    [['bench', 'process', '--repeat', '0'], /invalid --repeat "0"/],
+    [['bench', 'process', '--rate', '100', '--batch', '10'], /--batch and --inflight apply to --rate max/],
+    [['bench', 'process', '--bogus', '1'], /unknown option '--bogus'/],
+    [['bench', 'process', '--services', 'cloud'], /--services/],
+    [['bench', 'process', '--out', '/proc/hopbench'], /cannot write results to --out/],
+  ];
+  for (const [args, message] of cases) {
+    it(args.slice(1).join(' '), async () => {
+      const result = await runCli([...args, ...(args.includes('--out') ? [] : ['--out', out])]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+      assert.deepEqual(readdirSync(out), []);
+    });
+  }
+});
+
+describe('bench process', () => {
+  it('runs, writes a complete result JSON, prints its path and a table, and leaves nothing behind', async () => {
+    const dirsBefore = new Set(hopbenchTempDirs());
+    const result = await runCli(
+      ['bench', 'process', '--transports', 'direct,bullmq', '--workers', '1', '--concurrency', '8', '--messages', '1000', '--warmup', '100', '--repeat', '2', '--out', out, '--services', 'native'],
+      {},
+      180_000,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const path = /result: (.+\.json)/.exec(result.stdout)?.[1];
+    assert.ok(path, result.stdout);
+    assert.match(result.stdout, /transport\s+W\s+C/);
+    const file = JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
+    assert.equal(file.schemaVersion, 1);
+    assert.equal(file.scenario, 'process');
+    assert.equal(file.complete, true);
+    assert.equal(file.env.services.redis?.provider, 'native');
+    assert.ok(file.env.harness['hot path per message']! > 0);
+    assert.deepEqual(
+      file.runs.map((run) => [run.transport, run.workers, run.concurrency, run.samples.length, run.counts.delivered, run.counts.lost, run.counts.duplicates]),
+      [
+        ['direct', 1, 8, 2, 2000, 0, 0],
+        ['bullmq', 1, 8, 2, 2000, 0, 0],
+      ],
+    );
+    for (const run of file.runs) {
+      assert.equal(run.throughput.samples.length, 2);
+      assert.ok(run.throughput.perSec > 0);
+      assert.ok(run.latencyMs.p50 > 0 && run.latencyMs.p50 <= run.latencyMs.p99 && run.latencyMs.p99 <= run.latencyMs.max);
+      assert.ok(run.latencyHistogram.length > 0);
+      assert.ok(Object.keys(run.config).length > 0 || run.transport === 'direct');
+    }
+    const bullmq = file.runs[1]!;
+    assert.deepEqual(bullmq.resources.map((usage) => usage.label).sort(), ['producer', 'redis', 'worker 0']);
+    const newDirs = hopbenchTempDirs().filter((dir) => !dirsBefore.has(dir));
+    assert.deepEqual(newDirs, [], 'temp dirs removed');
+    assert.deepEqual(pidsMentioning('hopbench-redis-'), [], 'redis stopped');
+  });
+});

@@ -1,0 +1,60 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { account, createDeliveryCounter } from '../harness/measure/accounting.ts';
+import { createHistogram, mergeEncoded, summarizeMs } from '../harness/measure/histogram.ts';
+import { coefficientOfVariation, median } from '../harness/measure/stats.ts';
+
+const RECORDER = fileURLToPath(new URL('./fixtures/record-histogram.ts', import.meta.url));
+
+describe('histogram merge across processes', () => {
+  it('equals one histogram of the same values', () => {
+    // Three processes, deliberately different ranges: sub-µs, ms, and a multi-second outlier.
+    const parts = [
+      Array.from({ length: 500 }, (_, i) => 200 + i * 3),
+      Array.from({ length: 300 }, (_, i) => 1_000_000 + i * 12_345),
+      [5_000_000_000, 42, 77_000],
+    ];
+    const encoded = parts.map((values) => execFileSync(process.execPath, [RECORDER, ...values.map(String)], { encoding: 'utf8' }));
+    const merged = mergeEncoded(encoded);
+    const single = createHistogram();
+    parts.flat().forEach((value) => single.recordValue(value));
+    assert.equal(merged.totalCount, single.totalCount);
+    for (const percentile of [1, 10, 50, 90, 99, 99.9, 100]) {
+      assert.equal(merged.getValueAtPercentile(percentile), single.getValueAtPercentile(percentile), `p${percentile}`);
+    }
+    assert.deepEqual(summarizeMs(merged), summarizeMs(single));
+  });
+});
+
+describe('delivery accounting', () => {
+  it('classifies delivered, lost, duplicated, unexpected and unsent ids across consumers', () => {
+    const a = createDeliveryCounter(10);
+    const b = createDeliveryCounter(10);
+    for (const id of [0, 1, 2, 3]) a[id] = 1;
+    for (const id of [4, 5, 6]) b[id] = 1;
+    b[2] = 1; // id 2 delivered by both consumers: one duplicate
+    a[5] = 3; // id 5: delivered 4 times in all, 3 duplicates
+    b[9] = 1; // id 9 was never sent (send failed): unexpected, not a duplicate
+    const counts = account([a, b], 0, 10, (id) => id !== 9);
+    assert.deepEqual(counts, { sent: 9, delivered: 7, lost: 2, duplicates: 4, unexpected: 1, lostSample: [7, 8] });
+  });
+
+  it('looks only at the measured range', () => {
+    const counter = createDeliveryCounter(6);
+    counter.fill(1, 0, 3); // warmup ids 0..2
+    const counts = account([counter], 3, 6, () => true);
+    assert.equal(counts.sent, 3);
+    assert.equal(counts.lost, 3);
+  });
+});
+
+describe('stats', () => {
+  it('median and coefficient of variation', () => {
+    assert.equal(median([3, 1, 2]), 2);
+    assert.equal(median([4, 1, 2, 3]), 2.5);
+    assert.equal(coefficientOfVariation([10, 10, 10]), 0);
+    assert.ok(Math.abs(coefficientOfVariation([9, 10, 11]) - 0.1) < 1e-12);
+  });
+});
