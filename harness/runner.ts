@@ -5,7 +5,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from './errors.ts';
-import { prepareJob, type JobSpec } from './jobs.ts';
+import { jobServices, prepareJob, type JobSpec } from './jobs.ts';
 import { drain } from './load/drain.ts';
 import type { LoadModel, LoadOutcome } from './load/types.ts';
 import { account, type DeliveryCounts } from './measure/accounting.ts';
@@ -91,7 +91,7 @@ export async function runSample(
   onProgress: (progress: SampleProgress) => void = () => {},
 ): Promise<SampleResult> {
   const { definition } = plan.choice;
-  const urls = Object.fromEntries(definition.services.concat(plan.job.kind === 'pg-insert' ? ['postgres'] : []).map((kind) => [kind, services.get(kind).url]));
+  const urls = Object.fromEntries([...definition.services, ...jobServices(plan.job)].map((kind) => [kind, services.get(kind).url]));
   const context = { urls, queue, config: plan.config, concurrency: plan.concurrency };
   const admin = definition.create(context);
   const ids = plan.warmup + plan.messages;
