@@ -2,13 +2,15 @@
  * pg-boss 12 on Postgres. Two presets are first-class points: `default` is pg-boss as installed (2 s polling,
  * one job per fetch), `tuned` is set for throughput (batch fetch, burst while batches come back full, LISTEN/NOTIFY
  * wake-up, 0.5 s polling with or without NOTIFY).
+ *
+ * Every sample gets its own pg-boss schema, installed in setup and dropped in teardown: pg-boss keeps all queues in
+ * shared tables, and their leftover rows and planner statistics made a point's result depend on what ran before.
  */
+import pg from 'pg';
 import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
-
-const SCHEMA = 'hopbench_pgboss';
 
 const config = z
   .object({
@@ -40,11 +42,12 @@ export default defineTransport({
     tuned: { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, batchSize: 50, localConcurrency: 2, burstWhenBatchFull: true, notify: true },
   },
   create({ urls, queue, config, concurrency }) {
+    const schema = queue;
     const localConcurrency = config.localConcurrency ?? Math.max(1, Math.ceil(concurrency / config.batchSize));
     const open = async () => {
       const boss = new PgBoss({
         connectionString: urls.postgres!,
-        schema: SCHEMA,
+        schema,
         max: config.poolSize,
         useListenNotify: config.notify,
         // Maintenance and cron would compete with the measured work; a benchmark queue needs neither.
@@ -64,13 +67,17 @@ export default defineTransport({
       }
     };
     return {
-      config: { ...config, localConcurrency, schema: SCHEMA, supervise: false, schedule: false },
-      setup: () =>
-        admin(async (boss) => {
-          if (await boss.getQueue(queue)) await boss.deleteQueue(queue);
-          await boss.createQueue(queue, { notify: config.notify });
-        }),
-      teardown: () => admin((boss) => boss.deleteQueue(queue)),
+      config: { ...config, localConcurrency, schema: 'one per sample', supervise: false, schedule: false },
+      setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify })),
+      async teardown() {
+        const client = new pg.Client(urls.postgres);
+        await client.connect();
+        try {
+          await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
+        } finally {
+          await client.end();
+        }
+      },
       async producer(): Promise<Producer> {
         const boss = await open();
         return {
