@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { HopbenchError, errorMessage } from './errors.ts';
 import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
 import { benchCommand } from './commands/bench.ts';
+import { reportCommand, type ReportFormat } from './commands/report.ts';
 import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
 import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
@@ -41,6 +42,14 @@ function buildProgram(): Command {
       const { out, services, ...flags } = options;
       await benchCommand(scenario, { out, services, flags });
     });
+
+  program
+    .command('report')
+    .description('build a report (HTML with charts, or Markdown) from result files')
+    .argument('<results...>', 'result JSON files, or directories of them')
+    .option('--out <file>', 'where to write it (default: beside the first result; Markdown: stdout)')
+    .addOption(new Option('--format <format>', 'html or md').choices(['html', 'md']).default('html'))
+    .action((results: string[], options: { out?: string; format: ReportFormat }) => void reportCommand(results, options));
 
   program
     .command('services')

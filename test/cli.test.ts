@@ -49,6 +49,9 @@ describe('bench process', () => {
     const path = /result: (.+\.json)/.exec(result.stdout)?.[1];
     assert.ok(path, result.stdout);
     assert.match(result.stdout, /transport\s+W\s+C/);
+    const reportPath = /report: (.+\.html)/.exec(result.stdout)?.[1];
+    assert.equal(reportPath, path.replace(/\.json$/, '.html'), 'the HTML report is written beside the JSON');
+    assert.match(readFileSync(reportPath!, 'utf8'), /<canvas id=/);
     const file = JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
     assert.equal(file.schemaVersion, 1);
     assert.equal(file.scenario, 'process');

@@ -1,4 +1,5 @@
 /** `bench [scenario]`: validate everything, provision services, run the plan, write the result, print a summary. */
+import { writeFileSync } from 'node:fs';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
 import { consoleSummary } from '../../reports/console.ts';
 import { BenchRun, runPlan } from '../bench.ts';
@@ -12,6 +13,7 @@ import { SCHEMA_VERSION } from '../results/types.ts';
 import { ensureWritableDir, writeResult } from '../results/write.ts';
 import { planScenario, type QueueScenario } from '../scenario.ts';
 import { measureHarnessCost } from '../self.ts';
+import { renderReport } from './report.ts';
 import { provisionServices } from '../services/provision.ts';
 import type { ServicesMode } from '../services/types.ts';
 import { TOOL_VERSION } from '../version.ts';
@@ -69,6 +71,8 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
     const path = writeResult(options.out, final);
     written = true;
     forgetPartial();
-    process.stdout.write(`${consoleSummary(final)}\n\nresult: ${path}\n`);
+    const reportPath = path.replace(/\.json$/, '.html');
+    writeFileSync(reportPath, renderReport([final], 'html'));
+    process.stdout.write(`${consoleSummary(final)}\n\nresult: ${path}\nreport: ${reportPath}\n`);
   }
 }

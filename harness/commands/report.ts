@@ -1,0 +1,32 @@
+/** `report <result.json|dir…> [--out file] [--format html|md]`: the report of one or more result files. */
+import { writeFileSync } from 'node:fs';
+import { loadClaims } from '../../reports/claims.ts';
+import { renderHtml } from '../../reports/html.ts';
+import { renderMarkdown } from '../../reports/markdown.ts';
+import { buildReport } from '../../reports/model.ts';
+import { readResultFiles } from '../results/schema.ts';
+import type { ResultFile } from '../results/types.ts';
+
+export type ReportFormat = 'html' | 'md';
+
+export function renderReport(results: readonly ResultFile[], format: ReportFormat): string {
+  const model = buildReport(results, loadClaims());
+  return format === 'html' ? renderHtml(model) : renderMarkdown(model);
+}
+
+/** Writes the report; Markdown without --out goes to stdout (for $GITHUB_STEP_SUMMARY). Returns the path written. */
+export function reportCommand(paths: readonly string[], options: { out?: string; format: ReportFormat }): string | undefined {
+  const files = readResultFiles(paths);
+  const text = renderReport(
+    files.map((file) => file.result),
+    options.format,
+  );
+  if (!options.out && options.format === 'md') {
+    process.stdout.write(text);
+    return undefined;
+  }
+  const out = options.out ?? files[0]!.path.replace(/\.json$/, '') + (options.format === 'html' ? '.html' : '.md');
+  writeFileSync(out, text);
+  process.stdout.write(`report: ${out}\n`);
+  return out;
+}

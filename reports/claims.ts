@@ -1,0 +1,153 @@
+/**
+ * Claims are data (scenarios/claims.json): a published figure, and which measured runs answer it. This module
+ * evaluates each claim against result files: measured value, ratio to the claim, verdict.
+ */
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { median } from '../harness/measure/stats.ts';
+import type { ResultFile, RunResult } from '../harness/results/types.ts';
+
+const claimed = z.union([
+  z.object({ atLeast: z.number() }).strict(),
+  z.object({ atMost: z.number() }).strict(),
+  z.object({ min: z.number(), max: z.number() }).strict(),
+  z.object({ value: z.number(), tolerance: z.number().nonnegative() }).strict(),
+]);
+
+const claimSchema = z
+  .object({
+    id: z.string().min(1),
+    source: z.string().min(1),
+    claim: z.string().min(1),
+    claimed,
+    unit: z.string(),
+    measure: z
+      .object({
+        scenario: z.string(),
+        where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+        metric: z.string(),
+        aggregate: z.enum(['max', 'min', 'median']),
+      })
+      .strict(),
+  })
+  .strict();
+
+export const claimsFileSchema = z.object({ $comment: z.string().optional(), claims: z.array(claimSchema) }).strict();
+
+export type Claim = z.output<typeof claimSchema>;
+export type Verdict = 'holds' | 'does not hold' | 'not measured';
+
+export interface ClaimResult {
+  readonly claim: Claim;
+  /** The claim as text: "≥ 100000", "50–100", "≈ 20000 (±25%)". */
+  readonly claimedText: string;
+  readonly measured?: number;
+  /** measured / the claimed figure (the middle of a range). */
+  readonly ratio?: number;
+  readonly verdict: Verdict;
+  /** The runs the measured value came from, described; or why nothing was measured. */
+  readonly setup: string;
+}
+
+export const CLAIMS_FILE = new URL('../scenarios/claims.json', import.meta.url);
+
+export function loadClaims(file: URL | string = CLAIMS_FILE): Claim[] {
+  return claimsFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).claims;
+}
+
+type ScenarioRun = RunResult & { readonly scenario: string; readonly env: ResultFile['env'] };
+
+function lookup(value: unknown, path: string): unknown {
+  return path.split('.').reduce<unknown>((current, key) => (current && typeof current === 'object' ? (current as Record<string, unknown>)[key] : undefined), value);
+}
+
+function describeRun(run: ScenarioRun): string {
+  const params = ['job', 'loadModel', 'perSec'].flatMap((key) => (run.params[key] === undefined ? [] : [`${key} ${run.params[key]}`]));
+  return `${run.transport} W=${run.workers} C=${run.concurrency} (${params.join(', ')})`;
+}
+
+interface Measured {
+  readonly value: number;
+  readonly from: string;
+}
+
+/** Runs grouped by everything except one field, for metrics that compare runs (scaling, concurrency gain). */
+function groupBy(runs: readonly ScenarioRun[], except: 'workers' | 'concurrency'): ScenarioRun[][] {
+  const groups = new Map<string, ScenarioRun[]>();
+  for (const run of runs) {
+    const key = JSON.stringify([run.transport, except === 'workers' ? run.concurrency : run.workers, run.params.job, run.params.loadModel, run.params.perSec]);
+    groups.set(key, [...(groups.get(key) ?? []), run]);
+  }
+  return [...groups.values()];
+}
+
+function metricValues(metric: string, runs: readonly ScenarioRun[]): Measured[] {
+  if (metric === 'workerMemoryMiB') {
+    return runs.flatMap((run) => {
+      const workers = run.resources.filter((usage) => usage.label.startsWith('worker'));
+      return workers.length ? [{ value: median(workers.map((usage) => usage.peakMemoryMiB)), from: describeRun(run) }] : [];
+    });
+  }
+  if (metric === 'perWorkerThroughput') return runs.map((run) => ({ value: run.throughput.perSec / run.workers, from: describeRun(run) }));
+  if (metric === 'workerScaling') {
+    return groupBy(runs, 'workers').flatMap((group) => {
+      const sorted = [...group].sort((a, b) => a.workers - b.workers);
+      const [fewest, most] = [sorted[0]!, sorted.at(-1)!];
+      if (fewest.workers === most.workers || fewest.throughput.perSec === 0) return [];
+      return [{ value: most.throughput.perSec / fewest.throughput.perSec, from: `${describeRun(most)} vs W=${fewest.workers}` }];
+    });
+  }
+  const gain = /^concurrencyGain:(\d+):(\d+)$/.exec(metric);
+  if (gain) {
+    const [low, high] = [Number(gain[1]), Number(gain[2])];
+    return groupBy(runs, 'concurrency').flatMap((group) => {
+      const base = group.find((run) => run.concurrency === low);
+      const more = group.find((run) => run.concurrency === high);
+      return base && more && base.throughput.perSec > 0 ? [{ value: more.throughput.perSec / base.throughput.perSec, from: `${describeRun(more)} vs C=${low}` }] : [];
+    });
+  }
+  return runs.flatMap((run) => {
+    const value = lookup(run, metric);
+    return typeof value === 'number' ? [{ value, from: describeRun(run) }] : [];
+  });
+}
+
+function claimedText(value: Claim['claimed']): string {
+  if ('atLeast' in value) return `≥ ${value.atLeast}`;
+  if ('atMost' in value) return `≤ ${value.atMost}`;
+  if ('min' in value) return `${value.min}–${value.max}`;
+  return `≈ ${value.value} (±${Math.round(value.tolerance * 100)}%)`;
+}
+
+function judge(value: Claim['claimed'], measured: number): { verdict: Verdict; ratio?: number } {
+  if ('atLeast' in value) return { verdict: measured >= value.atLeast ? 'holds' : 'does not hold', ratio: value.atLeast ? measured / value.atLeast : undefined };
+  if ('atMost' in value) return { verdict: measured <= value.atMost ? 'holds' : 'does not hold', ratio: value.atMost ? measured / value.atMost : undefined };
+  if ('min' in value) return { verdict: measured >= value.min && measured <= value.max ? 'holds' : 'does not hold', ratio: measured / ((value.min + value.max) / 2) };
+  const ratio = measured / value.value;
+  return { verdict: Math.abs(ratio - 1) <= value.tolerance ? 'holds' : 'does not hold', ratio };
+}
+
+export function evaluateClaims(claims: readonly Claim[], results: readonly ResultFile[]): ClaimResult[] {
+  const runs: ScenarioRun[] = results.flatMap((result) => result.runs.map((run) => ({ ...run, scenario: result.scenario, env: result.env })));
+  return claims.map((claim) => {
+    const text = claimedText(claim.claimed);
+    const matching = runs.filter(
+      (run) => run.scenario === claim.measure.scenario && Object.entries(claim.measure.where).every(([path, expected]) => lookup(run, path) === expected),
+    );
+    const values = metricValues(claim.measure.metric, matching);
+    if (values.length === 0) {
+      const why = matching.length === 0 ? `no ${claim.measure.scenario} run matches ${JSON.stringify(claim.measure.where)}` : `${claim.measure.metric} is not available from the matching runs`;
+      return { claim, claimedText: text, verdict: 'not measured', setup: why };
+    }
+    const sorted = [...values].sort((a, b) => a.value - b.value);
+    const chosen = claim.measure.aggregate === 'max' ? sorted.at(-1)! : claim.measure.aggregate === 'min' ? sorted[0]! : sorted[Math.floor((sorted.length - 1) / 2)]!;
+    const env = matching[0]!.env;
+    return {
+      claim,
+      claimedText: text,
+      measured: chosen.value,
+      ...judge(claim.claimed, chosen.value),
+      setup: `${chosen.from}; ${env.cpus} × ${env.cpuModel}, ${claim.measure.aggregate} of ${values.length} matching`,
+    };
+  });
+}

@@ -1,0 +1,54 @@
+/** The report as Markdown, for a CI job summary or a pull-request comment. Same content as the HTML, no charts. */
+import { formatMs, formatPercent, formatRate } from './format.ts';
+import type { ReportModel } from './model.ts';
+
+const cell = (value: unknown) => String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
+
+function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+  return [`| ${header.map(cell).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
+}
+
+export function renderMarkdown(model: ReportModel): string {
+  const parts = [`# ${cell(model.title)}`, '', '## What this means', '', ...model.summary.map((line) => `- ${cell(line)}`), '', '## Claims', ''];
+  parts.push(
+    table(
+      ['claim', 'source', 'claimed', 'measured', 'ratio', 'verdict', 'measured on'],
+      model.claims.map((result) => [
+        `${result.claim.id}: ${result.claim.claim}`,
+        result.claim.source,
+        `${result.claimedText} ${result.claim.unit}`,
+        result.measured === undefined ? '—' : Math.round(result.measured * 1000) / 1000,
+        result.ratio === undefined ? '—' : `${result.ratio.toFixed(2)}×`,
+        result.verdict === 'does not hold' ? '**does not hold**' : result.verdict,
+        result.setup,
+      ]),
+    ),
+  );
+  for (const section of model.sections) {
+    parts.push('', `## ${cell(section.scenario)}`, '');
+    if (!section.complete) parts.push('> Interrupted: only these run points completed.', '');
+    parts.push(
+      table(
+        ['transport', 'W', 'C', 'msg/s', 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'],
+        section.runs.map((run) => [
+          run.transport,
+          run.workers,
+          run.concurrency,
+          formatRate(run.throughput.perSec),
+          formatPercent(run.throughput.cv ?? 0),
+          formatMs(run.latencyMs.p50),
+          formatMs(run.latencyMs.p99),
+          formatMs(run.latencyMs.max),
+          run.counts.lost > 0 ? `**${run.counts.lost}**` : run.counts.lost,
+          run.counts.duplicates > 0 ? `**${run.counts.duplicates}**` : run.counts.duplicates,
+        ]),
+      ),
+    );
+  }
+  parts.push('', '## Environment', '');
+  for (const { scenario, startedAt, env } of model.environments) {
+    const services = Object.entries(env.services ?? {}).map(([kind, info]) => `${kind} ${info.version} (${info.provider})`);
+    parts.push(`- ${cell(scenario)} ${cell(startedAt)}: Node ${cell(env.node)}, ${env.cpus} × ${cell(env.cpuModel)}; ${cell(services.join(', '))}`);
+  }
+  return `${parts.join('\n')}\n`;
+}

@@ -1,0 +1,237 @@
+/**
+ * Everything a report shows, computed from result files only (the documented contract): summary sentences, the
+ * claims table, run tables and chart.js configurations as plain data. HTML and Markdown render this model.
+ */
+import { decodeHistogram } from '../harness/measure/histogram.ts';
+import type { ResultFile, RunResult } from '../harness/results/types.ts';
+import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
+import { formatRate } from './format.ts';
+
+export interface ChartSpec {
+  readonly id: string;
+  readonly title: string;
+  /** One sentence on how to read it. */
+  readonly note: string;
+  /** A chart.js configuration, JSON-serialisable. `options.scales.x.percentileTicks` asks the page for 1/(1-p) tick labels. */
+  readonly config: { type: string; data: { labels?: unknown[]; datasets: Array<Record<string, unknown>> }; options: Record<string, unknown> };
+}
+
+export interface ScenarioSection {
+  readonly scenario: string;
+  readonly runs: readonly RunResult[];
+  readonly charts: readonly ChartSpec[];
+  readonly complete: boolean;
+}
+
+export interface ReportModel {
+  readonly title: string;
+  readonly generatedAt: string;
+  readonly summary: readonly string[];
+  readonly claims: readonly ClaimResult[];
+  readonly colors: Readonly<Record<string, string>>;
+  readonly sections: readonly ScenarioSection[];
+  readonly environments: ReadonlyArray<{ scenario: string; startedAt: string; env: ResultFile['env']; options: ResultFile['options'] }>;
+}
+
+const PALETTE = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2', '#ca8a04', '#db2777', '#4b5563', '#65a30d'];
+/** Known transports keep their colour across reports; others follow in order of appearance. */
+const KNOWN = ['direct', 'bullmq', 'rabbitmq', 'pgboss', 'pgboss:tuned', 'pg'];
+
+export function transportColors(labels: readonly string[]): Record<string, string> {
+  const ordered = [...new Set([...KNOWN.filter((label) => labels.includes(label)), ...labels])];
+  return Object.fromEntries(ordered.map((label) => [label, PALETTE[(KNOWN.includes(label) ? KNOWN.indexOf(label) : KNOWN.length + ordered.indexOf(label)) % PALETTE.length]!]));
+}
+
+const withAlpha = (hex: string, alpha: number) => `${hex}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
+const pointLabel = (run: RunResult) => `${run.transport} W=${run.workers} C=${run.concurrency}`;
+
+/** Throughput against one sweep axis: median line per transport (and other axis value), min–max of samples as floating bars. */
+function throughputChart(id: string, runs: readonly RunResult[], axis: 'workers' | 'concurrency', colors: Record<string, string>): ChartSpec | undefined {
+  const closed = runs.filter((run) => run.params.loadModel !== 'rate');
+  if (closed.length === 0) return undefined;
+  const other = axis === 'workers' ? 'concurrency' : 'workers';
+  const xs = [...new Set(closed.map((run) => run[axis]))].sort((a, b) => a - b);
+  const series = new Map<string, RunResult[]>();
+  for (const run of closed) {
+    const key = `${run.transport}${new Set(closed.map((r) => r[other])).size > 1 ? ` ${other === 'workers' ? 'W' : 'C'}=${run[other]}` : ''}`;
+    series.set(key, [...(series.get(key) ?? []), run]);
+  }
+  const datasets = [...series.entries()].flatMap(([label, group]) => {
+    const color = colors[group[0]!.transport]!;
+    const at = (x: number) => group.find((run) => run[axis] === x);
+    return [
+      { type: 'line', label, data: xs.map((x) => at(x)?.throughput.perSec ?? null), borderColor: color, backgroundColor: color, spanGaps: true },
+      {
+        type: 'bar',
+        label: `${label} (min–max of samples)`,
+        data: xs.map((x) => {
+          const samples = at(x)?.throughput.samples ?? [];
+          return samples.length ? [Math.min(...samples), Math.max(...samples)] : null;
+        }),
+        backgroundColor: withAlpha(color, 0.25),
+        borderColor: withAlpha(color, 0.6),
+        borderWidth: 1,
+        barPercentage: 0.15,
+        grouped: false,
+      },
+    ];
+  });
+  return {
+    id,
+    title: `Throughput vs ${axis}`,
+    note: `Median of the samples (line) and the lowest–highest sample (bar), closed-loop runs. Logarithmic axis: equal steps are equal ratios.`,
+    config: {
+      type: 'line',
+      data: { labels: xs.map(String), datasets },
+      options: { scales: { x: { title: { display: true, text: axis } }, y: { type: 'logarithmic', title: { display: true, text: 'messages / s' } } } },
+    },
+  };
+}
+
+const SPECTRUM = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999];
+
+/** HdrHistogram-style percentile spectrum: x = 1/(1-p) on a log axis, so the tail gets the room it deserves. */
+function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
+  const withHistogram = runs.filter((run) => typeof run.latencyHistogram === 'string' && run.latencyHistogram.length > 0);
+  if (withHistogram.length === 0) return undefined;
+  const datasets = withHistogram.map((run) => {
+    const histogram = decodeHistogram(run.latencyHistogram);
+    const points = histogram.totalCount === 0 ? [] : SPECTRUM.map((p) => ({ x: 1 / (1 - p / 100), y: Math.max(histogram.getValueAtPercentile(p) / 1e6, 0.001) }));
+    const color = colors[run.transport]!;
+    return { label: pointLabel(run), data: points, borderColor: color, backgroundColor: color, borderDash: run.workers > 1 ? [6, 3] : [], pointRadius: 2, showLine: true };
+  });
+  return {
+    id,
+    title: 'Latency by percentile',
+    note: 'All samples of each point merged. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000); dashed lines have more than one worker.',
+    config: {
+      type: 'scatter',
+      data: { datasets },
+      options: {
+        scales: {
+          x: { type: 'logarithmic', min: 1, title: { display: true, text: 'percentile' }, percentileTicks: true },
+          y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } },
+        },
+      },
+    },
+  };
+}
+
+/** Open-loop points: p50 and p99 against the offered rate. */
+function rateChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
+  const open = runs.filter((run) => run.params.loadModel === 'rate' && typeof run.params.perSec === 'number');
+  if (open.length === 0) return undefined;
+  const byTransport = new Map<string, RunResult[]>();
+  for (const run of open) byTransport.set(pointLabel(run).replace(/ C=\d+$/, ''), [...(byTransport.get(pointLabel(run).replace(/ C=\d+$/, '')) ?? []), run]);
+  const datasets = [...byTransport.entries()].flatMap(([label, group]) => {
+    const sorted = [...group].sort((a, b) => Number(a.params.perSec) - Number(b.params.perSec));
+    const color = colors[group[0]!.transport]!;
+    return (['p50', 'p99'] as const).map((p) => ({
+      label: `${label} ${p}`,
+      data: sorted.map((run) => ({ x: Number(run.params.perSec), y: run.latencyMs[p] })),
+      borderColor: color,
+      backgroundColor: color,
+      borderDash: p === 'p99' ? [6, 3] : [],
+      showLine: true,
+    }));
+  });
+  return {
+    id,
+    title: 'Latency vs offered rate',
+    note: 'Open-loop runs: latency from the intended send time, so a system that falls behind shows it here (p99 dashed).',
+    config: {
+      type: 'scatter',
+      data: { datasets },
+      options: { scales: { x: { title: { display: true, text: 'offered rate, messages / s' } }, y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } } } },
+    },
+  };
+}
+
+/** CPU seconds and peak memory per process role, stacked per run point. */
+function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec[] {
+  const withResources = runs.filter((run) => run.resources.length > 0);
+  if (withResources.length === 0) return [];
+  const role = (label: string) => (label.startsWith('worker') ? 'workers' : label);
+  const roles = [...new Set(withResources.flatMap((run) => run.resources.map((usage) => role(usage.label))))];
+  const roleColors = transportColors(roles);
+  const chart = (key: 'cpuSeconds' | 'peakMemoryMiB', title: string, unit: string, note: string): ChartSpec => ({
+    id: `${idPrefix}-${key}`,
+    title,
+    note,
+    config: {
+      type: 'bar',
+      data: {
+        labels: withResources.map(pointLabel),
+        datasets: roles.map((name) => ({
+          label: name,
+          data: withResources.map((run) => Math.round(run.resources.filter((usage) => role(usage.label) === name).reduce((total, usage) => total + usage[key], 0) * 100) / 100),
+          backgroundColor: roleColors[name],
+        })),
+      },
+      options: { scales: { x: { stacked: true }, y: { stacked: true, title: { display: true, text: unit } } } },
+    },
+  });
+  return [
+    chart('cpuSeconds', 'CPU per process', 'CPU seconds', 'CPU used during the measured window of the median sample, by process (workers summed).'),
+    chart('peakMemoryMiB', 'Memory per process', 'MiB', 'Peak RSS of producer and workers (summed), peak PSS of each server process tree.'),
+  ];
+}
+
+function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimResult[]): string[] {
+  const lines: string[] = [];
+  for (const { scenario, runs } of sections) {
+    const closed = runs.filter((run) => run.params.loadModel !== 'rate' && run.throughput.perSec > 0);
+    const fastest = [...closed].sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
+    if (fastest) {
+      let line = `${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} msg/s (W=${fastest.workers}, C=${fastest.concurrency}).`;
+      const durable = [...closed].filter((run) => run.traits?.durable).sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
+      if (durable && !fastest.traits?.durable) {
+        line += ` The fastest durable transport, ${durable.transport}, reached ${formatRate(durable.throughput.perSec)} msg/s: durability cost a factor of ${(fastest.throughput.perSec / durable.throughput.perSec).toFixed(0)} here.`;
+      }
+      lines.push(line);
+    }
+    const lossy = runs.filter((run) => run.counts.lost > 0 || run.counts.duplicates > 0);
+    lines.push(
+      lossy.length === 0
+        ? `${scenario}: every message of ${runs.length} run points was delivered exactly once.`
+        : `${scenario}: ${lossy.length} of ${runs.length} run points lost or duplicated messages: ${lossy.map((run) => `${pointLabel(run)} (${run.counts.lost} lost, ${run.counts.duplicates} duplicated)`).join('; ')}.`,
+    );
+    const noisy = runs.filter((run) => (run.throughput.cv ?? 0) > 0.1);
+    if (noisy.length > 0) lines.push(`${scenario}: ${noisy.length} run points varied by more than 10% between samples (${noisy.map(pointLabel).join(', ')}): differences smaller than that are noise.`);
+  }
+  const failed = claims.filter((claim) => claim.verdict === 'does not hold');
+  const held = claims.filter((claim) => claim.verdict === 'holds');
+  const unmeasured = claims.filter((claim) => claim.verdict === 'not measured');
+  lines.push(
+    `Claims: ${held.length} held, ${failed.length} did not hold${failed.length ? ` (${failed.map((claim) => claim.claim.id).join(', ')})` : ''}, ${unmeasured.length} were not measured by these results.`,
+  );
+  return lines;
+}
+
+export function buildReport(results: readonly ResultFile[], claims: readonly Claim[]): ReportModel {
+  const colors = transportColors(results.flatMap((result) => result.runs.map((run) => run.transport)));
+  const byScenario = new Map<string, ResultFile[]>();
+  for (const result of results) byScenario.set(result.scenario, [...(byScenario.get(result.scenario) ?? []), result]);
+  const sections = [...byScenario.entries()].map(([scenario, files], index): ScenarioSection => {
+    const runs = files.flatMap((file) => file.runs);
+    const id = `s${index}`;
+    const charts = [
+      throughputChart(`${id}-workers`, runs, 'workers', colors),
+      throughputChart(`${id}-concurrency`, runs, 'concurrency', colors),
+      spectrumChart(`${id}-spectrum`, runs, colors),
+      rateChart(`${id}-rate`, runs, colors),
+      ...resourceCharts(id, runs),
+    ].filter((chart): chart is ChartSpec => chart !== undefined);
+    return { scenario, runs, charts, complete: files.every((file) => file.complete) };
+  });
+  const claimResults = evaluateClaims(claims, results);
+  return {
+    title: `hopbench: ${[...byScenario.keys()].join(', ')}`,
+    generatedAt: new Date().toISOString(),
+    summary: summarize(sections, claimResults),
+    claims: claimResults,
+    colors,
+    sections,
+    environments: results.map((result) => ({ scenario: result.scenario, startedAt: result.startedAt, env: result.env, options: result.options })),
+  };
+}

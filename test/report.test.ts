@@ -1,0 +1,218 @@
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, it } from 'node:test';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium } from 'playwright-core';
+import { decodeHistogram } from '../harness/measure/histogram.ts';
+import { evaluateClaims, loadClaims, type Claim } from '../reports/claims.ts';
+import { renderHtml } from '../reports/html.ts';
+import { renderMarkdown } from '../reports/markdown.ts';
+import { buildReport } from '../reports/model.ts';
+import { runCli } from './helpers/cli.ts';
+import { fixtureResult, fixtureRun, histogramOf } from './fixtures/results.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hopbench-report-test-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+const processResult = fixtureResult('process', [
+  fixtureRun({ transport: 'bullmq', workers: 1, throughput: { perSec: 12_000, samples: [11_000, 12_000, 13_500], cv: 0.1 } }),
+  fixtureRun({ transport: 'bullmq', workers: 2, throughput: { perSec: 20_000, samples: [19_000, 20_000, 20_500], cv: 0.04 } }),
+  fixtureRun({
+    transport: 'direct',
+    transportName: 'direct',
+    workers: 1,
+    traits: { durable: false, acks: false, crossProcess: false },
+    throughput: { perSec: 2_000_000, samples: [1_900_000, 2_000_000, 2_100_000], cv: 0.05 },
+    latencyHistogram: histogramOf([500, 1_500, 2_500, 10_000]),
+  }),
+  fixtureRun({ transport: 'pg', workers: 1, counts: { sent: 3000, delivered: 2990, lost: 10, duplicates: 2, unexpected: 0 } }),
+]);
+
+describe('report model', () => {
+  const model = buildReport([processResult], loadClaims());
+  const charts = Object.fromEntries(model.sections[0]!.charts.map((chart) => [chart.title, chart]));
+
+  it('throughput charts carry the medians and the sample ranges of the input', () => {
+    const chart = charts['Throughput vs workers']!;
+    assert.deepEqual(chart.config.data.labels, ['1', '2']);
+    const line = chart.config.data.datasets.find((dataset) => dataset.label === 'bullmq')!;
+    assert.deepEqual(line.data, [12_000, 20_000]);
+    const range = chart.config.data.datasets.find((dataset) => dataset.label === 'bullmq (min–max of samples)')!;
+    assert.deepEqual(range.data, [
+      [11_000, 13_500],
+      [19_000, 20_500],
+    ]);
+    assert.deepEqual(chart.config.data.datasets.find((dataset) => dataset.label === 'direct')!.data, [2_000_000, null]);
+  });
+
+  it('the percentile spectrum comes from the encoded histograms', () => {
+    const spectrum = charts['Latency by percentile']!;
+    const direct = spectrum.config.data.datasets.find((dataset) => dataset.label === 'direct W=1 C=50')!;
+    const points = direct.data as Array<{ x: number; y: number }>;
+    const p50 = points.find((point) => point.x === 2)!;
+    assert.equal(p50.y, decodeHistogram(processResult.runs[2]!.latencyHistogram).getValueAtPercentile(50) / 1e6);
+    assert.ok(Math.abs(points.at(-1)!.x - 100_000) < 1e-3, 'p99.999 sits at x = 100,000');
+  });
+
+  it('resource charts sum the processes of each role', () => {
+    const cpu = charts['CPU per process']!;
+    assert.deepEqual(cpu.config.data.labels, ['bullmq W=1 C=50', 'bullmq W=2 C=50', 'direct W=1 C=50', 'pg W=1 C=50']);
+    assert.deepEqual(cpu.config.data.datasets.find((dataset) => dataset.label === 'workers')!.data, [1.25, 1.25, 1.25, 1.25]);
+    assert.deepEqual(cpu.config.data.datasets.find((dataset) => dataset.label === 'redis')!.data, [2, 2, 2, 2]);
+  });
+
+  it('one colour per transport, the same in every chart', () => {
+    for (const chart of Object.values(charts).filter((chart) => !chart.title.includes('per process'))) {
+      for (const dataset of chart.config.data.datasets) {
+        const transport = String(dataset.label).split(' ')[0]!;
+        assert.equal(String(dataset.borderColor).slice(0, 7), model.colors[transport], `${chart.title}: ${dataset.label}`);
+      }
+    }
+  });
+
+  it('the summary says only what the data supports', () => {
+    assert.match(model.summary.join('\n'), /highest throughput was direct at 2,000,000 msg\/s/);
+    assert.match(model.summary.join('\n'), /durability cost a factor of 100/);
+    assert.match(model.summary.join('\n'), /1 of 4 run points lost or duplicated messages: pg W=1 C=50 \(10 lost, 2 duplicated\)/);
+  });
+
+  it('the runs table highlights losses and duplicates', () => {
+    const html = renderHtml(model);
+    assert.match(html, /<td class="num alert">10<\/td><td class="num alert">2<\/td>/);
+  });
+});
+
+describe('claims', () => {
+  const claim: Claim = {
+    id: 'test-claim',
+    source: 'test.txt',
+    claim: 'BullMQ does 15k',
+    claimed: { atLeast: 15_000 },
+    unit: 'jobs/s',
+    measure: { scenario: 'process', where: { transportName: 'bullmq' }, metric: 'throughput.perSec', aggregate: 'max' },
+  };
+
+  it('holds, does not hold, or is not measured, with the ratio and the setup', () => {
+    const [held] = evaluateClaims([claim], [processResult]);
+    assert.equal(held!.verdict, 'holds');
+    assert.equal(held!.measured, 20_000);
+    assert.equal(held!.ratio, 20_000 / 15_000);
+    assert.match(held!.setup, /bullmq W=2 C=50/);
+    const [failed] = evaluateClaims([{ ...claim, measure: { ...claim.measure, aggregate: 'min' } }], [processResult]);
+    assert.equal(failed!.verdict, 'does not hold');
+    const [unmeasured] = evaluateClaims([{ ...claim, measure: { ...claim.measure, scenario: 'http-e2e' } }], [processResult]);
+    assert.equal(unmeasured!.verdict, 'not measured');
+    assert.equal(unmeasured!.measured, undefined);
+  });
+
+  it('derived metrics: scaling across workers and memory per worker', () => {
+    const [scaling] = evaluateClaims([{ ...claim, claimed: { atLeast: 1.5 }, measure: { ...claim.measure, metric: 'workerScaling' } }], [processResult]);
+    assert.equal(scaling!.measured, 20_000 / 12_000);
+    const [memory] = evaluateClaims([{ ...claim, claimed: { min: 30, max: 50 }, measure: { ...claim.measure, metric: 'workerMemoryMiB', aggregate: 'median' } }], [processResult]);
+    assert.equal(memory!.measured, 80);
+    assert.equal(memory!.verdict, 'does not hold');
+  });
+
+  it('the project claims file is valid and covers every claim of CLAIMS.md', () => {
+    const ids = loadClaims().map((item) => item.id);
+    for (const prefix of ['seed000-queue-latency', 'seed000-direct-latency', 'seed000-redis-twice', 'seed000-persistence', 'seed001-worker-memory', 'seed001-scaling', 'seed001-sweet-spot', 'seed001-io-jobs', 'seed002-throughput', 'seed002-latency', 'seed003-accept-fast', 'seed004-persist-scale']) {
+      assert.ok(ids.some((id) => id.startsWith(prefix)), prefix);
+    }
+  });
+});
+
+describe('hostile and unknown input', () => {
+  const hostile = fixtureResult('process', [
+    fixtureRun({ transport: '<script>alert(1)</script>', workers: 1, errors: ['</script><img src=x onerror=alert(2)>'], config: { evil: '"><script>alert(3)</script>' } }),
+  ]);
+
+  it('escapes every string from a result, in HTML and in the embedded chart data', () => {
+    const html = renderHtml(buildReport([hostile], loadClaims()));
+    assert.doesNotMatch(html, /<script>alert/);
+    assert.doesNotMatch(html, /<img src=x/);
+    assert.match(html, /&lt;script&gt;alert\(1\)&lt;\/script&gt;/);
+    const data = /<script type="application\/json" id="hopbench-charts">([\s\S]*?)<\/script>/.exec(html)![1]!;
+    assert.doesNotMatch(data, /</);
+    assert.ok(JSON.parse(data).length > 0);
+  });
+
+  it('renders the tables of a scenario it has never heard of', () => {
+    const future = fixtureResult('teleport', [fixtureRun({ transport: 'quantum', workers: 3, params: { loadModel: 'entangle', distance: 'far' } })]);
+    const model = buildReport([future], loadClaims());
+    const html = renderHtml(model);
+    assert.match(html, /<h2>teleport<\/h2>/);
+    assert.match(html, /quantum/);
+    assert.match(html, /distance=far/);
+    assert.match(renderMarkdown(model), /\| quantum \| 3 \| 50 \|/);
+  });
+});
+
+describe('report command', () => {
+  it('writes HTML and Markdown from result files; rejects bad input with exit 2', async () => {
+    const resultPath = join(dir, 'process-fixture.json');
+    writeFileSync(resultPath, JSON.stringify(processResult));
+    const html = await runCli(['report', resultPath, '--out', join(dir, 'r.html')]);
+    assert.equal(html.code, 0, html.stderr);
+    assert.ok(existsSync(join(dir, 'r.html')));
+    const md = await runCli(['report', resultPath, '--format', 'md']);
+    assert.equal(md.code, 0, md.stderr);
+    assert.match(md.stdout, /^# hopbench: process/);
+    assert.match(md.stdout, /## Claims/);
+    writeFileSync(join(dir, 'broken.json'), '{ not json');
+    writeFileSync(join(dir, 'other.json'), JSON.stringify({ hello: 'world' }));
+    for (const [file, message] of [
+      ['broken.json', /is not valid JSON/],
+      ['other.json', /is not a hopbench result/],
+      ['missing.json', /no such file/],
+    ] as const) {
+      const result = await runCli(['report', join(dir, file), '--out', join(dir, 'x.html')]);
+      assert.equal(result.code, 2, result.stderr);
+      assert.match(result.stderr, message);
+      assert.equal(result.stderr.trim().split('\n').length, 1);
+    }
+    assert.ok(!existsSync(join(dir, 'x.html')));
+  });
+});
+
+describe('report in a real browser (headless Chromium)', () => {
+  it('opens offline from file://, draws every chart, logs no error, requests nothing', async () => {
+    const executablePath = '/usr/bin/chromium';
+    assert.ok(existsSync(executablePath), 'install Debian chromium (apt-get install -y chromium): .ci/run does');
+    const file = join(dir, 'browser.html');
+    const model = buildReport([processResult], loadClaims());
+    writeFileSync(file, renderHtml(model));
+    const browser = await chromium.launch({
+      executablePath,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const problems: string[] = [];
+      const requests: string[] = [];
+      page.on('console', (message) => message.type() === 'error' && problems.push(message.text()));
+      page.on('pageerror', (error) => problems.push(String(error)));
+      page.on('request', (request) => requests.push(request.url()));
+      await page.goto(pathToFileURL(file).href);
+      await page.waitForFunction("[...document.querySelectorAll('canvas')].every((canvas) => canvas.dataset.rendered === 'true')", undefined, { timeout: 10_000 });
+      const canvases = await page.$$eval('canvas', (elements) =>
+        elements.map((canvas) => {
+          const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;
+          let painted = 0;
+          for (let i = 3; i < pixels.length; i += 4) if (pixels[i]! > 0) painted++;
+          return { id: canvas.id, painted };
+        }),
+      );
+      assert.deepEqual(problems, []);
+      assert.deepEqual(requests, [pathToFileURL(file).href], 'no request but the file itself');
+      assert.equal(canvases.length, model.sections[0]!.charts.length);
+      for (const canvas of canvases) assert.ok(canvas.painted > 1_000, `${canvas.id} has something drawn`);
+      const output = fileURLToPath(new URL('./output/', import.meta.url));
+      mkdirSync(output, { recursive: true });
+      await page.screenshot({ path: join(output, 'report.png'), fullPage: true });
+    } finally {
+      await browser.close();
+    }
+  });
+});
