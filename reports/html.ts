@@ -36,7 +36,7 @@ h1 { font-size: 26px; margin: 0 0 4px; } h2 { font-size: 20px; margin: 32px 0 12
 table { border-collapse: collapse; width: 100%; background: #fff; border: 1px solid var(--line); font-size: 13px; }
 th, td { padding: 6px 8px; border-bottom: 1px solid var(--line); text-align: left; vertical-align: top; }
 th { background: #f3f4f6; font-weight: 600; } td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
-.claims td:nth-child(2) { min-width: 260px; } .claims td:nth-child(7) { max-width: 280px; color: var(--muted); }
+.claims td:nth-child(2) { min-width: 260px; } .claims td:nth-child(7) { max-width: 280px; color: var(--muted); overflow-wrap: anywhere; }
 .verdict { font-weight: 600; white-space: nowrap; } .holds { color: var(--ok); } .fails { color: var(--bad); } .unmeasured { color: var(--none); }
 .alert { background: #fee2e2; color: var(--bad); font-weight: 600; }
 .grid { display: grid; grid-template-columns: repeat(auto-fit, minmax(520px, 1fr)); gap: 16px; }
