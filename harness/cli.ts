@@ -9,7 +9,7 @@ import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
 import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
 
-export const servicesOption = () =>
+const servicesOption = () =>
   new Option('--services <mode>', 'where Redis, RabbitMQ and Postgres come from').choices(['auto', ...PROVIDER_NAMES]).default('auto');
 
 function buildProgram(): Command {

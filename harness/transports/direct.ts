@@ -18,7 +18,7 @@ export default defineTransport({
   traits: { durable: false, acks: false, crossProcess: false },
   config: z.object({}).strict(),
   presets: { default: {} },
-  create({ queue, concurrency, consumerPorts, producerPort }) {
+  create({ queue, consumerPorts, producerPort }) {
     return {
       config: { delivery: consumerPorts?.length ? `worker_threads over MessagePort (${consumerPorts.length})` : 'function call in the producer process' },
       async setup() {},
@@ -36,7 +36,7 @@ export default defineTransport({
         };
       },
       async consumer(options: ConsumerOptions): Promise<Consumer> {
-        const limiter = new ConcurrencyLimiter(options.concurrency ?? concurrency, options.handle);
+        const limiter = new ConcurrencyLimiter(options.concurrency, options.handle);
         if (producerPort) {
           const onBatch = (batch: Envelope[]) => batch.forEach((envelope) => limiter.push(envelope));
           producerPort.on('message', onBatch);
