@@ -5,16 +5,14 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { errorMessage } from './errors.ts';
-import { formatJob } from './jobs.ts';
 import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from './measure/histogram.ts';
 import { coefficientOfVariation, median } from './measure/stats.ts';
 import type { RunResult, Sample } from './results/types.ts';
-import { placementOf, runSample, type PointPlan, type SampleProgress, type SampleResult } from './runner.ts';
-import type { BenchPlan } from './scenario.ts';
+import type { BenchPlan, RunPoint, SampleProgress, SampleResult } from './scenario.ts';
 import type { ServiceSet } from './services/provision.ts';
 
 export interface SampleRef {
-  readonly point: PointPlan;
+  readonly point: RunPoint;
   readonly pointIndex: number;
   readonly repeatIndex: number;
   /** 1-based position among all samples of the plan, and their count. */
@@ -38,37 +36,29 @@ function medianPercentiles(summaries: readonly LatencySummaryMs[]) {
   return Object.fromEntries(PERCENTILES.map((key) => [key, median(summaries.map((summary) => summary[key]))])) as Record<(typeof PERCENTILES)[number], number>;
 }
 
-function aggregate(point: PointPlan, samples: readonly SampleResult[], failures: readonly string[]): RunResult {
+function medianMetrics(samples: readonly SampleResult[]): Record<string, number> | undefined {
+  const keys = [...new Set(samples.flatMap((sample) => Object.keys(sample.metrics ?? {})))];
+  if (keys.length === 0) return undefined;
+  return Object.fromEntries(keys.map((key) => [key, median(samples.flatMap((sample) => (sample.metrics?.[key] === undefined ? [] : [sample.metrics[key]])))]));
+}
+
+function aggregate(point: RunPoint, samples: readonly SampleResult[], failures: readonly string[]): RunResult {
   const throughputs = samples.map((sample) => sample.throughputPerSec);
   const medianIndex = throughputs.indexOf([...throughputs].sort((a, b) => a - b)[Math.floor((throughputs.length - 1) / 2)]!);
   const sum = (key: 'sent' | 'delivered' | 'lost' | 'duplicates' | 'unexpected') => samples.reduce((total, sample) => total + sample.counts[key], 0);
   const lags = samples.flatMap((sample) => (sample.senderLagMs ? [sample.senderLagMs] : []));
   const enqueueRates = samples.flatMap((sample) => (sample.enqueuePerSec === undefined ? [] : [sample.enqueuePerSec]));
-  const { definition, label, preset } = point.choice;
+  const { identity } = point;
   return {
-    transport: label,
-    transportName: definition.name,
-    preset,
-    traits: definition.traits,
-    workers: point.workers,
-    concurrency: point.concurrency,
-    params: {
-      loadModel: point.load.name,
-      ...point.load.params,
-      messages: point.messages,
-      warmup: point.warmup,
-      job: formatJob(point.job),
-      payloadBytes: point.payloadBytes,
-      timeoutSec: point.timeoutMs / 1000,
-      placement: placementOf(definition, point.workers),
-    },
-    config: samples[0]?.config ?? point.config,
+    ...identity,
+    config: samples[0]?.config ?? identity.config,
     counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), duplicates: sum('duplicates'), unexpected: sum('unexpected') },
     throughput: { perSec: Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4 },
     latencyMs: medianPercentiles(samples.map((sample) => sample.latencyMs)),
     latencyHistogram: encodeHistogram(mergeEncoded(samples.map((sample) => sample.histogram))),
     senderLagMs: lags.length ? medianPercentiles(lags) : undefined,
     enqueuePerSec: enqueueRates.length ? Math.round(median(enqueueRates)) : undefined,
+    metrics: medianMetrics(samples),
     resources: samples[medianIndex]?.resources ?? [],
     samples: samples.map(
       (sample): Sample => ({
@@ -78,6 +68,7 @@ function aggregate(point: PointPlan, samples: readonly SampleResult[], failures:
         counts: sample.counts,
         latencyMs: sample.latencyMs,
         senderLagMs: sample.senderLagMs,
+        metrics: sample.metrics,
         histogram: sample.histogram,
         resources: sample.resources,
         errors: sample.errors,
@@ -99,9 +90,9 @@ export async function runPlan(plan: BenchPlan, services: ServiceSet, events: Ben
       const ref: SampleRef = { point, pointIndex, repeatIndex, position: ++position, total };
       events.emit('sample-start', ref);
       try {
-        // Lower-case and short: the queue name is also a Postgres identifier.
-        const queue = `hopbench_${tag}_${pointIndex}_${repeatIndex}`;
-        const sample = await runSample(point, services, queue, signal, (progress) => events.emit('sample-progress', ref, progress));
+        // Lower-case and short: it also names queues, Postgres identifiers and Redis channels.
+        const sampleId = `hopbench_${tag}_${pointIndex}_${repeatIndex}`;
+        const sample = await point.runSample({ services, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress) });
         samples.push(sample);
         events.emit('sample-end', ref, sample);
       } catch (error) {

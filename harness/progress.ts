@@ -7,8 +7,7 @@ import type { BenchRun, SampleRef } from './bench.ts';
 import { formatMs, formatRate } from '../reports/format.ts';
 
 function describe(ref: SampleRef): string {
-  const { point } = ref;
-  return `${point.choice.label} W=${point.workers} C=${point.concurrency} #${ref.repeatIndex + 1}`;
+  return `${ref.point.identity.label} #${ref.repeatIndex + 1}`;
 }
 
 export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process.stderr): () => void {
@@ -16,7 +15,7 @@ export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process
   if (!interactive) {
     run.on('sample-end', (ref, sample) =>
       stream.write(
-        `[${ref.position}/${ref.total}] ${describe(ref)}: ${formatRate(sample.throughputPerSec)} msg/s, p99 ${formatMs(sample.latencyMs.p99)} ms, ` +
+        `[${ref.position}/${ref.total}] ${describe(ref)}: ${formatRate(sample.throughputPerSec)}/s, p99 ${formatMs(sample.latencyMs.p99)} ms, ` +
           `lost ${sample.counts.lost}, dup ${sample.counts.duplicates}\n`,
       ),
     );
@@ -31,7 +30,7 @@ export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process
   run.on('sample-start', (ref) => {
     if (!started) bar.start(ref.total, 0, { sample: describe(ref), delivered: 0, expected: 0 });
     started = true;
-    bar.update(ref.position - 1, { sample: describe(ref), delivered: 0, expected: ref.point.messages });
+    bar.update(ref.position - 1, { sample: describe(ref), delivered: 0, expected: 0 });
   });
   run.on('sample-progress', (_ref, progress) => bar.update({ delivered: progress.delivered, expected: progress.expected }));
   run.on('sample-end', (ref) => bar.update(ref.position));

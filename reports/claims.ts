@@ -63,7 +63,7 @@ function lookup(value: unknown, path: string): unknown {
 
 function describeRun(run: ScenarioRun): string {
   const params = ['job', 'loadModel', 'perSec'].flatMap((key) => (run.params[key] === undefined ? [] : [`${key} ${run.params[key]}`]));
-  return `${run.transport} W=${run.workers} C=${run.concurrency} (${params.join(', ')})`;
+  return `${run.label} (${params.join(', ')})`;
 }
 
 interface Measured {

@@ -71,8 +71,7 @@ function runRow(run: RunResult, colors: Readonly<Record<string, string>>): strin
   const cell = (value: string, alert = false) => `<td class="num${alert ? ' alert' : ''}">${escapeHtml(value)}</td>`;
   const params = Object.entries(run.params).map(([key, value]) => `${key}=${value}`).join(', ');
   return `<tr>
-<td><span class="swatch" style="background:${escapeHtml(colors[run.transport] ?? '#999')}"></span>${escapeHtml(run.transport)}</td>
-${cell(String(run.workers))}${cell(String(run.concurrency))}
+<td><span class="swatch" style="background:${escapeHtml(colors[run.transport] ?? '#999')}"></span>${escapeHtml(run.label)}</td>
 ${cell(formatRate(run.throughput.perSec))}${cell(run.throughput.samples.map(formatRate).join(' / '))}${cell(formatPercent(run.throughput.cv ?? 0))}
 ${cell(formatMs(run.latencyMs.p50))}${cell(formatMs(run.latencyMs.p90))}${cell(formatMs(run.latencyMs.p99))}${cell(formatMs(run.latencyMs.p999))}${cell(formatMs(run.latencyMs.max))}
 ${cell(String(run.counts.sent))}${cell(String(run.counts.delivered))}${cell(String(run.counts.lost), run.counts.lost > 0)}${cell(String(run.counts.duplicates), run.counts.duplicates > 0)}
@@ -102,7 +101,8 @@ export function renderHtml(model: ReportModel): string {
 ${section.complete ? '' : '<p class="banner">This result was interrupted: only the run points below completed.</p>'}
 <div class="grid">${section.charts.map(chartCard).join('\n')}</div>
 <h3 style="margin-top:16px">Every run point</h3>
-<table><thead><tr><th>transport</th><th>W</th><th>C</th><th>msg/s (median)</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>dup</th><th>setup</th></tr></thead>
+<p>${escapeHtml(`${section.axes.throughput}; latency: ${section.axes.latency}; W = ${section.axes.workers}, C = ${section.axes.concurrency}.`)}</p>
+<table><thead><tr><th>point</th><th>${escapeHtml(section.axes.throughput)} (median)</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>dup</th><th>setup</th></tr></thead>
 <tbody>${section.runs.map((run) => runRow(run, model.colors)).join('\n')}</tbody></table>
 </section>`,
     )

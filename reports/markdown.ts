@@ -27,13 +27,12 @@ export function renderMarkdown(model: ReportModel): string {
   for (const section of model.sections) {
     parts.push('', `## ${cell(section.scenario)}`, '');
     if (!section.complete) parts.push('> Interrupted: only these run points completed.', '');
+    parts.push(`Latency: ${cell(section.axes.latency)}. W = ${cell(section.axes.workers)}, C = ${cell(section.axes.concurrency)}.`, '');
     parts.push(
       table(
-        ['transport', 'W', 'C', 'msg/s', 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'],
+        ['point', section.axes.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'],
         section.runs.map((run) => [
-          run.transport,
-          run.workers,
-          run.concurrency,
+          run.label,
           formatRate(run.throughput.perSec),
           formatPercent(run.throughput.cv ?? 0),
           formatMs(run.latencyMs.p50),

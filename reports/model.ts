@@ -4,6 +4,7 @@
  */
 import { decodeHistogram } from '../harness/measure/histogram.ts';
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
+import type { Axes } from '../harness/scenario.ts';
 import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { formatRate } from './format.ts';
 
@@ -18,6 +19,7 @@ export interface ChartSpec {
 
 export interface ScenarioSection {
   readonly scenario: string;
+  readonly axes: Axes;
   readonly runs: readonly RunResult[];
   readonly charts: readonly ChartSpec[];
   readonly complete: boolean;
@@ -43,10 +45,10 @@ export function transportColors(labels: readonly string[]): Record<string, strin
 }
 
 const withAlpha = (hex: string, alpha: number) => `${hex}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
-const pointLabel = (run: RunResult) => `${run.transport} W=${run.workers} C=${run.concurrency}`;
+const pointLabel = (run: RunResult) => run.label;
 
 /** Throughput against one sweep axis: median line per transport (and other axis value), min–max of samples as floating bars. */
-function throughputChart(id: string, runs: readonly RunResult[], axis: 'workers' | 'concurrency', colors: Record<string, string>): ChartSpec | undefined {
+function throughputChart(id: string, runs: readonly RunResult[], axis: 'workers' | 'concurrency', axes: Axes, colors: Record<string, string>): ChartSpec | undefined {
   const closed = runs.filter((run) => run.params.loadModel !== 'rate');
   if (closed.length === 0) return undefined;
   const other = axis === 'workers' ? 'concurrency' : 'workers';
@@ -78,12 +80,12 @@ function throughputChart(id: string, runs: readonly RunResult[], axis: 'workers'
   });
   return {
     id,
-    title: `Throughput vs ${axis}`,
+    title: `Throughput vs ${axes[axis]}`,
     note: `Median of the samples (line) and the lowest–highest sample (bar), closed-loop runs. Logarithmic axis: equal steps are equal ratios.`,
     config: {
       type: 'line',
       data: { labels: xs.map(String), datasets },
-      options: { scales: { x: { title: { display: true, text: axis } }, y: { type: 'logarithmic', title: { display: true, text: 'messages / s' } } } },
+      options: { scales: { x: { title: { display: true, text: axes[axis] } }, y: { type: 'logarithmic', title: { display: true, text: axes.throughput } } } },
     },
   };
 }
@@ -179,14 +181,14 @@ function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec
 
 function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimResult[]): string[] {
   const lines: string[] = [];
-  for (const { scenario, runs } of sections) {
+  for (const { scenario, axes, runs } of sections) {
     const closed = runs.filter((run) => run.params.loadModel !== 'rate' && run.throughput.perSec > 0);
     const fastest = [...closed].sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
     if (fastest) {
-      let line = `${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} msg/s (W=${fastest.workers}, C=${fastest.concurrency}).`;
+      let line = `${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${axes.throughput} (${fastest.label}).`;
       const durable = [...closed].filter((run) => run.traits?.durable).sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
       if (durable && !fastest.traits?.durable) {
-        line += ` The fastest durable transport, ${durable.transport}, reached ${formatRate(durable.throughput.perSec)} msg/s: durability cost a factor of ${(fastest.throughput.perSec / durable.throughput.perSec).toFixed(0)} here.`;
+        line += ` The fastest durable transport, ${durable.transport}, reached ${formatRate(durable.throughput.perSec)} ${axes.throughput}: durability cost a factor of ${(fastest.throughput.perSec / durable.throughput.perSec).toFixed(0)} here.`;
       }
       lines.push(line);
     }
@@ -214,15 +216,16 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
   for (const result of results) byScenario.set(result.scenario, [...(byScenario.get(result.scenario) ?? []), result]);
   const sections = [...byScenario.entries()].map(([scenario, files], index): ScenarioSection => {
     const runs = files.flatMap((file) => file.runs);
+    const axes = files[0]!.axes;
     const id = `s${index}`;
     const charts = [
-      throughputChart(`${id}-workers`, runs, 'workers', colors),
-      throughputChart(`${id}-concurrency`, runs, 'concurrency', colors),
+      throughputChart(`${id}-workers`, runs, 'workers', axes, colors),
+      throughputChart(`${id}-concurrency`, runs, 'concurrency', axes, colors),
       spectrumChart(`${id}-spectrum`, runs, colors),
       rateChart(`${id}-rate`, runs, colors),
       ...resourceCharts(id, runs),
     ].filter((chart): chart is ChartSpec => chart !== undefined);
-    return { scenario, runs, charts, complete: files.every((file) => file.complete) };
+    return { scenario, axes, runs, charts, complete: files.every((file) => file.complete) };
   });
   const claimResults = evaluateClaims(claims, results);
   return {

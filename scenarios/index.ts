@@ -1,8 +1,9 @@
 /** Every scenario by name. Adding a scenario = one file in this folder + one line here. */
-import type { QueueScenario } from '../harness/scenario.ts';
+import type { Scenario } from '../harness/scenario.ts';
+import enqueueScenario from './enqueue.ts';
 import processScenario from './process.ts';
 
-export const SCENARIOS: Readonly<Record<string, QueueScenario>> = { process: processScenario };
+export const SCENARIOS: Readonly<Record<string, Scenario>> = { process: processScenario, enqueue: enqueueScenario };
 
 /** What `npm run bench` runs without a scenario name. */
 export const DEFAULT_SCENARIOS: readonly string[] = ['process'];

@@ -1,7 +1,7 @@
-import { defineScenario } from '../harness/scenario.ts';
+import { defineProcessScenario } from '../harness/runners/process.ts';
 
 /** The same job-processing workload across every delivery architecture. */
-export default defineScenario({
+export default defineProcessScenario({
   name: 'process',
   description: 'N jobs through each transport to W consumer processes × concurrency C',
   measures:

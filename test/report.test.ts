@@ -35,7 +35,7 @@ describe('report model', () => {
   const charts = Object.fromEntries(model.sections[0]!.charts.map((chart) => [chart.title, chart]));
 
   it('throughput charts carry the medians and the sample ranges of the input', () => {
-    const chart = charts['Throughput vs workers']!;
+    const chart = charts['Throughput vs consumer processes']!;
     assert.deepEqual(chart.config.data.labels, ['1', '2']);
     const line = chart.config.data.datasets.find((dataset) => dataset.label === 'bullmq')!;
     assert.deepEqual(line.data, [12_000, 20_000]);
@@ -73,7 +73,7 @@ describe('report model', () => {
   });
 
   it('the summary says only what the data supports', () => {
-    assert.match(model.summary.join('\n'), /highest throughput was direct at 2,000,000 msg\/s/);
+    assert.match(model.summary.join('\n'), /highest throughput was direct at 2,000,000 messages\/s/);
     assert.match(model.summary.join('\n'), /durability cost a factor of 100/);
     assert.match(model.summary.join('\n'), /1 of 4 run points lost or duplicated messages: pg W=1 C=50 \(10 lost, 2 duplicated\)/);
   });
@@ -145,7 +145,7 @@ describe('hostile and unknown input', () => {
     assert.match(html, /<h2>teleport<\/h2>/);
     assert.match(html, /quantum/);
     assert.match(html, /distance=far/);
-    assert.match(renderMarkdown(model), /\| quantum \| 3 \| 50 \|/);
+    assert.match(renderMarkdown(model), /\| quantum W=3 C=50 \| 1,000 \|/);
   });
 });
 

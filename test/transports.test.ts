@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { parseJob } from '../harness/jobs.ts';
 import { rate } from '../harness/load/rate.ts';
-import { runSample } from '../harness/runner.ts';
+import { runSample } from '../harness/runners/process-sample.ts';
 import { provisionServices, type ServiceSet } from '../harness/services/provision.ts';
 import { DROPPED_ID } from './fixtures/faulty-transport.ts';
 import { fixtureChoice, point, uniqueQueue } from './helpers/plan.ts';

@@ -5,13 +5,12 @@ import { consoleSummary } from '../../reports/console.ts';
 import { BenchRun, runPlan } from '../bench.ts';
 import { UsageError } from '../errors.ts';
 import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
-import { parseFlags, queueFlags } from '../options.ts';
 import { showProgress } from '../progress.ts';
 import { captureEnvironment } from '../results/env.ts';
 import type { ResultFile, RunResult } from '../results/types.ts';
 import { SCHEMA_VERSION } from '../results/types.ts';
 import { ensureWritableDir, writeResult } from '../results/write.ts';
-import { planScenario, type QueueScenario } from '../scenario.ts';
+import type { Scenario } from '../scenario.ts';
 import { measureHarnessCost } from '../self.ts';
 import { renderReport } from './report.ts';
 import { provisionServices } from '../services/provision.ts';
@@ -24,7 +23,7 @@ export interface BenchCommandOptions {
   readonly flags: Record<string, string | undefined>;
 }
 
-function findScenario(name: string): QueueScenario {
+function findScenario(name: string): Scenario {
   const scenario = SCENARIOS[name];
   if (!scenario) throw new UsageError(`unknown scenario "${name}": use one of ${[...Object.keys(SCENARIOS), 'self'].join(', ')}`);
   return scenario;
@@ -32,9 +31,9 @@ function findScenario(name: string): QueueScenario {
 
 export async function benchCommand(scenarioName: string | undefined, options: BenchCommandOptions): Promise<void> {
   const scenarios = (scenarioName ? [scenarioName] : DEFAULT_SCENARIOS).map(findScenario);
-  const flags = parseFlags(queueFlags, Object.fromEntries(Object.entries(options.flags).filter(([, value]) => value !== undefined)));
+  const flags = Object.fromEntries(Object.entries(options.flags).filter((entry): entry is [string, string] => entry[1] !== undefined));
   // Everything that can be wrong with the input is found before any service starts.
-  const plans = scenarios.map((scenario) => ({ scenario, plan: planScenario(scenario, flags) }));
+  const plans = scenarios.map((scenario) => ({ scenario, plan: scenario.plan(flags) }));
   ensureWritableDir(options.out);
   const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services);
   const harness = await measureHarnessCost(50);
@@ -46,6 +45,7 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
       schemaVersion: SCHEMA_VERSION,
       tool: { name: 'hopbench', version: TOOL_VERSION },
       scenario: scenario.name,
+      axes: scenario.axes,
       startedAt,
       finishedAt: new Date().toISOString(),
       complete,

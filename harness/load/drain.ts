@@ -1,5 +1,6 @@
 import { errorMessage } from '../errors.ts';
 import { nowNs } from '../measure/clock.ts';
+import { createHistogram } from '../measure/histogram.ts';
 import type { Envelope } from '../transports/types.ts';
 import type { LoadModel, LoadOutcome, LoadTarget } from './types.ts';
 
@@ -9,7 +10,9 @@ export function drain({ batch, inflight }: { batch: number; inflight: number }):
     name: 'drain',
     backlogFirst: true,
     params: { batch, inflight },
+    spec: { name: 'drain', batch, inflight },
     async run(target: LoadTarget): Promise<LoadOutcome> {
+      const acceptLatency = createHistogram();
       const startNs = nowNs();
       let next = target.from;
       let sendErrors = 0;
@@ -24,6 +27,7 @@ export function drain({ batch, inflight }: { batch: number; inflight: number }):
           for (let id = from; id < to; id++) envelopes.push({ id, sentAtNs, payload: target.payload });
           try {
             await (envelopes.length === 1 ? target.producer.send(envelopes[0]!) : target.producer.sendBatch(envelopes));
+            acceptLatency.recordValue(Math.max(1, nowNs() - sentAtNs));
             for (let id = from; id < to; id++) target.accepted(id);
           } catch (error) {
             sendErrors += to - from;
@@ -32,7 +36,7 @@ export function drain({ batch, inflight }: { batch: number; inflight: number }):
         }
       };
       await Promise.all(Array.from({ length: inflight }, sender));
-      return { startNs, endNs: nowNs(), sendErrors, firstSendError };
+      return { startNs, endNs: nowNs(), sendErrors, firstSendError, acceptLatency };
     },
   };
 }

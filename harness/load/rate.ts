@@ -13,8 +13,10 @@ export function rate({ perSec }: { perSec: number }): LoadModel {
     name: 'rate',
     backlogFirst: false,
     params: { perSec },
+    spec: { name: 'rate', perSec },
     async run(target: LoadTarget): Promise<LoadOutcome> {
       const senderLag = createHistogram();
+      const acceptLatency = createHistogram();
       const intervalNs = NS_PER_S / perSec;
       const startNs = nowNs();
       const pending = new Set<Promise<void>>();
@@ -30,7 +32,10 @@ export function rate({ perSec }: { perSec: number }): LoadModel {
           senderLag.recordValue(Math.max(1, now - intendedNs));
           const sentId = id++;
           const sending = target.producer.send({ id: sentId, sentAtNs: intendedNs, payload: target.payload }).then(
-            () => target.accepted(sentId),
+            () => {
+              acceptLatency.recordValue(Math.max(1, nowNs() - intendedNs));
+              target.accepted(sentId);
+            },
             (error) => {
               sendErrors++;
               firstSendError ??= errorMessage(error);
@@ -45,7 +50,7 @@ export function rate({ perSec }: { perSec: number }): LoadModel {
         await (waitMs >= 1 ? sleep(Math.floor(waitMs)) : new Promise((resolve) => setImmediate(resolve)));
       }
       await Promise.all(pending);
-      return { startNs, endNs: nowNs(), sendErrors, firstSendError, senderLag };
+      return { startNs, endNs: nowNs(), sendErrors, firstSendError, senderLag, acceptLatency };
     },
   };
 }

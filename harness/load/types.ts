@@ -27,10 +27,16 @@ export interface LoadOutcome {
   readonly firstSendError?: string;
   /** Open loop only: how late each send was relative to its schedule. */
   readonly senderLag?: Histogram;
+  /** Per send call, ns: call → accepted (closed loop); intended send time → accepted (open loop). */
+  readonly acceptLatency: Histogram;
 }
 
+/** A load model as plain data, for processes that build their own. */
+export type LoadSpec = { readonly name: 'drain'; readonly batch: number; readonly inflight: number } | { readonly name: 'rate'; readonly perSec: number };
+
 export interface LoadModel {
-  readonly name: 'drain' | 'rate';
+  readonly name: LoadSpec['name'];
+  readonly spec: LoadSpec;
   /**
    * Closed loop builds the whole backlog with consumers paused, then releases them: throughput is the
    * consumers' drain rate (first to last completion), as published job-queue figures are measured.

@@ -2,6 +2,7 @@
 import type { DeliveryCounts } from '../measure/accounting.ts';
 import type { LatencySummaryMs } from '../measure/histogram.ts';
 import type { ResourceUsage } from '../measure/resources.ts';
+import type { Axes } from '../scenario.ts';
 import type { Traits } from '../transports/types.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -38,6 +39,7 @@ export interface Sample {
   readonly counts: DeliveryCounts;
   readonly latencyMs: LatencySummaryMs;
   readonly senderLagMs?: LatencySummaryMs;
+  readonly metrics?: Readonly<Record<string, number>>;
   readonly histogram: string;
   readonly resources: readonly ResourceUsage[];
   readonly errors: readonly string[];
@@ -49,8 +51,11 @@ export interface RunResult {
   readonly transportName: string;
   readonly preset: string;
   readonly traits: Traits;
+  /** The scenario's sweep axes: see ResultFile.axes for what they mean. */
   readonly workers: number;
   readonly concurrency: number;
+  /** Short name of the point, e.g. `bullmq W=2 C=50`. */
+  readonly label: string;
   readonly params: Readonly<Record<string, string | number | boolean>>;
   readonly config: Readonly<Record<string, unknown>>;
   /** Summed over samples: a loss in any sample shows. */
@@ -62,6 +67,8 @@ export interface RunResult {
   readonly latencyHistogram: string;
   readonly senderLagMs?: Omit<LatencySummaryMs, 'count' | 'mean'>;
   readonly enqueuePerSec?: number;
+  /** Further named measurements (median over samples), e.g. redisCommandsPerMessage. */
+  readonly metrics?: Readonly<Record<string, number>>;
   /** From the sample with the median throughput. */
   readonly resources: readonly ResourceUsage[];
   readonly samples: readonly Sample[];
@@ -72,6 +79,8 @@ export interface ResultFile {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly tool: { readonly name: 'hopbench'; readonly version: string };
   readonly scenario: string;
+  /** What `workers`, `concurrency`, throughput and latency mean in this scenario. */
+  readonly axes: Axes;
   readonly startedAt: string;
   readonly finishedAt: string;
   /** False when the run was interrupted: the runs present are complete, others are missing. */

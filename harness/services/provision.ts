@@ -2,6 +2,7 @@
  * One service per kind, from the first provider that can supply it: external URL → Docker (testcontainers) →
  * native binaries. Started once per invocation and stopped by the lifecycle on every exit path.
  */
+import type { ResourceTarget } from '../measure/resources.ts';
 import { deferCleanup } from '../lifecycle.ts';
 import { errorMessage, ServiceError } from '../errors.ts';
 import { startDockerService, CONTAINERS } from './docker.ts';
@@ -71,6 +72,11 @@ export interface ServiceSet {
   get(kind: ServiceKind): Service;
   readonly all: readonly Service[];
   stop(): Promise<void>;
+}
+
+/** Resource-sampling targets for the server processes of the given kinds (each with its children, e.g. Postgres backends). */
+export function serviceResourceTargets(services: ServiceSet, kinds: readonly ServiceKind[]): ResourceTarget[] {
+  return services.all.filter((service) => kinds.includes(service.kind)).flatMap((service) => service.pids.map((pid) => ({ label: service.kind, pid, tree: true })));
 }
 
 /** Starts the requested kinds in parallel; on any failure, stops the ones that did start and rethrows. */

@@ -51,6 +51,7 @@ export default defineTransport({
       config: { ...config, workerConcurrency: concurrency, attempts: 1, prefix: PREFIX },
       setup: () => adminQueue((queue) => queue.obliterate({ force: true })),
       teardown: () => adminQueue((queue) => queue.obliterate({ force: true })),
+      depth: () => adminQueue((queue) => queue.count()),
       async producer(): Promise<Producer> {
         const connection = redisConnection(url, { autoPipelining: config.autoPipelining });
         const queue = new Queue<JobData>(name, { connection: connection as ConnectionOptions, prefix: PREFIX, defaultJobOptions: jobOptions });

@@ -41,7 +41,7 @@ export default defineTransport({
       const client = new pg.Client(url);
       await client.connect();
       try {
-        await client.query(sql);
+        return await client.query(sql);
       } finally {
         await client.end();
       }
@@ -50,14 +50,15 @@ export default defineTransport({
     const insertValues = (envelopes: readonly Envelope[]) => [envelopes.map((e) => e.id), envelopes.map((e) => e.sentAtNs), envelopes.map((e) => e.payload)];
     return {
       config: { ...config, connections, batchSize, ackMode: 'delete in the fetching transaction' },
-      setup: () =>
-        admin(`
+      setup: async () =>
+        void await admin(`
           DROP TABLE IF EXISTS ${table};
           CREATE ${config.unlogged ? 'UNLOGGED ' : ''}TABLE ${table} (id bigserial PRIMARY KEY, msg_id int NOT NULL, sent_at_ns float8 NOT NULL, payload text NOT NULL);
           CREATE OR REPLACE FUNCTION ${pg.escapeIdentifier(`${queue}_notify`)}() RETURNS trigger LANGUAGE plpgsql AS
             $$ BEGIN PERFORM pg_notify('${queue}_ready', ''); RETURN NULL; END $$;
           CREATE TRIGGER notify_ready AFTER INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${pg.escapeIdentifier(`${queue}_notify`)}();`),
-      teardown: () => admin(`DROP TABLE IF EXISTS ${table}; DROP FUNCTION IF EXISTS ${pg.escapeIdentifier(`${queue}_notify`)}();`),
+      teardown: async () => void (await admin(`DROP TABLE IF EXISTS ${table}; DROP FUNCTION IF EXISTS ${pg.escapeIdentifier(`${queue}_notify`)}();`)),
+      depth: async () => Number((await admin(`SELECT count(*) AS n FROM ${table}`)).rows[0].n),
       async producer(): Promise<Producer> {
         const pool = new pg.Pool({ connectionString: url, max: config.producerPoolSize });
         pool.on('error', () => {});

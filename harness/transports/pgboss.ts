@@ -66,18 +66,21 @@ export default defineTransport({
         await boss.stop({ graceful: false, close: true });
       }
     };
+    const sql = async (text: string, values: unknown[] = []) => {
+      const client = new pg.Client(urls.postgres);
+      await client.connect();
+      try {
+        return await client.query(text, values);
+      } finally {
+        await client.end();
+      }
+    };
     return {
       config: { ...config, localConcurrency, schema: 'one per sample', supervise: false, schedule: false },
       setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify })),
-      async teardown() {
-        const client = new pg.Client(urls.postgres);
-        await client.connect();
-        try {
-          await client.query(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
-        } finally {
-          await client.end();
-        }
-      },
+      teardown: async () => void (await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)),
+      // pg-boss's getQueueStats serves counts cached by its monitor (off here): count the rows themselves.
+      depth: async () => Number((await sql(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.job WHERE name = $1 AND state < 'active'`, [queue])).rows[0].n),
       async producer(): Promise<Producer> {
         const boss = await open();
         return {

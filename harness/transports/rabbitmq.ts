@@ -46,10 +46,10 @@ export default defineTransport({
   create({ urls, queue, config, concurrency }) {
     const url = urls.rabbitmq!;
     const prefetch = config.prefetch ?? concurrency;
-    const admin = async (use: (channel: amqp.Channel) => Promise<unknown>) => {
+    const admin = async <T>(use: (channel: amqp.Channel) => Promise<T>): Promise<T> => {
       const connection = await amqp.connect(url);
       try {
-        await use(await connection.createChannel());
+        return await use(await connection.createChannel());
       } finally {
         await connection.close();
       }
@@ -57,8 +57,9 @@ export default defineTransport({
     const queueArguments = { durable: config.durable, arguments: { 'x-queue-type': config.queueType } };
     return {
       config: { ...config, prefetch, confirms: true, manualAcks: true },
-      setup: () => admin(async (channel) => (await channel.assertQueue(queue, queueArguments), await channel.purgeQueue(queue))),
-      teardown: () => admin((channel) => channel.deleteQueue(queue)),
+      setup: () => admin(async (channel) => void (await channel.assertQueue(queue, queueArguments), await channel.purgeQueue(queue))),
+      teardown: async () => void (await admin((channel) => channel.deleteQueue(queue))),
+      depth: () => admin(async (channel) => (await channel.checkQueue(queue)).messageCount),
       async producer(): Promise<Producer> {
         const connection = await amqp.connect(url);
         const channel = await connection.createConfirmChannel();

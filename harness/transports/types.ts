@@ -47,6 +47,8 @@ export interface Transport {
   setup(): Promise<void>;
   producer(): Promise<Producer>;
   consumer(options: ConsumerOptions): Promise<Consumer>;
+  /** Coordinator: messages accepted and waiting, not yet taken by a consumer. Transports with a broker only. */
+  depth?(): Promise<number>;
   /** Coordinator, after each sample: delete the queue/table. */
   teardown(): Promise<void>;
 }

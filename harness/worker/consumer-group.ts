@@ -2,12 +2,11 @@
  * Coordinator side of the consumers of one sample: W forked processes (cross-process transports), or for
  * in-process transports one inline consumer or W worker threads. Hides the placement behind one small API.
  */
-import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../errors.ts';
-import { signalQuietly, trackProcess } from '../lifecycle.ts';
+import { forkChild } from './child.ts';
 import { startConsumerHost } from './consumer-host.ts';
 import type { ConsumerCommand, ConsumerReport, ConsumerSpec, CoordinatorMessage, HostMessage, Progress } from './protocol.ts';
 
@@ -44,10 +43,6 @@ interface Member {
 const PROCESS_ENTRY = fileURLToPath(new URL('./consumer-process.ts', import.meta.url));
 const THREAD_ENTRY = new URL('./consumer-thread.ts', import.meta.url);
 
-function tail(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ').slice(-400);
-}
-
 /** Shared message handling for process and thread members. */
 function attach(member: Member, message: HostMessage, ready: () => void): void {
   if (message.type === 'ready') ready();
@@ -58,26 +53,23 @@ function attach(member: Member, message: HostMessage, ready: () => void): void {
 }
 
 function forkMember(spec: ConsumerSpec, ready: () => void): Member & { pid: number } {
-  const child = fork(PROCESS_ENTRY, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
-  const untrack = trackProcess(child.pid!, { group: false });
-  let stderr = '';
-  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
+  const child = forkChild<CoordinatorMessage, HostMessage>(
+    PROCESS_ENTRY,
+    'consumer',
+    (message) => attach(member, message, ready),
+    (description) => {
+      if (!member.report && !member.failure) member.failure = description;
+    },
+  );
   const member: Member & { pid: number } = {
-    pid: child.pid!,
+    pid: child.pid,
     progress: { warmup: 0, measured: 0 },
     acked: 0,
-    ended: new Promise<void>((resolve) =>
-      child.once('exit', (code, signal) => {
-        untrack();
-        if (!member.report && !member.failure) member.failure = `consumer process ${child.pid} exited (${signal ?? `code ${code}`})${stderr ? `: ${tail(stderr)}` : ''}`;
-        resolve();
-      }),
-    ),
-    send: (message) => void (child.connected && child.send(message)),
-    kill: () => void signalQuietly(child.pid!, 'SIGKILL'),
+    ended: child.ended,
+    send: child.send,
+    kill: child.kill,
   };
-  child.on('message', (message: HostMessage) => attach(member, message, ready));
-  child.send({ type: 'start', spec } satisfies CoordinatorMessage);
+  child.send({ type: 'start', spec });
   return member;
 }
 

@@ -1,6 +1,6 @@
 import { parseJob } from '../../harness/jobs.ts';
 import { drain } from '../../harness/load/drain.ts';
-import type { PointPlan } from '../../harness/runner.ts';
+import type { PointPlan } from '../../harness/runners/process-sample.ts';
 import { parseTransportChoice, resolveConfig, type TransportChoice } from '../../harness/transports/registry.ts';
 import { loadTransport } from '../../harness/transports/load.ts';
 

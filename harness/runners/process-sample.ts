@@ -3,21 +3,22 @@
  * deadline → collect reports → exact accounting. A sample never hangs: every wait has a deadline, and whatever
  * was not delivered by then is counted as lost.
  */
-import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage } from './errors.ts';
-import { jobServices, prepareJob, type JobSpec } from './jobs.ts';
-import { drain } from './load/drain.ts';
-import type { LoadModel, LoadOutcome } from './load/types.ts';
-import { account, type DeliveryCounts } from './measure/accounting.ts';
-import { NS_PER_S, nowNs } from './measure/clock.ts';
-import { encodeHistogram, mergeEncoded, summarizeMs, type LatencySummaryMs } from './measure/histogram.ts';
-import { sampleResources, type ResourceUsage } from './measure/resources.ts';
-import type { ServiceSet } from './services/provision.ts';
-import type { TransportChoice } from './transports/registry.ts';
-import type { TransportDefinition } from './transports/types.ts';
-import { startConsumers, type ConsumerGroup, type Placement } from './worker/consumer-group.ts';
-import type { ConsumerSpec } from './worker/protocol.ts';
-
+import { errorMessage } from '../errors.ts';
+import { waitUntil, within } from '../wait.ts';
+import { jobServices, prepareJob, type JobSpec } from '../jobs.ts';
+import { drain } from '../load/drain.ts';
+import type { LoadModel, LoadOutcome } from '../load/types.ts';
+import { account } from '../measure/accounting.ts';
+import { NS_PER_S, nowNs } from '../measure/clock.ts';
+import { createHistogram, encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
+import { sampleResources } from '../measure/resources.ts';
+import type { SampleProgress, SampleResult } from '../scenario.ts';
+import { serviceResourceTargets, type ServiceSet } from '../services/provision.ts';
+import type { ServiceKind } from '../services/types.ts';
+import type { TransportChoice } from '../transports/registry.ts';
+import type { TransportDefinition } from '../transports/types.ts';
+import { startConsumers, type ConsumerGroup, type Placement } from '../worker/consumer-group.ts';
+import type { ConsumerSpec } from '../worker/protocol.ts';
 
 export interface PointPlan {
   readonly choice: TransportChoice;
@@ -33,50 +34,9 @@ export interface PointPlan {
   readonly timeoutMs: number;
 }
 
-export interface SampleResult {
-  readonly counts: DeliveryCounts;
-  readonly throughputPerSec: number;
-  /** The throughput window: first → last measured completion (backlog runs), or first send → last completion. */
-  readonly durationSec: number;
-  /** Backlog runs: how fast the producer filled the queue (accepted messages / fill time). */
-  readonly enqueuePerSec?: number;
-  readonly latencyMs: LatencySummaryMs;
-  /** Encoded HdrHistogram, ns. */
-  readonly histogram: string;
-  readonly senderLagMs?: LatencySummaryMs;
-  readonly resources: readonly ResourceUsage[];
-  /** Effective transport knobs (after derivation from concurrency). */
-  readonly config: Readonly<Record<string, unknown>>;
-  readonly errors: readonly string[];
-}
-
-export interface SampleProgress {
-  readonly delivered: number;
-  readonly expected: number;
-}
-
 export function placementOf(definition: TransportDefinition, workers: number): Placement {
   if (definition.traits.crossProcess) return 'process';
   return workers > 1 ? 'thread' : 'inline';
-}
-
-async function waitUntil(condition: () => boolean, deadlineMs: number, signal: AbortSignal, onTick?: () => void): Promise<boolean> {
-  while (!condition()) {
-    if (Date.now() > deadlineMs || signal.aborted) return false;
-    onTick?.();
-    await sleep(20);
-  }
-  return true;
-}
-
-/** Resolves with the promise's value, or undefined once `ms` have passed (the promise is abandoned). */
-async function within<T>(promise: Promise<T>, ms: number): Promise<T | undefined> {
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    return await Promise.race([promise, new Promise<undefined>((resolve) => (timer = setTimeout(() => resolve(undefined), ms)))]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 const CONSUMER_READY_TIMEOUT_MS = 60_000;
@@ -126,7 +86,7 @@ export async function runSample(
     const sampler = sampleResources([
       { label: 'producer', pid: process.pid, tree: false },
       ...consumers.pids.map((pid, index) => ({ label: `worker ${index}`, pid, tree: false })),
-      ...services.all.filter((service) => urls[service.kind]).flatMap((service) => service.pids.map((pid) => ({ label: service.kind, pid, tree: true }))),
+      ...serviceResourceTargets(services, Object.keys(urls) as ServiceKind[]),
     ]);
     // A transport without a broker (consumers in the producer's process) cannot hold a backlog: it is fed live.
     const backlogFirst = plan.load.backlogFirst && definition.traits.crossProcess;
@@ -137,6 +97,7 @@ export async function runSample(
       endNs: nowNs(),
       sendErrors: 0,
       firstSendError: `load did not finish within its deadline`,
+      acceptLatency: createHistogram(),
     };
     let acceptedMeasured = 0;
     for (let id = plan.warmup; id < ids; id++) acceptedMeasured += accepted[id]!;

@@ -1,0 +1,42 @@
+/**
+ * A forked helper process (consumer, producer, server, client) as the coordinator sees it: typed messages over
+ * Node's IPC channel, registered for cleanup, and on an unexpected exit a reason with the tail of its stderr.
+ */
+import { fork } from 'node:child_process';
+import { signalQuietly, trackProcess } from '../lifecycle.ts';
+
+export interface Child<Outgoing> {
+  readonly pid: number;
+  /** Resolves when the process has exited. */
+  readonly ended: Promise<void>;
+  send(message: Outgoing): void;
+  kill(): void;
+}
+
+function tail(text: string): string {
+  return text.trim().split('\n').slice(-3).join(' | ').slice(-400);
+}
+
+/**
+ * `onExit` gets a description of how the process ended (`consumer process 123 exited (SIGKILL): <stderr tail>`),
+ * for the caller to use if the exit was not expected.
+ */
+export function forkChild<Outgoing, Incoming>(entry: string, role: string, onMessage: (message: Incoming) => void, onExit: (description: string) => void): Child<Outgoing> {
+  const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  const untrack = trackProcess(child.pid!, { group: false });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
+  child.on('message', (message: Incoming) => onMessage(message));
+  return {
+    pid: child.pid!,
+    ended: new Promise<void>((resolve) =>
+      child.once('exit', (code, signal) => {
+        untrack();
+        onExit(`${role} process ${child.pid} exited (${signal ?? `code ${code}`})${stderr ? `: ${tail(stderr)}` : ''}`);
+        resolve();
+      }),
+    ),
+    send: (message) => void (child.connected && child.send(message as object)),
+    kill: () => void signalQuietly(child.pid!, 'SIGKILL'),
+  };
+}
