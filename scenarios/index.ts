@@ -1,9 +1,10 @@
 /** Every scenario by name. Adding a scenario = one file in this folder + one line here. */
 import type { Scenario } from '../harness/scenario.ts';
+import broadcastScenario from './broadcast.ts';
 import enqueueScenario from './enqueue.ts';
 import processScenario from './process.ts';
 
-export const SCENARIOS: Readonly<Record<string, Scenario>> = { process: processScenario, enqueue: enqueueScenario };
+export const SCENARIOS: Readonly<Record<string, Scenario>> = { process: processScenario, enqueue: enqueueScenario, broadcast: broadcastScenario };
 
 /** What `npm run bench` runs without a scenario name. */
 export const DEFAULT_SCENARIOS: readonly string[] = ['process'];

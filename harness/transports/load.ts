@@ -1,6 +1,5 @@
+import { loadDefinition } from '../registry.ts';
 import type { TransportDefinition } from './types.ts';
 
 /** A transport module's default export; consumers import only the transport they run. */
-export async function loadTransport(module: string): Promise<TransportDefinition> {
-  return ((await import(module)) as { default: TransportDefinition }).default;
-}
+export const loadTransport = (module: string): Promise<TransportDefinition> => loadDefinition<TransportDefinition>(module);

@@ -1,0 +1,81 @@
+/** Messages between the coordinator and the broadcast server and client processes. */
+import type { ServiceKind } from '../services/types.ts';
+
+export interface ServerSpec {
+  readonly architectureModule: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;
+  readonly channel: string;
+}
+
+/** Publish ids [from, to) at `perSec`, message i to room i mod rooms. */
+export interface PublishCommand {
+  readonly from: number;
+  readonly to: number;
+  readonly perSec: number;
+  readonly rooms: number;
+  readonly payloadBytes: number;
+}
+
+export interface PublishReport {
+  readonly published: number;
+  readonly startNs: number;
+  readonly endNs: number;
+  /** Encoded histogram of how late each publish was against its schedule. */
+  readonly senderLag: string;
+}
+
+export type ServerCommand = { readonly type: 'start'; readonly spec: ServerSpec } | { readonly type: 'publish'; readonly command: PublishCommand };
+
+export type ServerMessage =
+  | { readonly type: 'ready'; readonly url: string }
+  | { readonly type: 'published'; readonly report: PublishReport }
+  | { readonly type: 'failed'; readonly error: string };
+
+export interface ClientConnectionSpec {
+  readonly url: string;
+  readonly room: number;
+}
+
+export interface ClientSpec {
+  readonly architectureModule: string;
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly connections: readonly ClientConnectionSpec[];
+  readonly rooms: number;
+  /** Ids [0, warmup) are warmup, [warmup, ids) measured. */
+  readonly warmup: number;
+  readonly ids: number;
+}
+
+export interface ConnectionReport {
+  readonly room: number;
+  /** Deliveries per id of this connection's room: slot s counts id s × rooms + room. */
+  readonly counts: Uint8Array;
+  /** Why the connection ended early, if it did. */
+  readonly closed?: string;
+}
+
+export interface ClientReport {
+  /** Encoded histogram, ns: publish (intended time) → received, measured ids. */
+  readonly histogram: string;
+  readonly connections: readonly ConnectionReport[];
+  /** Deliveries of ids that belong to another room or to no id of the run. */
+  readonly unexpected: number;
+  readonly lastReceiveNs: number;
+}
+
+export interface ClientProgress {
+  /** Distinct deliveries (id × connection) so far. */
+  readonly warmup: number;
+  readonly measured: number;
+  /** Indexes (into the spec's connections) of connections that ended early. */
+  readonly closed: readonly number[];
+}
+
+export type ClientCommand = { readonly type: 'start'; readonly spec: ClientSpec } | { readonly type: 'finish' };
+
+export type ClientMessage =
+  | { readonly type: 'ready' }
+  | ({ readonly type: 'progress' } & ClientProgress)
+  | { readonly type: 'report'; readonly report: ClientReport }
+  | { readonly type: 'failed'; readonly error: string };

@@ -1,0 +1,49 @@
+/**
+ * socket.io server and client as both socket.io architectures use them: WebSocket transport only (no long-polling
+ * upgrade dance), a `join` event acknowledged once the socket is in the room, messages as the `m` event.
+ */
+import { Server, type ServerOptions } from 'socket.io';
+import { io as connectClient } from 'socket.io-client';
+import type { Envelope } from '../transports/types.ts';
+import { listenOnLoopback } from './listen.ts';
+import type { BroadcastClientContext, BroadcastConnection, BroadcastServer } from './types.ts';
+
+/** Knobs recorded in results: fixed for every socket.io point. */
+export const SOCKETIO_SETTINGS = { transports: 'websocket only', perMessageDeflate: false, reconnection: false } as const;
+
+export async function startSocketIoServer(configure: (server: Server) => Promise<() => Promise<void>> = async () => async () => {}): Promise<BroadcastServer> {
+  const loopback = await listenOnLoopback();
+  const options: Partial<ServerOptions> = { transports: ['websocket'], serveClient: false, perMessageDeflate: false };
+  const server = new Server(loopback.http, options);
+  const release = await configure(server);
+  server.on('connection', (socket) => {
+    socket.on('join', async (room: string, ack: () => void) => {
+      await socket.join(room);
+      ack();
+    });
+  });
+  return {
+    url: `http://127.0.0.1:${loopback.port}`,
+    publish: (room, envelope) => void server.to(room).emit('m', envelope),
+    async close() {
+      server.disconnectSockets(true);
+      await server.close();
+      await release();
+    },
+  };
+}
+
+export function connectSocketIo({ url, room, onMessage, onClose }: BroadcastClientContext<unknown>): Promise<BroadcastConnection> {
+  return new Promise((resolve, reject) => {
+    const socket = connectClient(url, { transports: ['websocket'], reconnection: false, forceNew: true });
+    let closing = false;
+    socket.on('m', (envelope: Envelope) => onMessage(envelope));
+    socket.once('connect_error', reject);
+    socket.once('connect', () =>
+      socket.emit('join', room, () => resolve({ close: () => ((closing = true), socket.disconnect()) })),
+    );
+    socket.on('disconnect', (reason) => {
+      if (!closing) onClose(reason);
+    });
+  });
+}
