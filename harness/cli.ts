@@ -34,7 +34,7 @@ function buildProgram(): Command {
     .option('--client-processes <n>', 'broadcast: OS processes the clients are spread over')
     .option('--messages <n>', 'measured messages per sample')
     .option('--warmup <n>', 'unmeasured messages sent through the full path first')
-    .option('--rate <max|n>', 'max: closed loop (process: backlog drain); n: open loop at n messages/s (broadcast: n only)')
+    .option('--rate <max|n>', 'max: closed loop (process: backlog drain); n: open loop at n messages/s (broadcast: a comma-separated list, no max)')
     .option('--job <kind>', 'process: noop, sleep:<ms>, cpu:<µs> or pg-insert')
     .option('--payload <bytes>', 'payload bytes per message on top of id and timestamp (enqueue: comma-separated list)')
     .option('--batch <n>', 'closed loop: messages per producer send, sendBatch when > 1 (enqueue: comma-separated list)')

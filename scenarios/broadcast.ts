@@ -15,7 +15,7 @@ export default defineBroadcastScenario({
     rooms: 10,
     clientsPerRoom: [10, 50],
     clientProcesses: 2,
-    rate: 200,
+    rate: [200, 1000],
     messages: 1_000,
     warmup: 100,
     payload: 100,

@@ -25,6 +25,16 @@ describe('bad input: one line, exit 2, no result file', () => {
     [['bench', 'process', '--bogus', '1'], /unknown option '--bogus'/],
     [['bench', 'process', '--services', 'cloud'], /--services/],
     [['bench', 'process', '--out', '/proc/hopbench'], /cannot write results to --out/],
+    [['bench', 'process', '--producers', '2'], /--producers does not apply to the process scenario/],
+    [['bench', 'enqueue', '--transports', 'direct'], /direct has no broker to enqueue into/],
+    [['bench', 'enqueue', '--payload', '1024,big'], /invalid --payload "1024,big": must be a whole number/],
+    [['bench', 'enqueue', '--rate', '1', '--producers', '2'], /below one message per second per producer/],
+    [['bench', 'broadcast', '--architectures', 'kafka'], /unknown architecture "kafka"/],
+    [['bench', 'broadcast', '--rate', 'max'], /--rate max does not apply to broadcast/],
+    [['bench', 'broadcast', '--servers', '1'], /invalid --servers "1": must be at least 2/],
+    [['bench', 'broadcast', '--architectures', 'socketio', '--servers', '3'], /--servers applies to multi-server architectures only \(socketio-redis\)/],
+    [['bench', 'broadcast', '--clients-per-room', '5000', '--client-processes', '1'], /raise --client-processes/],
+    [['bench', 'broadcast', '--workers', '2'], /--workers does not apply to the broadcast scenario/],
   ];
   for (const [args, message] of cases) {
     it(args.slice(1).join(' '), async () => {
@@ -48,7 +58,7 @@ describe('bench process', () => {
     assert.equal(result.code, 0, result.stderr);
     const path = /result: (.+\.json)/.exec(result.stdout)?.[1];
     assert.ok(path, result.stdout);
-    assert.match(result.stdout, /transport\s+W\s+C/);
+    assert.match(result.stdout, /point\s+load\s+messages\/s/);
     const reportPath = /report: (.+\.html)/.exec(result.stdout)?.[1];
     assert.equal(reportPath, path.replace(/\.json$/, '.html'), 'the HTML report is written beside the JSON');
     assert.match(readFileSync(reportPath!, 'utf8'), /<canvas id=/);

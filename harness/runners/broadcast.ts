@@ -19,7 +19,7 @@ export const broadcastFlags = z
     rooms: wholeNumber(1, 10_000),
     clientsPerRoom: list(wholeNumber(1, 10_000)),
     clientProcesses: wholeNumber(1, 64),
-    rate: wholeNumber(1, 1_000_000),
+    rate: list(wholeNumber(1, 1_000_000)),
     payload: wholeNumber(0, 1024 * 1024),
   })
   .partial()
@@ -31,7 +31,7 @@ export type BroadcastOptions = {
   readonly rooms: number;
   readonly clientsPerRoom: readonly number[];
   readonly clientProcesses: number;
-  readonly rate: number;
+  readonly rate: readonly number[];
   readonly messages: number;
   readonly warmup: number;
   readonly payload: number;
@@ -88,7 +88,7 @@ export function defineBroadcastScenario(definition: BroadcastScenarioDefinition)
     measures: definition.measures,
     axes: BROADCAST_AXES,
     plan(rawFlags) {
-      if (rawFlags.rate === 'max') throw new UsageError('--rate max does not apply to broadcast: give a publish rate in messages per second');
+      if (rawFlags.rate?.split(',').includes('max')) throw new UsageError('--rate max does not apply to broadcast: give a publish rate in messages per second');
       const flags = parseFlags(broadcastFlags, rawFlags, definition.name);
       const options: BroadcastOptions = { ...definition.defaults, ...flags };
       const choices = [...new Set(options.architectures)].map(parseArchitectureChoice);
@@ -105,21 +105,11 @@ export function defineBroadcastScenario(definition: BroadcastScenarioDefinition)
         const config = resolveConfig(choice);
         for (const servers of choice.definition.multiServer ? options.servers : [1]) {
           for (const clientsPerRoom of options.clientsPerRoom) {
-            points.push(
-              broadcastPoint({
-                choice,
-                config,
-                servers,
-                rooms: options.rooms,
-                clientsPerRoom,
-                clientProcesses: options.clientProcesses,
-                perSec: options.rate,
-                messages: options.messages,
-                warmup: options.warmup,
-                payloadBytes: options.payload,
-                timeoutMs: options.timeout * 1000,
-              }),
-            );
+            for (const perSec of options.rate) {
+              const { rooms, clientProcesses, messages, warmup } = options;
+              const timeoutMs = options.timeout * 1000;
+              points.push(broadcastPoint({ choice, config, servers, rooms, clientsPerRoom, clientProcesses, perSec, messages, warmup, payloadBytes: options.payload, timeoutMs }));
+            }
           }
         }
       }

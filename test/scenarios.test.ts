@@ -1,0 +1,118 @@
+/** The enqueue and broadcast scenarios against real services, real producer processes and real sockets. */
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { parseArchitectureChoice } from '../harness/broadcast/registry.ts';
+import { drain } from '../harness/load/drain.ts';
+import { resolveConfig } from '../harness/registry.ts';
+import { runBroadcastSample, type BroadcastPlan } from '../harness/runners/broadcast-sample.ts';
+import { runEnqueueSample, type EnqueuePlan } from '../harness/runners/enqueue-sample.ts';
+import type { SampleContext, SampleProgress } from '../harness/scenario.ts';
+import { provisionServices, type ServiceSet } from '../harness/services/provision.ts';
+import { parseTransportChoice } from '../harness/transports/registry.ts';
+import { uniqueQueue } from './helpers/plan.ts';
+import { pidsMentioning } from './helpers/system.ts';
+
+const never = new AbortController().signal;
+let services: ServiceSet;
+
+before(async () => {
+  services = await provisionServices(['redis', 'rabbitmq', 'postgres'], 'native');
+});
+after(async () => {
+  await services?.stop();
+});
+
+const context = (onProgress: (progress: SampleProgress) => void = () => {}): SampleContext => ({ services, sampleId: uniqueQueue(), signal: never, onProgress });
+
+describe('enqueue leaves exactly the accepted messages in each queue', () => {
+  for (const transport of ['bullmq', 'rabbitmq', 'pgboss', 'pg']) {
+    it(`${transport}: depth() counts what was sent`, async () => {
+      const choice = parseTransportChoice(transport);
+      const queue = uniqueQueue();
+      const urls = Object.fromEntries(choice.definition.services.map((kind) => [kind, services.get(kind).url]));
+      const admin = choice.definition.create({ urls, queue, config: resolveConfig(choice), concurrency: 1 });
+      await admin.setup();
+      try {
+        const producer = await admin.producer();
+        await producer.sendBatch(Array.from({ length: 30 }, (_, id) => ({ id, sentAtNs: 0, payload: 'x' })));
+        for (let id = 30; id < 37; id++) await producer.send({ id, sentAtNs: 0, payload: 'x' });
+        await producer.close();
+        assert.equal(await admin.depth!(), 37);
+      } finally {
+        await admin.teardown();
+      }
+    });
+
+    for (const batch of [1, 25]) {
+      it(`${transport}: 2 producer processes, ${batch === 1 ? 'single sends' : `batches of ${batch}`}`, async () => {
+        const choice = parseTransportChoice(transport);
+        const plan: EnqueuePlan = { choice, config: resolveConfig(choice), producers: 2, load: drain({ batch, inflight: 4 }), messages: 300, warmup: 50, payloadBytes: 1024, timeoutMs: 30_000 };
+        const sample = await runEnqueueSample(plan, context());
+        assert.deepEqual(sample.errors, []);
+        const { sent, delivered, lost, duplicates } = sample.counts;
+        assert.deepEqual({ sent, delivered, lost, duplicates }, { sent: 300, delivered: 300, lost: 0, duplicates: 0 });
+        assert.equal(sample.metrics?.queueDepthAfter, 350, 'warmup and measured messages wait in the queue');
+        assert.equal(sample.latencyMs.count, 300 / batch, 'one latency per send call');
+        assert.deepEqual(sample.resources.map((usage) => usage.label).filter((label) => label.startsWith('producer')), ['producer 0', 'producer 1']);
+      });
+    }
+  }
+});
+
+function broadcastPlan(architecture: string, overrides: Partial<BroadcastPlan> = {}): BroadcastPlan {
+  const choice = parseArchitectureChoice(architecture);
+  return {
+    choice,
+    config: resolveConfig(choice),
+    servers: choice.definition.multiServer ? 2 : 1,
+    rooms: 2,
+    clientsPerRoom: 5,
+    clientProcesses: 2,
+    perSec: 500,
+    messages: 200,
+    warmup: 20,
+    payloadBytes: 64,
+    timeoutMs: 20_000,
+    ...overrides,
+  };
+}
+
+describe('broadcast delivers every message to every member of its room exactly once (2 rooms × 5 clients)', () => {
+  for (const architecture of ['ws-direct', 'socketio', 'socketio-redis']) {
+    it(architecture, async () => {
+      const sample = await runBroadcastSample(broadcastPlan(architecture), context());
+      assert.deepEqual(sample.errors, []);
+      const { sent, delivered, lost, duplicates, unexpected } = sample.counts;
+      // 200 messages, each to the 5 members of its room.
+      assert.deepEqual({ sent, delivered, lost, duplicates, unexpected }, { sent: 1000, delivered: 1000, lost: 0, duplicates: 0, unexpected: 0 });
+      assert.equal(sample.latencyMs.count, 1000, 'one latency per delivery, warmup excluded');
+      assert.equal(sample.metrics?.messagesPublished, 200);
+      if (architecture === 'socketio-redis') {
+        assert.ok(sample.metrics!.redisCommandsPerMessage! >= 1, `every emit crosses Redis: ${JSON.stringify(sample.metrics)}`);
+        assert.deepEqual(sample.resources.map((usage) => usage.label).sort(), ['clients 0', 'clients 1', 'redis', 'server 0', 'server 1']);
+      } else {
+        assert.equal(sample.metrics?.redisCommands, undefined);
+      }
+    });
+  }
+
+  it('a client process that dies mid-run is counted as lost deliveries, and the sample does not wait for them', async () => {
+    let killed: number | undefined;
+    const started = Date.now();
+    const plan = broadcastPlan('ws-direct', { perSec: 100, messages: 400, timeoutMs: 300_000 });
+    const sample = await runBroadcastSample(
+      plan,
+      context((progress) => {
+        if (killed !== undefined || progress.delivered < 100) return;
+        killed = pidsMentioning('broadcast/client-process.ts')[0];
+        if (killed) process.kill(killed, 'SIGKILL');
+      }),
+    );
+    assert.ok(killed, 'a client process was found and killed');
+    assert.ok(Date.now() - started < plan.timeoutMs / 2, 'ended when the live clients had everything, not at the deadline');
+    assert.equal(sample.counts.sent, 2000);
+    assert.ok(sample.counts.lost > 0 && sample.counts.lost <= 1000, `the dead process's share is lost: ${JSON.stringify(sample.counts)}`);
+    assert.equal(sample.counts.delivered + sample.counts.lost, 2000);
+    assert.match(sample.errors.join('\n'), /client process \d+ exited \(SIGKILL\)/);
+  });
+});
