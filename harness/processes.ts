@@ -1,8 +1,8 @@
 /** Long-running server processes: spawned in their own process group, logged to a file, stopped by group. */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { signalQuietly, trackProcess } from './lifecycle.ts';
+import { within } from './wait.ts';
 
 export interface ServerProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -59,7 +59,7 @@ export function spawnServer(command: string, args: readonly string[], options: S
     async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
       if (pid <= 0) return;
       if (!status) signalQuietly(-pid, signal);
-      const graceful = await Promise.race([exited.then(() => true), sleep(graceMs, false)]);
+      const graceful = (await within(exited.then(() => true), graceMs)) ?? false;
       // Sweep the whole group even after a clean exit: helpers (erl_child_setup, backends) must not outlive it.
       signalQuietly(-pid, 'SIGKILL');
       if (!graceful) await exited;

@@ -5,7 +5,6 @@
  * being waited for; its missing deliveries are counted as lost.
  */
 import { fileURLToPath } from 'node:url';
-import { setTimeout as sleep } from 'node:timers/promises';
 import type { ArchitectureChoice } from '../broadcast/registry.ts';
 import type { ClientCommand, ClientMessage, ClientReport, PublishCommand, PublishReport, ServerCommand, ServerMessage } from '../broadcast/protocol.ts';
 import { NS_PER_S } from '../measure/clock.ts';
@@ -14,7 +13,7 @@ import { redisCommandCount } from '../measure/redis-commands.ts';
 import { sampleResources } from '../measure/resources.ts';
 import type { SampleContext, SampleResult } from '../scenario.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
-import { waitUntil } from '../wait.ts';
+import { waitUntil, within } from '../wait.ts';
 import { forkChild, type Child } from '../worker/child.ts';
 
 export interface BroadcastPlan {
@@ -239,6 +238,6 @@ export async function runBroadcastSample(plan: BroadcastPlan, { services, sample
     };
   } finally {
     children.forEach((child) => child.kill());
-    await Promise.race([Promise.all(children.map((child) => child.ended)), sleep(5_000)]);
+    await within(Promise.all(children.map((child) => child.ended)), 5_000);
   }
 }

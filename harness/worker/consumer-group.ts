@@ -5,6 +5,7 @@
 import { fileURLToPath } from 'node:url';
 import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../wait.ts';
 import { errorMessage } from '../errors.ts';
 import { forkChild } from './child.ts';
 import { startConsumerHost } from './consumer-host.ts';
@@ -155,7 +156,7 @@ export async function startConsumers(specs: readonly ConsumerSpec[], placement: 
     async finish(timeoutMs) {
       members.forEach((member) => member.send({ type: 'finish' }));
       const all = Promise.all(members.map((member) => member.ended));
-      if ((await Promise.race([all.then(() => true), sleep(timeoutMs, false)])) === false) {
+      if ((await within(all.then(() => true), timeoutMs)) === undefined) {
         for (const member of members.filter((m) => !m.report)) {
           member.failure ??= `consumer did not report within ${timeoutMs / 1000}s and was killed`;
           member.kill();
@@ -167,7 +168,7 @@ export async function startConsumers(specs: readonly ConsumerSpec[], placement: 
     async kill() {
       members.forEach((member) => member.kill());
       consumerPorts.forEach((port) => port.close());
-      await Promise.race([Promise.all(members.map((member) => member.ended)), sleep(5_000)]);
+      await within(Promise.all(members.map((member) => member.ended)), 5_000);
     },
   };
   const deadline = Date.now() + readyTimeoutMs;

@@ -1,6 +1,7 @@
 /** Coordinator side of the producers of one enqueue sample: P forked processes started together on `go`. */
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { within } from '../wait.ts';
 import { forkChild, type Child } from './child.ts';
 import type { ProducerCommand, ProducerMessage, ProducerReport, ProducerSpec } from './producer-protocol.ts';
 
@@ -51,7 +52,7 @@ export async function startProducers(specs: readonly ProducerSpec[], readyTimeou
   });
   const kill = async () => {
     members.forEach((member) => member.child.kill());
-    await Promise.race([Promise.all(members.map((member) => member.child.ended)), sleep(5_000)]);
+    await within(Promise.all(members.map((member) => member.child.ended)), 5_000);
   };
   const deadline = Date.now() + readyTimeoutMs;
   while (!members.every((member) => member.ready)) {
@@ -68,7 +69,7 @@ export async function startProducers(specs: readonly ProducerSpec[], readyTimeou
     async go(timeoutMs) {
       members.forEach((member) => member.child.send({ type: 'go' }));
       const all = Promise.all(members.map((member) => member.child.ended));
-      if ((await Promise.race([all.then(() => true), sleep(timeoutMs, false)])) === false) {
+      if ((await within(all.then(() => true), timeoutMs)) === undefined) {
         for (const member of members.filter((m) => !m.report)) member.failure ??= `producer ${member.child.pid} did not finish within ${timeoutMs / 1000}s and was killed`;
         await kill();
       }
