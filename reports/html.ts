@@ -130,11 +130,15 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
 <p class="sub">Generated ${escapeHtml(model.generatedAt)} from ${model.environments.length} result file(s). Medians of repeated samples; every figure below was measured by hopbench on the machine described at the bottom.</p>
 <h2>What this means</h2>
 <ul class="summary">${model.summary.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>
-<h2>Claims</h2>
+${
+  model.claims.length === 0
+    ? ''
+    : `<h2>Claims</h2>
 <p class="sub">Published figures next to measured ones. "not measured": these results contain no run that answers the claim.</p>
 <table class="claims"><thead><tr><th>claim</th><th>what it says</th><th>claimed</th><th>measured</th><th>ratio</th><th>verdict</th><th>measured on</th></tr></thead><tbody>
 ${claims}
-</tbody></table>
+</tbody></table>`
+}
 ${sections}
 <h2>Environment</h2>
 <table><thead><tr><th>result</th><th>machine</th><th>services</th><th>packages</th><th>notes</th><th></th></tr></thead><tbody>${environments}</tbody></table>

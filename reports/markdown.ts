@@ -9,21 +9,26 @@ function table(header: readonly string[], rows: readonly (readonly unknown[])[])
 }
 
 export function renderMarkdown(model: ReportModel): string {
-  const parts = [`# ${cell(model.title)}`, '', '## What this means', '', ...model.summary.map((line) => `- ${cell(line)}`), '', '## Claims', ''];
-  parts.push(
-    table(
-      ['claim', 'source', 'claimed', 'measured', 'ratio', 'verdict', 'measured on'],
-      model.claims.map((result) => [
-        `${result.claim.id}: ${result.claim.claim}`,
-        result.claim.source,
-        `${result.claimedText} ${result.claim.unit}`,
-        result.measured === undefined ? '—' : Math.round(result.measured * 1000) / 1000,
-        result.ratio === undefined ? '—' : `${result.ratio.toFixed(2)}×`,
-        result.verdict === 'does not hold' ? '**does not hold**' : result.verdict,
-        result.setup,
-      ]),
-    ),
-  );
+  const parts = [`# ${cell(model.title)}`, '', '## What this means', '', ...model.summary.map((line) => `- ${cell(line)}`)];
+  if (model.claims.length > 0) {
+    parts.push(
+      '',
+      '## Claims',
+      '',
+      table(
+        ['claim', 'source', 'claimed', 'measured', 'ratio', 'verdict', 'measured on'],
+        model.claims.map((result) => [
+          `${result.claim.id}: ${result.claim.claim}`,
+          result.claim.source,
+          `${result.claimedText} ${result.claim.unit}`,
+          result.measured === undefined ? '—' : Math.round(result.measured * 1000) / 1000,
+          result.ratio === undefined ? '—' : `${result.ratio.toFixed(2)}×`,
+          result.verdict === 'does not hold' ? '**does not hold**' : result.verdict,
+          result.setup,
+        ]),
+      ),
+    );
+  }
   for (const section of model.sections) {
     parts.push('', `## ${cell(section.scenario)}`, '');
     if (!section.complete) parts.push('> Interrupted: only these run points completed.', '');

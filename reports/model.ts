@@ -153,7 +153,11 @@ function rateChart(id: string, runs: readonly RunResult[], colors: Record<string
 function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec[] {
   const withResources = runs.filter((run) => run.resources.length > 0);
   if (withResources.length === 0) return [];
-  const role = (label: string) => (label.startsWith('worker') ? 'workers' : label);
+  // `worker 0`, `worker 1` → `workers`; `server 0` → `servers`; `clients 1` → `clients`; `redis` stays.
+  const role = (label: string) => {
+    const numbered = /^(.+?)s? \d+$/.exec(label);
+    return numbered ? `${numbered[1]}s` : label;
+  };
   const roles = [...new Set(withResources.flatMap((run) => run.resources.map((usage) => role(usage.label))))];
   const roleColors = transportColors(roles);
   const chart = (key: 'cpuSeconds' | 'peakMemoryMiB', title: string, unit: string, note: string): ChartSpec => ({
@@ -174,8 +178,8 @@ function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec
     },
   });
   return [
-    chart('cpuSeconds', 'CPU per process', 'CPU seconds', 'CPU used during the measured window of the median sample, by process (workers summed).'),
-    chart('peakMemoryMiB', 'Memory per process', 'MiB', 'Peak RSS of producer and workers (summed), peak PSS of each server process tree.'),
+    chart('cpuSeconds', 'CPU per process', 'CPU seconds', 'CPU used during the measured window of the median sample, by role (numbered processes of one role summed: workers, producers, servers, clients).'),
+    chart('peakMemoryMiB', 'Memory per process', 'MiB', 'Peak RSS of harness processes (summed per role), peak PSS of each service process tree.'),
   ];
 }
 
@@ -204,9 +208,12 @@ function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimR
   const failed = claims.filter((claim) => claim.verdict === 'does not hold');
   const held = claims.filter((claim) => claim.verdict === 'holds');
   const unmeasured = claims.filter((claim) => claim.verdict === 'not measured');
-  lines.push(
-    `Claims: ${held.length} held, ${failed.length} did not hold${failed.length ? ` (${failed.map((claim) => claim.claim.id).join(', ')})` : ''}, ${unmeasured.length} were not measured by these results.`,
-  );
+  if (claims.length === 0) lines.push('No published claim is about the scenarios in these results.');
+  else {
+    lines.push(
+      `Claims: ${held.length} held, ${failed.length} did not hold${failed.length ? ` (${failed.map((claim) => claim.claim.id).join(', ')})` : ''}, ${unmeasured.length} were not measured by these results.`,
+    );
+  }
   return lines;
 }
 
@@ -227,7 +234,11 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
     ].filter((chart): chart is ChartSpec => chart !== undefined);
     return { scenario, axes, runs, charts, complete: files.every((file) => file.complete) };
   });
-  const claimResults = evaluateClaims(claims, results);
+  // Claims about scenarios these results do not contain would only be rows of "not measured".
+  const claimResults = evaluateClaims(
+    claims.filter((claim) => byScenario.has(claim.measure.scenario)),
+    results,
+  );
   return {
     title: `hopbench: ${[...byScenario.keys()].join(', ')}`,
     generatedAt: new Date().toISOString(),

@@ -146,6 +146,8 @@ describe('hostile and unknown input', () => {
     assert.match(html, /quantum/);
     assert.match(html, /distance=far/);
     assert.match(renderMarkdown(model), /\| quantum W=3 C=50 \| 1,000 \|/);
+    assert.deepEqual(model.claims, [], 'no claim is about this scenario: no table of "not measured" rows');
+    assert.doesNotMatch(html, /<h2>Claims<\/h2>/);
   });
 });
 
