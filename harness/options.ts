@@ -33,6 +33,13 @@ export const commonFlags = {
   timeout: wholeNumber(1, 24 * 3600),
 };
 
+/** --batch and --inflight shape a closed loop; with an open-loop --rate they would be silently ignored. */
+export function requireClosedLoopFor(flags: { readonly batch?: unknown; readonly inflight?: unknown }, closedLoop: boolean): void {
+  if (!closedLoop && (flags.batch !== undefined || flags.inflight !== undefined)) {
+    throw new UsageError('--batch and --inflight apply to --rate max (closed loop) only; an open-loop --rate sends each message on its own schedule');
+  }
+}
+
 const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);
 
 /** Validates raw flag strings against a scenario's (strict) schema; a flag the scenario does not know is an error. */

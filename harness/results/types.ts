@@ -2,8 +2,7 @@
 import type { DeliveryCounts } from '../measure/accounting.ts';
 import type { LatencySummaryMs } from '../measure/histogram.ts';
 import type { ResourceUsage } from '../measure/resources.ts';
-import type { Axes } from '../scenario.ts';
-import type { Traits } from '../transports/types.ts';
+import type { Axes, PointIdentity } from '../scenario.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -45,19 +44,8 @@ export interface Sample {
   readonly errors: readonly string[];
 }
 
-export interface RunResult {
-  /** How reports name the point: `pgboss` or `pgboss:tuned`. */
-  readonly transport: string;
-  readonly transportName: string;
-  readonly preset: string;
-  readonly traits: Traits;
-  /** The scenario's sweep axes: see ResultFile.axes for what they mean. */
-  readonly workers: number;
-  readonly concurrency: number;
-  /** Short name of the point, e.g. `bullmq W=2 C=50`. */
-  readonly label: string;
-  readonly params: Readonly<Record<string, string | number | boolean>>;
-  readonly config: Readonly<Record<string, unknown>>;
+/** A run point's identity (transport, axes, label, params, config) and what its samples measured. */
+export interface RunResult extends PointIdentity {
   /** Summed over samples: a loss in any sample shows. */
   readonly counts: Omit<DeliveryCounts, 'lostSample'>;
   readonly throughput: { readonly perSec: number; readonly samples: readonly number[]; readonly cv: number };

@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { UsageError } from '../errors.ts';
 import { drain } from '../load/drain.ts';
 import { rate } from '../load/rate.ts';
-import { commonFlags, list, names, parseFlags, rateFlag, wholeNumber } from '../options.ts';
+import { commonFlags, list, names, parseFlags, rateFlag, requireClosedLoopFor, wholeNumber } from '../options.ts';
 import type { RunPoint, Scenario } from '../scenario.ts';
 import { parseTransportChoice, resolveConfig } from '../transports/registry.ts';
 import { ENQUEUE_AXES } from './axes.ts';
@@ -78,9 +78,7 @@ export function defineEnqueueScenario(definition: EnqueueScenarioDefinition): Sc
       const flags = parseFlags(enqueueFlags, rawFlags, definition.name);
       const options: EnqueueOptions = { ...definition.defaults, ...flags };
       const closedLoop = options.rate === 'max';
-      if (!closedLoop && (flags.batch !== undefined || flags.inflight !== undefined)) {
-        throw new UsageError('--batch and --inflight apply to --rate max (closed loop) only; an open-loop --rate sends each message on its own schedule');
-      }
+      requireClosedLoopFor(flags, closedLoop);
       const choices = [...new Set(options.transports)].map(parseTransportChoice);
       const brokerless = choices.find((choice) => !choice.definition.traits.crossProcess);
       if (brokerless) {

@@ -3,11 +3,10 @@
  * file declares its defaults; this module validates flags, expands the sweep and wraps each point's sample runner.
  */
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
 import { formatJob, jobServices, parseJob } from '../jobs.ts';
 import { drain } from '../load/drain.ts';
 import { rate } from '../load/rate.ts';
-import { commonFlags, list, names, parseFlags, rateFlag, wholeNumber } from '../options.ts';
+import { commonFlags, list, names, parseFlags, rateFlag, requireClosedLoopFor, wholeNumber } from '../options.ts';
 import type { RunPoint, Scenario } from '../scenario.ts';
 import { PROCESS_AXES } from './axes.ts';
 import { parseTransportChoice, resolveConfig } from '../transports/registry.ts';
@@ -85,9 +84,7 @@ export function defineProcessScenario(definition: ProcessScenarioDefinition): Sc
       const flags = parseFlags(processFlags, rawFlags, definition.name);
       const options: ProcessOptions = { ...definition.defaults, ...flags };
       const closedLoop = options.rate === 'max';
-      if (!closedLoop && (flags.batch !== undefined || flags.inflight !== undefined)) {
-        throw new UsageError('--batch and --inflight apply to --rate max (closed loop) only; an open-loop --rate sends each message on its own schedule');
-      }
+      requireClosedLoopFor(flags, closedLoop);
       const job = parseJob(options.job);
       const choices = [...new Set(options.transports)].map(parseTransportChoice);
       const load = closedLoop ? drain({ batch: options.batch, inflight: options.inflight }) : rate({ perSec: options.rate as number });
