@@ -17,7 +17,7 @@ export default defineEnqueueScenario({
     payload: [1024],
     inflight: 16,
     rate: 'max',
-    messages: 10_000,
+    messages: 20_000,
     warmup: 1_000,
     repeat: 3,
     timeout: 60,
