@@ -24,7 +24,7 @@ function buildProgram(): Command {
     .description('run a scenario (default: every default scenario) and write its result JSON')
     .argument('[scenario]', 'process, enqueue, broadcast, or self (the harness\'s own cost)')
     .option('--transports <list>', 'process, enqueue: comma-separated transports, name or name:preset (e.g. bullmq,pgboss:tuned)')
-    .option('--architectures <list>', 'broadcast: comma-separated architectures (ws-direct,socketio,socketio-redis)')
+    .option('--architectures <list>', 'broadcast: comma-separated architectures (ws-direct, socketio, socketio-redis, socketio-redis-streams)')
     .option('--workers <list>', 'process: consumer processes per point, comma-separated (e.g. 1,2,4)')
     .option('--concurrency <list>', 'process: concurrent jobs per consumer process, comma-separated (e.g. 1,50)')
     .option('--producers <list>', 'enqueue: producer processes per point, comma-separated')

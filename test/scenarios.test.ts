@@ -78,7 +78,7 @@ function broadcastPlan(architecture: string, overrides: Partial<BroadcastPlan> =
 }
 
 describe('broadcast delivers every message to every member of its room exactly once (2 rooms × 5 clients)', () => {
-  for (const architecture of ['ws-direct', 'socketio', 'socketio-redis']) {
+  for (const architecture of ['ws-direct', 'socketio', 'socketio-redis', 'socketio-redis-streams']) {
     it(architecture, async () => {
       const sample = await runBroadcastSample(broadcastPlan(architecture), context());
       assert.deepEqual(sample.errors, []);
@@ -87,7 +87,7 @@ describe('broadcast delivers every message to every member of its room exactly o
       assert.deepEqual({ sent, delivered, lost, duplicates, unexpected }, { sent: 1000, delivered: 1000, lost: 0, duplicates: 0, unexpected: 0 });
       assert.equal(sample.latencyMs.count, 1000, 'one latency per delivery, warmup excluded');
       assert.equal(sample.metrics?.messagesPublished, 200);
-      if (architecture === 'socketio-redis') {
+      if (architecture.startsWith('socketio-redis')) {
         assert.ok(sample.metrics!.redisCommandsPerMessage! >= 1, `every emit crosses Redis: ${JSON.stringify(sample.metrics)}`);
         assert.deepEqual(sample.resources.map((usage) => usage.label).sort(), ['clients 0', 'clients 1', 'redis', 'server 0 + publisher', 'server 1']);
       } else {

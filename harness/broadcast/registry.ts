@@ -2,7 +2,7 @@
 import { loadRegistry, type Choice } from '../registry.ts';
 import type { BroadcastArchitecture } from './types.ts';
 
-const FILES = ['ws-direct', 'socketio', 'socketio-redis'];
+const FILES = ['ws-direct', 'socketio', 'socketio-redis', 'socketio-redis-streams'];
 
 const registry = await loadRegistry<BroadcastArchitecture>(
   'architecture',
