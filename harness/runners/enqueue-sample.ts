@@ -12,7 +12,7 @@ import type { SampleContext, SampleResult } from '../scenario.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import { within } from '../wait.ts';
-import { startProducers } from '../worker/producer-group.ts';
+import { startProducers, type ProducerGroup } from '../worker/producer-group.ts';
 import type { ProducerSpec } from '../worker/producer-protocol.ts';
 
 export interface EnqueuePlan {
@@ -41,6 +41,7 @@ export async function runEnqueueSample(plan: EnqueuePlan, { services, sampleId: 
   const admin = definition.create({ urls, queue, config: plan.config, concurrency: 1 });
   if (!admin.depth) throw new Error(`${definition.name} has no queue to measure: enqueue needs a transport with a broker`);
   const errors: string[] = [];
+  let group: ProducerGroup | undefined;
   await admin.setup();
   try {
     const load = plan.load.spec.name === 'rate' ? { name: 'rate' as const, perSec: plan.load.spec.perSec / plan.producers } : plan.load.spec;
@@ -57,15 +58,17 @@ export async function runEnqueueSample(plan: EnqueuePlan, { services, sampleId: 
       warmup: warmups[producer]!,
       measured: range,
     }));
-    const group = await startProducers(specs, READY_TIMEOUT_MS);
+    group = await startProducers(specs, READY_TIMEOUT_MS);
+    const producers = group;
     const sampler = sampleResources([
       ...group.pids.map((pid, index) => ({ label: `producer ${index}`, pid, tree: false })),
       ...serviceResourceTargets(services, definition.services),
     ]);
-    const progress = setInterval(() => onProgress({ delivered: group.accepted(), expected: plan.messages }), 250);
+    const progress = setInterval(() => onProgress({ delivered: producers.accepted(), expected: plan.messages }), 250);
     const perSec = plan.load.spec.name === 'rate' ? plan.load.spec.perSec : 0;
     const { reports, failures } = await group.go(perSec > 0 ? (plan.messages / perSec) * 1000 + plan.timeoutMs : plan.timeoutMs * 10).finally(() => clearInterval(progress));
     const resources = sampler.stop();
+    await group.finish();
     errors.push(...failures);
 
     let accepted = 0;
@@ -112,6 +115,7 @@ export async function runEnqueueSample(plan: EnqueuePlan, { services, sampleId: 
       errors,
     };
   } finally {
+    await group?.finish(); // on error paths too: no producer outlives its sample
     await within(admin.teardown().catch(() => {}), ADMIN_TIMEOUT_MS);
   }
 }

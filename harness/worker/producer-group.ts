@@ -5,6 +5,7 @@ import { within } from '../wait.ts';
 import { forkChild, type Child } from './child.ts';
 import type { ProducerCommand, ProducerMessage, ProducerReport, ProducerSpec } from './producer-protocol.ts';
 
+const FINISH_TIMEOUT_MS = 10_000;
 const ENTRY = fileURLToPath(new URL('./producer-process.ts', import.meta.url));
 
 export interface ProducerGroup {
@@ -13,6 +14,8 @@ export interface ProducerGroup {
   accepted(): number;
   /** Starts the measured load everywhere; resolves with the reports that arrived before `timeoutMs`. */
   go(timeoutMs: number): Promise<{ reports: ProducerReport[]; failures: string[] }>;
+  /** Lets every producer close its connection and exit (killed if it does not within a few seconds). */
+  finish(): Promise<void>;
   kill(): Promise<void>;
 }
 
@@ -68,15 +71,23 @@ export async function startProducers(specs: readonly ProducerSpec[], readyTimeou
     accepted: () => members.reduce((sum, member) => sum + member.accepted, 0),
     async go(timeoutMs) {
       members.forEach((member) => member.child.send({ type: 'go' }));
-      const all = Promise.all(members.map((member) => member.child.ended));
-      if ((await within(all.then(() => true), timeoutMs)) === undefined) {
-        for (const member of members.filter((m) => !m.report)) member.failure ??= `producer ${member.child.pid} did not finish within ${timeoutMs / 1000}s and was killed`;
-        await kill();
+      const deadline = Date.now() + timeoutMs;
+      while (!members.every((member) => member.report || member.failure)) {
+        if (Date.now() > deadline) {
+          for (const member of members.filter((m) => !m.report)) member.failure ??= `producer ${member.child.pid} did not finish within ${timeoutMs / 1000}s and was killed`;
+          await kill();
+          break;
+        }
+        await sleep(10);
       }
       return {
         reports: members.flatMap((member) => (member.report ? [member.report] : [])),
         failures: members.flatMap((member) => (member.failure ? [member.failure] : [])),
       };
+    },
+    async finish() {
+      members.forEach((member) => member.child.send({ type: 'finish' }));
+      if ((await within(Promise.all(members.map((member) => member.child.ended)), FINISH_TIMEOUT_MS)) === undefined) await kill();
     },
     kill,
   };

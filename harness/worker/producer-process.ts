@@ -52,7 +52,6 @@ async function run({ spec, producer, warmupAccepted }: Prepared): Promise<void> 
       },
       signal: controller.signal,
     });
-    await producer.close();
     send({
       type: 'report',
       report: {
@@ -85,5 +84,6 @@ process.on('disconnect', () => {
 });
 process.on('message', (message: ProducerCommand) => {
   if (message.type === 'start') prepare(message.spec).catch(fail);
-  else if (prepared) run(prepared).then(() => process.disconnect(), fail);
+  else if (message.type === 'go' && prepared) run(prepared).catch(fail);
+  else if (message.type === 'finish') void (prepared?.producer.close() ?? Promise.resolve()).catch(() => {}).finally(() => process.disconnect());
 });

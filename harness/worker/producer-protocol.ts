@@ -37,4 +37,5 @@ export type ProducerMessage =
   | { readonly type: 'report'; readonly report: ProducerReport }
   | { readonly type: 'failed'; readonly error: string };
 
-export type ProducerCommand = { readonly type: 'start'; readonly spec: ProducerSpec } | { readonly type: 'go' };
+/** `finish` comes after the report: the producer stays connected until then, so its resources are still sampled. */
+export type ProducerCommand = { readonly type: 'start'; readonly spec: ProducerSpec } | { readonly type: 'go' } | { readonly type: 'finish' };
