@@ -1,35 +1,27 @@
 /** The enqueue and broadcast scenarios against real services, real producer processes and real sockets. */
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseArchitectureChoice } from '../harness/broadcast/registry.ts';
 import { drain } from '../harness/load/drain.ts';
 import { resolveConfig } from '../harness/registry.ts';
 import { runBroadcastSample, type BroadcastPlan } from '../harness/runners/broadcast-sample.ts';
 import { runEnqueueSample, type EnqueuePlan } from '../harness/runners/enqueue-sample.ts';
 import type { SampleContext, SampleProgress } from '../harness/scenario.ts';
-import { provisionServices, type ServiceSet } from '../harness/services/provision.ts';
 import { parseTransportChoice } from '../harness/transports/registry.ts';
 import { uniqueQueue } from './helpers/plan.ts';
+import { nativeServicesForFile, never } from './helpers/services.ts';
 import { pidsMentioning } from './helpers/system.ts';
 
-const never = new AbortController().signal;
-let services: ServiceSet;
+const services = nativeServicesForFile();
 
-before(async () => {
-  services = await provisionServices(['redis', 'rabbitmq', 'postgres'], 'native');
-});
-after(async () => {
-  await services?.stop();
-});
-
-const context = (onProgress: (progress: SampleProgress) => void = () => {}): SampleContext => ({ services, sampleId: uniqueQueue(), signal: never, onProgress });
+const context = (onProgress: (progress: SampleProgress) => void = () => {}): SampleContext => ({ services: services(), sampleId: uniqueQueue(), signal: never, onProgress });
 
 describe('enqueue leaves exactly the accepted messages in each queue', () => {
   for (const transport of ['bullmq', 'rabbitmq', 'pgboss', 'pg']) {
     it(`${transport}: depth() counts what was sent`, async () => {
       const choice = parseTransportChoice(transport);
       const queue = uniqueQueue();
-      const urls = Object.fromEntries(choice.definition.services.map((kind) => [kind, services.get(kind).url]));
+      const urls = Object.fromEntries(choice.definition.services.map((kind) => [kind, services().get(kind).url]));
       const admin = choice.definition.create({ urls, queue, config: resolveConfig(choice), concurrency: 1 });
       await admin.setup();
       try {

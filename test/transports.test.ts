@@ -1,21 +1,13 @@
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import { parseJob } from '../harness/jobs.ts';
 import { rate } from '../harness/load/rate.ts';
 import { runSample } from '../harness/runners/process-sample.ts';
-import { provisionServices, type ServiceSet } from '../harness/services/provision.ts';
 import { DROPPED_ID } from './fixtures/faulty-transport.ts';
 import { fixtureChoice, point, uniqueQueue } from './helpers/plan.ts';
+import { nativeServicesForFile, never } from './helpers/services.ts';
 
-const never = new AbortController().signal;
-let services: ServiceSet;
-
-before(async () => {
-  services = await provisionServices(['redis', 'rabbitmq', 'postgres'], 'native');
-});
-after(async () => {
-  await services?.stop();
-});
+const services = nativeServicesForFile();
 
 describe('every transport delivers N messages exactly once (W=2, C=4)', () => {
   const cases: Array<[string, number]> = [
@@ -28,7 +20,7 @@ describe('every transport delivers N messages exactly once (W=2, C=4)', () => {
   ];
   for (const [transport, messages] of cases) {
     it(transport, async () => {
-      const sample = await runSample(point(transport, { messages, warmup: 10 }), services, uniqueQueue(), never);
+      const sample = await runSample(point(transport, { messages, warmup: 10 }), services(), uniqueQueue(), never);
       assert.deepEqual(
         { sent: sample.counts.sent, delivered: sample.counts.delivered, lost: sample.counts.lost, duplicates: sample.counts.duplicates, unexpected: sample.counts.unexpected },
         { sent: messages, delivered: messages, lost: 0, duplicates: 0, unexpected: 0 },
@@ -40,10 +32,10 @@ describe('every transport delivers N messages exactly once (W=2, C=4)', () => {
   }
 
   it('pg-insert jobs write one row per message', async () => {
-    const sample = await runSample(point('rabbitmq', { messages: 200, job: parseJob('pg-insert') }), services, uniqueQueue(), never);
+    const sample = await runSample(point('rabbitmq', { messages: 200, job: parseJob('pg-insert') }), services(), uniqueQueue(), never);
     assert.equal(sample.counts.delivered, 200);
     const pg = (await import('pg')).default;
-    const client = new pg.Client(services.get('postgres').url);
+    const client = new pg.Client(services().get('postgres').url);
     await client.connect();
     const { rows } = await client.query('SELECT count(DISTINCT msg_id)::int AS n, count(DISTINCT worker)::int AS workers FROM hopbench_job_results');
     await client.end();
@@ -54,7 +46,7 @@ describe('every transport delivers N messages exactly once (W=2, C=4)', () => {
 describe('accounting through real processes', () => {
   it('detects an injected drop and an injected duplicate', async () => {
     const choice = await fixtureChoice('../fixtures/faulty-transport.ts');
-    const sample = await runSample(point(choice, { messages: 100, timeoutMs: 3_000 }), services, uniqueQueue(), never);
+    const sample = await runSample(point(choice, { messages: 100, timeoutMs: 3_000 }), services(), uniqueQueue(), never);
     assert.equal(sample.counts.sent, 100);
     assert.equal(sample.counts.delivered, 99);
     assert.equal(sample.counts.lost, 1);
@@ -71,7 +63,7 @@ describe('open loop', () => {
     // waited for the consumer, or latency measured from the actual send, would hide that.
     const sample = await runSample(
       point('direct', { workers: 1, concurrency: 1, messages: 200, job: parseJob('sleep:20'), load: rate({ perSec: 200 }) }),
-      services,
+      services(),
       uniqueQueue(),
       never,
     );
