@@ -32,7 +32,7 @@ describe('bad input: one line, exit 2, no result file', () => {
     [['bench', 'broadcast', '--architectures', 'kafka'], /unknown architecture "kafka"/],
     [['bench', 'broadcast', '--rate', 'max'], /--rate max does not apply to broadcast/],
     [['bench', 'broadcast', '--servers', '1'], /invalid --servers "1": must be at least 2/],
-    [['bench', 'broadcast', '--architectures', 'socketio', '--servers', '3'], /--servers applies to multi-server architectures only \(socketio-redis\)/],
+    [['bench', 'broadcast', '--architectures', 'socketio', '--servers', '3'], /--servers applies to multi-server architectures only \(socketio-redis, socketio-redis-streams\)/],
     [['bench', 'broadcast', '--clients-per-room', '5000', '--client-processes', '1'], /raise --client-processes/],
     [['bench', 'broadcast', '--workers', '2'], /--workers does not apply to the broadcast scenario/],
   ];
