@@ -20,3 +20,11 @@ export async function within<T>(promise: Promise<T>, ms: number): Promise<T | un
     clearTimeout(timer);
   }
 }
+
+/** Waits for `condition`; throws the first `failure()`, or that `what` did not happen in time. */
+export async function waitFor(what: string, condition: () => boolean, failure: () => string | undefined, timeoutMs: number, signal: AbortSignal): Promise<void> {
+  const done = await waitUntil(() => condition() || failure() !== undefined, Date.now() + timeoutMs, signal);
+  const failed = failure();
+  if (failed) throw new Error(failed);
+  if (!done) throw new Error(signal.aborted ? 'interrupted' : `${what} within ${timeoutMs / 1000}s`);
+}

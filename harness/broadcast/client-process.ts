@@ -20,8 +20,8 @@ let finish: (() => void) | undefined;
 async function start(spec: ClientSpec): Promise<void> {
   const architecture = await loadDefinition<BroadcastArchitecture>(spec.architectureModule);
   const histogram = createHistogram();
-  const slots = Math.ceil(spec.ids / spec.rooms);
-  const states = spec.connections.map((connection) => ({ room: connection.room, counts: new Uint8Array(slots), closed: undefined as string | undefined }));
+  // Counters grow with the highest id seen: a run that lasts a duration has no id count known in advance.
+  const states = spec.connections.map((connection) => ({ room: connection.room, counts: new Uint8Array(1024), closed: undefined as string | undefined }));
   let warmupDistinct = 0;
   let measuredDistinct = 0;
   let unexpected = 0;
@@ -31,11 +31,16 @@ async function start(spec: ClientSpec): Promise<void> {
   const receiver = (state: (typeof states)[number]) => (envelope: Envelope) => {
     const now = nowNs();
     const { id } = envelope;
-    if (!(id >= 0 && id < spec.ids) || id % spec.rooms !== state.room) {
+    if (!(Number.isInteger(id) && id >= 0) || id % spec.rooms !== state.room) {
       unexpected++;
       return;
     }
     const slot = (id - state.room) / spec.rooms;
+    if (slot >= state.counts.length) {
+      const grown = new Uint8Array(Math.max(slot + 1, state.counts.length * 2));
+      grown.set(state.counts);
+      state.counts = grown;
+    }
     const seen = state.counts[slot]!;
     if (seen === 0) {
       if (id < spec.warmup) warmupDistinct++;

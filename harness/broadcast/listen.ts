@@ -1,5 +1,5 @@
 /** An HTTP server on a free 127.0.0.1 port, for WebSocket servers to attach to. */
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 
 export interface LoopbackServer {
@@ -8,8 +8,14 @@ export interface LoopbackServer {
   close(): Promise<void>;
 }
 
-export async function listenOnLoopback(onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void): Promise<LoopbackServer> {
-  const http = createServer((_request, response) => response.writeHead(404).end());
+export interface LoopbackHandlers {
+  /** Plain HTTP requests; without it every request is a 404. */
+  readonly onRequest?: (request: IncomingMessage, response: ServerResponse) => void;
+  readonly onUpgrade?: (request: IncomingMessage, socket: Duplex, head: Buffer) => void;
+}
+
+export async function listenOnLoopback({ onRequest, onUpgrade }: LoopbackHandlers = {}): Promise<LoopbackServer> {
+  const http = createServer(onRequest ?? ((_request, response) => response.writeHead(404).end()));
   if (onUpgrade) http.on('upgrade', onUpgrade);
   await new Promise<void>((resolve, reject) => {
     http.once('error', reject);

@@ -42,9 +42,8 @@ export interface ClientSpec {
   readonly config: Readonly<Record<string, unknown>>;
   readonly connections: readonly ClientConnectionSpec[];
   readonly rooms: number;
-  /** Ids [0, warmup) are warmup, [warmup, ids) measured. */
+  /** Ids below `warmup` are warmup: counted, not measured. */
   readonly warmup: number;
-  readonly ids: number;
 }
 
 export interface ConnectionReport {
@@ -59,7 +58,7 @@ export interface ClientReport {
   /** Encoded histogram, ns: publish (intended time) → received, measured ids. */
   readonly histogram: string;
   readonly connections: readonly ConnectionReport[];
-  /** Deliveries of ids that belong to another room or to no id of the run. */
+  /** Deliveries of ids that belong to another room. */
   readonly unexpected: number;
   readonly lastReceiveNs: number;
 }

@@ -3,10 +3,8 @@
  * multi-server" path: clients are spread over the servers, the publisher emits on one, and every emit crosses
  * Redis to reach members connected elsewhere.
  */
-import { createAdapter } from '@socket.io/redis-adapter';
-import { Redis } from 'ioredis';
 import { z } from 'zod';
-import { connectSocketIo, SOCKETIO_SETTINGS, startSocketIoServer } from './socketio-common.ts';
+import { connectSocketIo, redisPubSubAdapter, SOCKETIO_SETTINGS, startSocketIoServer } from './socketio-common.ts';
 import { defineArchitecture } from './types.ts';
 
 export default defineArchitecture({
@@ -16,18 +14,6 @@ export default defineArchitecture({
   multiServer: true,
   config: z.object({}).strict().transform(() => ({ ...SOCKETIO_SETTINGS, adapter: '@socket.io/redis-adapter (ioredis)' })),
   presets: { default: {} },
-  startServer: ({ urls, channel }) =>
-    startSocketIoServer(async (server) => {
-      const publisher = new Redis(urls.redis!, { lazyConnect: true });
-      const subscriber = publisher.duplicate();
-      await Promise.all([publisher.connect(), subscriber.connect()]);
-      server.adapter(createAdapter(publisher, subscriber, { key: channel }));
-      // Redis answers in order: once this PING returns, the adapter's subscriptions are in place.
-      await subscriber.ping();
-      return async () => {
-        publisher.disconnect();
-        subscriber.disconnect();
-      };
-    }),
+  startServer: ({ urls, channel }) => startSocketIoServer(redisPubSubAdapter(urls.redis!, channel)),
   connect: connectSocketIo,
 });

@@ -18,7 +18,7 @@ export default defineArchitecture({
   async startServer({ config }) {
     const rooms = new Map<string, Set<WebSocket>>();
     const server = new WebSocketServer({ noServer: true, perMessageDeflate: config.perMessageDeflate });
-    const http = await listenOnLoopback((request, socket, head) => server.handleUpgrade(request, socket, head, (ws) => server.emit('connection', ws, request)));
+    const http = await listenOnLoopback({ onUpgrade: (request, socket, head) => server.handleUpgrade(request, socket, head, (ws) => server.emit('connection', ws, request)) });
     server.on('connection', (ws) => {
       ws.once('message', (data) => {
         const room = JSON.parse(String(data)).join as string;
