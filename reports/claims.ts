@@ -106,6 +106,21 @@ function metricValues(metric: string, runs: readonly ScenarioRun[]): Measured[] 
       return base && more && base.throughput.perSec > 0 ? [{ value: more.throughput.perSec / base.throughput.perSec, from: `${describeRun(more)} vs C=${low}` }] : [];
     });
   }
+  const httpRatio = /^httpLatencyRatio:([^:]+):([^:]+)$/.exec(metric);
+  if (httpRatio) {
+    // Same load and rooms, two architectures: HTTP p50 of the first over the second.
+    const [first, second] = [httpRatio[1], httpRatio[2]];
+    const groups = new Map<string, ScenarioRun[]>();
+    for (const run of runs) {
+      const key = JSON.stringify(['perSec', 'rooms', 'clientsPerRoom', 'connections'].map((param) => run.params[param]));
+      groups.set(key, [...(groups.get(key) ?? []), run]);
+    }
+    return [...groups.values()].flatMap((group) => {
+      const [a, b] = [first, second].map((architecture) => group.find((run) => run.params.architecture === architecture));
+      const [pa, pb] = [a?.metrics?.httpLatencyP50Ms, b?.metrics?.httpLatencyP50Ms];
+      return a && pa !== undefined && pb ? [{ value: pa / pb, from: `${describeRun(a)} vs ${b!.label}` }] : [];
+    });
+  }
   return runs.flatMap((run) => {
     const value = lookup(run, metric);
     return typeof value === 'number' ? [{ value, from: describeRun(run) }] : [];

@@ -11,3 +11,10 @@ export const ENQUEUE_AXES: Axes = {
 };
 
 export const BROADCAST_AXES: Axes = { workers: 'server processes', concurrency: 'clients per room', throughput: 'deliveries/s', latency: 'publish → received by a client' };
+
+export const HTTP_E2E_AXES: Axes = {
+  workers: 'worker/socket processes',
+  concurrency: 'HTTP connections',
+  throughput: 'deliveries/s',
+  latency: 'HTTP request sent → received by a client (end to end); HTTP response latency is in metrics',
+};

@@ -10,7 +10,7 @@ import { startClientFleet, type ClientFleet } from '../broadcast/client-fleet.ts
 import type { PublishCommand, PublishReport, ServerCommand, ServerMessage } from '../broadcast/protocol.ts';
 import { NS_PER_S } from '../measure/clock.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
-import { redisCommandCount } from '../measure/redis-commands.ts';
+import { redisCommandCounts, redisCommandMetrics } from '../measure/redis-commands.ts';
 import { sampleResources } from '../measure/resources.ts';
 import type { SampleContext, SampleResult } from '../scenario.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
@@ -117,7 +117,7 @@ export async function runBroadcastSample(plan: BroadcastPlan, { services, sample
     }
 
     const redisUrl = definition.services.includes('redis') ? urls.redis : undefined;
-    const redisBefore = redisUrl ? await redisCommandCount(redisUrl) : 0;
+    const redisBefore = redisUrl ? await redisCommandCounts(redisUrl) : undefined;
     const sampler = sampleResources([
       // Server 0 also runs the publisher, whose open-loop schedule spins between sends that are due within 1 ms.
       ...servers.map((server, index) => ({ label: index === 0 ? 'server 0 + publisher' : `server ${index}`, pid: server.child.pid, tree: false })),
@@ -131,7 +131,7 @@ export async function runBroadcastSample(plan: BroadcastPlan, { services, sample
     const report = () => onProgress({ delivered: clients.delivered('measured'), expected: expectedLive() });
     await waitUntil(() => clients.delivered('measured') >= expectedLive(), Date.now() + plan.timeoutMs, signal, report);
     report();
-    const redisAfter = redisUrl ? await redisCommandCount(redisUrl) : 0;
+    const redisAfter = redisUrl ? await redisCommandCounts(redisUrl) : undefined;
     const resources = sampler.stop();
 
     const outcome = await clients.finish(function* (room) {
@@ -141,7 +141,6 @@ export async function runBroadcastSample(plan: BroadcastPlan, { services, sample
     errors.push(...outcome.errors);
     if (counts.lost > 0) errors.push(`${counts.lost} of ${counts.sent} deliveries lost (not received within ${plan.timeoutMs / 1000}s of the last publish, or their connection died)`);
     const durationSec = lastReceiveNs > published.startNs ? (lastReceiveNs - published.startNs) / NS_PER_S : 0;
-    const redisCommands = redisAfter - redisBefore;
     return {
       counts,
       throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
@@ -154,9 +153,7 @@ export async function runBroadcastSample(plan: BroadcastPlan, { services, sample
       metrics: {
         connections: connectionCount,
         messagesPublished: published.published,
-        ...(redisUrl && published.published > 0
-          ? { redisCommands, redisCommandsPerMessage: redisCommands / published.published, redisCommandsPerDelivery: counts.delivered > 0 ? redisCommands / counts.delivered : 0 }
-          : {}),
+        ...(redisBefore && redisAfter ? redisCommandMetrics(redisBefore, redisAfter, published.published, counts.delivered) : {}),
       },
       errors,
     };

@@ -22,7 +22,8 @@ function tail(text: string): string {
  * for the caller to use if the exit was not expected.
  */
 export function forkChild<Outgoing, Incoming>(entry: string, role: string, onMessage: (message: Incoming) => void, onExit: (description: string) => void): Child<Outgoing> {
-  const child = fork(entry, [], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
+  // The role as an argument: `ps` shows what each process is.
+  const child = fork(entry, [role], { serialization: 'advanced', stdio: ['ignore', 'inherit', 'pipe', 'ipc'] });
   const untrack = trackProcess(child.pid!, { group: false });
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
