@@ -35,6 +35,10 @@ describe('bad input: one line, exit 2, no result file', () => {
     [['bench', 'broadcast', '--architectures', 'socketio', '--servers', '3'], /--servers applies to multi-server architectures only \(socketio-redis, socketio-redis-streams\)/],
     [['bench', 'broadcast', '--clients-per-room', '5000', '--client-processes', '1'], /raise --client-processes/],
     [['bench', 'broadcast', '--workers', '2'], /--workers does not apply to the broadcast scenario/],
+    [['bench', 'http-e2e', '--architectures', 'elixir'], /unknown architecture "elixir": use one of queued, direct, inline/],
+    [['bench', 'http-e2e', '--architectures', 'queued:kafka'], /unknown preset "kafka" for queued/],
+    [['bench', 'http-e2e', '--rate', 'fast'], /invalid --rate "fast": must be "max" or a whole number/],
+    [['bench', 'http-e2e', '--duration', '0'], /invalid --duration "0": must be at least 1/],
   ];
   for (const [args, message] of cases) {
     it(args.slice(1).join(' '), async () => {

@@ -15,7 +15,10 @@ import { defineHttpArchitecture, type ArchitectureContext } from './types.ts';
 const config = z
   .object({
     /** The transport (and preset) carrying the jobs, e.g. `bullmq`, `rabbitmq`, `pg`. */
-    queue: z.string().default('bullmq'),
+    queue: z
+      .string()
+      .default('bullmq')
+      .refine((name) => parseTransportChoice(name).definition.traits.crossProcess, { message: 'needs a transport with a broker: the API and the workers are separate processes' }),
     /** Jobs in flight per worker/socket process. */
     workerConcurrency: z.number().int().positive().default(50),
     poolSize: z.number().int().positive().default(10),

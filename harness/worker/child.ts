@@ -31,7 +31,8 @@ export function forkChild<Outgoing, Incoming>(entry: string, role: string, onMes
   return {
     pid: child.pid!,
     ended: new Promise<void>((resolve) =>
-      child.once('exit', (code, signal) => {
+      // 'close', not 'exit': 'exit' can come before the last IPC messages (a large report) have been read.
+      child.once('close', (code, signal) => {
         untrack();
         onExit(`${role} process ${child.pid} exited (${signal ?? `code ${code}`})${stderr ? `: ${tail(stderr)}` : ''}`);
         resolve();
