@@ -149,6 +149,28 @@ function rateChart(id: string, runs: readonly RunResult[], colors: Record<string
   };
 }
 
+/** Runs that measured HTTP response latency too (http-e2e): both latency families side by side. */
+function httpLatencyChart(id: string, runs: readonly RunResult[]): ChartSpec | undefined {
+  const withHttp = runs.filter((run) => typeof run.metrics?.httpLatencyP50Ms === 'number');
+  if (withHttp.length === 0) return undefined;
+  const series = [
+    { label: 'HTTP response p50', color: '#2563eb', value: (run: RunResult) => run.metrics!.httpLatencyP50Ms! },
+    { label: 'HTTP response p99', color: '#93c5fd', value: (run: RunResult) => run.metrics!.httpLatencyP99Ms! },
+    { label: 'end to end p50', color: '#dc2626', value: (run: RunResult) => run.latencyMs.p50 },
+    { label: 'end to end p99', color: '#fca5a5', value: (run: RunResult) => run.latencyMs.p99 },
+  ];
+  return {
+    id,
+    title: 'HTTP response vs end-to-end latency',
+    note: 'When the client gets its answer (autocannon, whole ms) and when every member of the room has the message (request sent → received), median of the samples.',
+    config: {
+      type: 'bar',
+      data: { labels: withHttp.map(pointLabel), datasets: series.map(({ label, color, value }) => ({ label, data: withHttp.map(value), backgroundColor: color })) },
+      options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } } } },
+    },
+  };
+}
+
 /** CPU seconds and peak memory per process role, stacked per run point. */
 function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec[] {
   const withResources = runs.filter((run) => run.resources.length > 0);
@@ -230,6 +252,7 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
       throughputChart(`${id}-concurrency`, runs, 'concurrency', axes, colors),
       spectrumChart(`${id}-spectrum`, runs, colors),
       rateChart(`${id}-rate`, runs, colors),
+      httpLatencyChart(`${id}-http`, runs),
       ...resourceCharts(id, runs),
     ].filter((chart): chart is ChartSpec => chart !== undefined);
     return { scenario, axes, runs, charts, complete: files.every((file) => file.complete) };

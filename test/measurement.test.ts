@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { account, createDeliveryCounter } from '../harness/measure/accounting.ts';
 import { createHistogram, mergeEncoded, summarizeMs } from '../harness/measure/histogram.ts';
 import { coefficientOfVariation, median } from '../harness/measure/stats.ts';
+import { forkChild } from '../harness/worker/child.ts';
 
 const RECORDER = fileURLToPath(new URL('./fixtures/record-histogram.ts', import.meta.url));
 
@@ -56,5 +57,24 @@ describe('stats', () => {
     assert.equal(median([4, 1, 2, 3]), 2.5);
     assert.equal(coefficientOfVariation([10, 10, 10]), 0);
     assert.ok(Math.abs(coefficientOfVariation([9, 10, 11]) - 0.1) < 1e-12);
+  });
+});
+
+describe('reports from child processes', () => {
+  it('a large last message arrives before the child counts as ended', async () => {
+    let received: Uint8Array | undefined;
+    let endedWithout = '';
+    const child = forkChild<never, { bytes: Uint8Array }>(
+      fileURLToPath(new URL('./fixtures/big-report-child.ts', import.meta.url)),
+      'reporter',
+      (message) => (received = message.bytes),
+      (description) => {
+        if (!received) endedWithout = description;
+      },
+    );
+    await child.ended;
+    assert.equal(endedWithout, '', 'the report was read before the end');
+    assert.equal(received?.length, 32 * 1024 * 1024);
+    assert.equal(received?.[received.length - 1], 7);
   });
 });

@@ -138,6 +138,22 @@ describe('hostile and unknown input', () => {
     assert.ok(JSON.parse(data).length > 0);
   });
 
+  it('charts HTTP response and end-to-end latency side by side for runs that measured both', () => {
+    const run = fixtureRun({ transport: 'queued', workers: 2, label: 'queued S=2 200 req/s', metrics: { httpLatencyP50Ms: 4, httpLatencyP99Ms: 19 } });
+    const model = buildReport([fixtureResult('http-e2e', [run])], loadClaims());
+    const chart = model.sections[0]!.charts.find((candidate) => candidate.title === 'HTTP response vs end-to-end latency')!;
+    assert.deepEqual(chart.config.data.labels, ['queued S=2 200 req/s']);
+    assert.deepEqual(
+      chart.config.data.datasets.map((dataset) => [dataset.label, dataset.data]),
+      [
+        ['HTTP response p50', [4]],
+        ['HTTP response p99', [19]],
+        ['end to end p50', [1]],
+        ['end to end p99', [3]],
+      ],
+    );
+  });
+
   it('renders the tables of a scenario it has never heard of', () => {
     const future = fixtureResult('teleport', [fixtureRun({ transport: 'quantum', workers: 3, params: { loadModel: 'entangle', distance: 'far' } })]);
     const model = buildReport([future], loadClaims());

@@ -7,6 +7,7 @@ import { errorMessage } from '../errors.ts';
 import { nowNs } from '../measure/clock.ts';
 import { createHistogram, encodeHistogram } from '../measure/histogram.ts';
 import { loadDefinition } from '../registry.ts';
+import { disconnectWhenSent, sendToCoordinator } from '../worker/ipc.ts';
 import type { Envelope } from '../transports/types.ts';
 import type { ClientCommand, ClientMessage, ClientSpec, ConnectionReport } from './protocol.ts';
 import type { BroadcastArchitecture, BroadcastConnection } from './types.ts';
@@ -14,7 +15,7 @@ import type { BroadcastArchitecture, BroadcastConnection } from './types.ts';
 /** Connections opened at once: enough to be quick, few enough not to look like a connection flood. */
 const CONNECT_PARALLELISM = 20;
 
-const send = (message: ClientMessage) => process.send?.(message);
+const send = (message: ClientMessage) => sendToCoordinator(message);
 let finish: (() => void) | undefined;
 
 async function start(spec: ClientSpec): Promise<void> {
@@ -80,7 +81,7 @@ async function start(spec: ClientSpec): Promise<void> {
     open.forEach((connection) => connection.close());
     const connections: ConnectionReport[] = states.map(({ room, counts, closed }) => ({ room, counts, closed }));
     send({ type: 'report', report: { histogram: encodeHistogram(histogram), connections, unexpected, lastReceiveNs } });
-    process.disconnect();
+    disconnectWhenSent();
   };
   send({ type: 'ready' });
 }
@@ -91,7 +92,7 @@ process.on('message', (message: ClientCommand) => {
     start(message.spec).catch((error: unknown) => {
       send({ type: 'failed', error: errorMessage(error) });
       process.exitCode = 1;
-      process.disconnect();
+      disconnectWhenSent();
     });
   } else finish?.();
 });

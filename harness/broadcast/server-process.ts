@@ -7,11 +7,12 @@ import { errorMessage } from '../errors.ts';
 import { rate } from '../load/rate.ts';
 import { encodeHistogram } from '../measure/histogram.ts';
 import { loadDefinition } from '../registry.ts';
+import { disconnectWhenSent, sendToCoordinator } from '../worker/ipc.ts';
 import type { Producer } from '../transports/types.ts';
 import type { PublishCommand, ServerCommand, ServerMessage, ServerSpec } from './protocol.ts';
 import type { BroadcastArchitecture, BroadcastServer } from './types.ts';
 
-const send = (message: ServerMessage) => process.send?.(message);
+const send = (message: ServerMessage) => sendToCoordinator(message);
 const controller = new AbortController();
 let server: BroadcastServer | undefined;
 
@@ -44,7 +45,7 @@ async function publish(target: BroadcastServer, command: PublishCommand): Promis
 function fail(error: unknown): void {
   send({ type: 'failed', error: errorMessage(error) });
   process.exitCode = 1;
-  process.disconnect();
+  disconnectWhenSent();
 }
 
 process.on('disconnect', () => {

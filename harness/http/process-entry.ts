@@ -1,6 +1,7 @@
 /** Entry point of one forked process of an http-e2e topology: starts its role, reports its URL, stops on disconnect. */
 import { errorMessage } from '../errors.ts';
 import { loadDefinition } from '../registry.ts';
+import { disconnectWhenSent, sendToCoordinator } from '../worker/ipc.ts';
 import type { HttpArchitecture, ProcessRole, RunningProcess } from './types.ts';
 
 export interface TopologyProcessSpec {
@@ -19,7 +20,7 @@ let running: RunningProcess | undefined;
 async function start(spec: TopologyProcessSpec): Promise<void> {
   const architecture = await loadDefinition<HttpArchitecture>(spec.architectureModule);
   running = await architecture.start(spec.role, { urls: spec.urls, channel: spec.channel, config: spec.config, index: spec.index });
-  process.send?.({ type: 'ready', url: running.url } satisfies TopologyMessage);
+  sendToCoordinator({ type: 'ready', url: running.url } satisfies TopologyMessage);
 }
 
 process.on('disconnect', () => {
@@ -27,8 +28,8 @@ process.on('disconnect', () => {
 });
 process.on('message', (spec: TopologyProcessSpec) => {
   start(spec).catch((error: unknown) => {
-    process.send?.({ type: 'failed', error: errorMessage(error) } satisfies TopologyMessage);
+    sendToCoordinator({ type: 'failed', error: errorMessage(error) } satisfies TopologyMessage);
     process.exitCode = 1;
-    process.disconnect();
+    disconnectWhenSent();
   });
 });

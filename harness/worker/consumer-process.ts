@@ -1,12 +1,13 @@
 /** Entry point of a forked consumer process: speaks the protocol over Node's IPC channel. */
 import { consumerEndpoint } from './endpoint.ts';
+import { disconnectWhenSent, sendToCoordinator } from './ipc.ts';
 import type { CoordinatorMessage } from './protocol.ts';
 
 const endpoint = consumerEndpoint(
-  (message) => process.send?.(message),
+  sendToCoordinator,
   (failed) => {
     if (failed) process.exitCode = 1;
-    process.disconnect();
+    disconnectWhenSent();
   },
 );
 process.on('disconnect', () => process.exit(0)); // the coordinator is gone: nothing to report to

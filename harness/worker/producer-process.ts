@@ -8,9 +8,10 @@ import { loadModel } from '../load/spec.ts';
 import { encodeHistogram } from '../measure/histogram.ts';
 import { loadTransport } from '../transports/load.ts';
 import type { Producer } from '../transports/types.ts';
+import { disconnectWhenSent, sendToCoordinator } from './ipc.ts';
 import type { ProducerCommand, ProducerMessage, ProducerSpec } from './producer-protocol.ts';
 
-const send = (message: ProducerMessage) => process.send?.(message);
+const send = (message: ProducerMessage) => sendToCoordinator(message);
 const controller = new AbortController();
 interface Prepared {
   readonly spec: ProducerSpec;
@@ -75,7 +76,7 @@ async function run({ spec, producer, warmupAccepted }: Prepared): Promise<void> 
 function fail(error: unknown): void {
   send({ type: 'failed', error: errorMessage(error) });
   process.exitCode = 1;
-  process.disconnect();
+  disconnectWhenSent();
 }
 
 process.on('disconnect', () => {
@@ -85,5 +86,5 @@ process.on('disconnect', () => {
 process.on('message', (message: ProducerCommand) => {
   if (message.type === 'start') prepare(message.spec).catch(fail);
   else if (message.type === 'go' && prepared) run(prepared).catch(fail);
-  else if (message.type === 'finish') void (prepared?.producer.close() ?? Promise.resolve()).catch(() => {}).finally(() => process.disconnect());
+  else if (message.type === 'finish') void (prepared?.producer.close() ?? Promise.resolve()).catch(() => {}).finally(() => disconnectWhenSent());
 });
