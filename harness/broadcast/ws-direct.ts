@@ -5,7 +5,7 @@
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Envelope } from '../transports/types.ts';
-import { listenOnLoopback } from './listen.ts';
+import { listenOnLoopback } from '../net.ts';
 import { defineArchitecture } from './types.ts';
 
 export default defineArchitecture({

@@ -4,7 +4,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errorMessage } from '../errors.ts';
-import { listenOnLoopback, type LoopbackServer } from '../broadcast/listen.ts';
+import { listenOnLoopback, type LoopbackServer } from '../net.ts';
 import { parseSendMessage, type SendMessage } from './message.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;
@@ -27,21 +27,18 @@ function answer(response: ServerResponse, status: number, body: object): void {
 }
 
 /** `handle` returns the status to answer with (200 done, 202 accepted for later). */
-export async function startApiServer(handle: (message: SendMessage) => Promise<200 | 202>): Promise<LoopbackServer> {
-  return listenOnLoopback({
-    onRequest: (request, response) => {
+export function startApiServer(handle: (message: SendMessage) => Promise<200 | 202>): Promise<LoopbackServer> {
+  const respond = async (request: IncomingMessage, response: ServerResponse) => {
     if (request.method !== 'POST' || request.url !== '/send-message') return answer(response, 404, { error: 'POST /send-message' });
-    void (async () => {
-      const body = await readBody(request);
-      if (body === undefined) return answer(response, 413, { error: 'body too large' });
-      const message = parseSendMessage(body);
-      if ('error' in message) return answer(response, 400, { error: message.error });
-      try {
-        answer(response, await handle(message), { id: message.id });
-      } catch (error) {
-        answer(response, 500, { error: errorMessage(error) });
-      }
-    })();
-    },
-  });
+    const body = await readBody(request);
+    if (body === undefined) return answer(response, 413, { error: 'body too large' });
+    const message = parseSendMessage(body);
+    if ('error' in message) return answer(response, 400, { error: message.error });
+    try {
+      answer(response, await handle(message), { id: message.id });
+    } catch (error) {
+      answer(response, 500, { error: errorMessage(error) });
+    }
+  };
+  return listenOnLoopback({ onRequest: (request, response) => void respond(request, response).catch(() => response.destroy()) });
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { attachSocketIo, redisPubSubAdapter } from '../broadcast/socketio-common.ts';
-import { listenOnLoopback } from '../broadcast/listen.ts';
+import { listenOnLoopback } from '../net.ts';
 import { parseTransportChoice, resolveConfig } from '../transports/registry.ts';
 import type { Transport } from '../transports/types.ts';
 import { startApiServer } from './api-server.ts';
