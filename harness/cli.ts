@@ -4,6 +4,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { HopbenchError, errorMessage } from './errors.ts';
 import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
 import { benchCommand } from './commands/bench.ts';
+import { compareCommand, type CompareCommandOptions } from './commands/compare.ts';
 import { reportCommand, type ReportFormat } from './commands/report.ts';
 import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
@@ -11,6 +12,9 @@ import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
 
 const servicesOption = () =>
   new Option('--services <mode>', 'where Redis, RabbitMQ and Postgres come from').choices(['auto', ...PROVIDER_NAMES]).default('auto');
+
+/** Set by commands whose success has degrees (compare: 1 when it found a regression). */
+let exitCode = 0;
 
 function buildProgram(): Command {
   const program = new Command('hopbench')
@@ -61,6 +65,18 @@ function buildProgram(): Command {
     .action((results: string[], options: { out?: string; format: ReportFormat }) => void reportCommand(results, options));
 
   program
+    .command('compare')
+    .description('compare results with a baseline: exit 1 on a significant regression beyond the threshold')
+    .argument('<baseline>', 'baseline result JSON file, or a directory of them')
+    .argument('<current>', 'current result JSON file, or a directory of them')
+    .option('--threshold <percent>', 'relative change below which nothing counts', '10%')
+    .option('--alpha <p>', 'significance level of the Mann-Whitney U test on the samples', '0.05')
+    .addOption(new Option('--format <format>', 'text, md or json').choices(['text', 'md', 'json']).default('text'))
+    .action((baseline: string, current: string, options: CompareCommandOptions) => {
+      exitCode = compareCommand(baseline, current, options);
+    });
+
+  program
     .command('services')
     .description('manage the services hopbench uses')
     .command('up')
@@ -75,7 +91,7 @@ async function main(argv: readonly string[]): Promise<number> {
   installSignalHandlers();
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode === 0 ? 0 : 2;
     if (error instanceof HopbenchError) {

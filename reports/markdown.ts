@@ -2,9 +2,9 @@
 import { formatMs, formatPercent, formatRate } from './format.ts';
 import type { ReportModel } from './model.ts';
 
-const cell = (value: unknown) => String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
+export const cell = (value: unknown) => String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
 
-function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
+export function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
   return [`| ${header.map(cell).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
 }
 

@@ -1,0 +1,43 @@
+/** A comparison as text (terminal, CI log), Markdown (job summary, PR comment) or JSON (other tools). */
+import { formatChange, type Comparison, type MetricComparison } from './compare.ts';
+import { formatMs, formatRate, textTable } from './format.ts';
+import { table } from './markdown.ts';
+
+export type CompareFormat = 'text' | 'md' | 'json';
+
+const ORDER: Record<MetricComparison['verdict'], number> = { regression: 0, improvement: 1, 'not significant': 2, inconclusive: 3, unchanged: 4 };
+
+function rows(comparison: Comparison): string[][] {
+  return [...comparison.metrics]
+    .sort((a, b) => ORDER[a.verdict] - ORDER[b.verdict])
+    .map((item) => {
+      const value = item.metric === 'throughput' ? formatRate : formatMs;
+      return [item.verdict.toUpperCase() === 'REGRESSION' ? 'REGRESSION' : item.verdict, item.point, item.metric, value(item.baseline), value(item.current), formatChange(item.change), `${item.samples[0]} / ${item.samples[1]}`, item.reason];
+    });
+}
+
+const HEADER = ['verdict', 'point', 'metric', 'baseline', 'current', 'change', 'samples', 'why'];
+
+function summary(comparison: Comparison): string {
+  const count = (verdict: MetricComparison['verdict']) => comparison.metrics.filter((item) => item.verdict === verdict).length;
+  return (
+    `${comparison.regressions} regressions, ${count('improvement')} improvements, ${count('not significant')} changes within the noise, ` +
+    `${count('inconclusive')} inconclusive, ${count('unchanged')} unchanged`
+  );
+}
+
+function onlyOneSide(comparison: Comparison): string[] {
+  return [
+    ...comparison.onlyInBaseline.map((point) => `only in the baseline: ${point}`),
+    ...comparison.onlyInCurrent.map((point) => `only in the current results: ${point}`),
+  ];
+}
+
+export function renderComparison(comparison: Comparison, format: CompareFormat): string {
+  if (format === 'json') return `${JSON.stringify(comparison, null, 2)}\n`;
+  if (format === 'md') {
+    const unmatched = onlyOneSide(comparison);
+    return [`## hopbench: ${summary(comparison)}`, '', table(HEADER, rows(comparison)), ...(unmatched.length ? ['', ...unmatched.map((line) => `- ${line}`)] : []), ''].join('\n');
+  }
+  return [textTable(HEADER, rows(comparison)), ...onlyOneSide(comparison), summary(comparison), ''].join('\n');
+}
