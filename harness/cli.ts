@@ -48,12 +48,13 @@ function buildProgram(): Command {
     .option('--inflight <n>', 'closed loop: producer sends awaiting acceptance at once')
     .option('--repeat <n>', 'samples per point; the median is reported, every sample kept')
     .option('--timeout <s>', 'seconds to wait for deliveries after the last send before counting the rest lost')
+    .option('--profile <name>', 'a named set of scenarios and flags (ci: the quick regression profile); flags given here override it')
     .option('--out <dir>', 'directory for the result JSON', 'results')
     .addOption(servicesOption())
     .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode }) => {
       if (scenario === 'self') return selfCommand();
-      const { out, services, ...flags } = options;
-      await benchCommand(scenario, { out, services, flags });
+      const { out, services, profile, ...flags } = options;
+      await benchCommand(scenario, { out, services, profile, flags });
     });
 
   program

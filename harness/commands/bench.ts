@@ -1,6 +1,7 @@
 /** `bench [scenario]`: validate everything, provision services, run the plan, write the result, print a summary. */
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
+import { PROFILES, type Profile } from '../../scenarios/profiles.ts';
 import { consoleSummary } from '../../reports/console.ts';
 import { BenchRun, runPlan } from '../bench.ts';
 import { UsageError } from '../errors.ts';
@@ -19,6 +20,7 @@ import { TOOL_VERSION } from '../version.ts';
 
 export interface BenchCommandOptions {
   readonly out: string;
+  readonly profile?: string;
   readonly services: ServicesMode;
   readonly flags: Record<string, string | undefined>;
 }
@@ -29,11 +31,19 @@ function findScenario(name: string): Scenario {
   return scenario;
 }
 
+function findProfile(name: string): Profile {
+  const profile = PROFILES[name];
+  if (!profile) throw new UsageError(`unknown profile "${name}": use one of ${Object.keys(PROFILES).join(', ')}`);
+  return profile;
+}
+
 export async function benchCommand(scenarioName: string | undefined, options: BenchCommandOptions): Promise<void> {
-  const scenarios = (scenarioName ? [scenarioName] : DEFAULT_SCENARIOS).map(findScenario);
+  const profile = options.profile === undefined ? undefined : findProfile(options.profile);
+  const names = scenarioName ? [scenarioName] : profile ? Object.keys(profile.scenarios) : DEFAULT_SCENARIOS;
+  const scenarios = names.map(findScenario);
   const flags = Object.fromEntries(Object.entries(options.flags).filter((entry): entry is [string, string] => entry[1] !== undefined));
   // Everything that can be wrong with the input is found before any service starts.
-  const plans = scenarios.map((scenario) => ({ scenario, plan: scenario.plan(flags) }));
+  const plans = scenarios.map((scenario) => ({ scenario, plan: scenario.plan({ ...profile?.scenarios[scenario.name], ...flags }) }));
   ensureWritableDir(options.out);
   const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services);
   const harness = await measureHarnessCost(50);
@@ -50,7 +60,7 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
       finishedAt: new Date().toISOString(),
       complete,
       command: process.argv.slice(2),
-      options: { ...plan.options, services: options.services },
+      options: { ...plan.options, services: options.services, ...(options.profile ? { profile: options.profile } : {}) },
       env: captureEnvironment(services, harness),
       runs,
     });
