@@ -5,7 +5,9 @@ import { HopbenchError, errorMessage } from './errors.ts';
 import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
 import { benchCommand } from './commands/bench.ts';
 import { compareCommand, type CompareCommandOptions } from './commands/compare.ts';
+import { exportCommand } from './commands/export.ts';
 import { reportCommand, type ReportFormat } from './commands/report.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
 import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
@@ -76,6 +78,14 @@ function buildProgram(): Command {
     .action((baseline: string, current: string, options: CompareCommandOptions) => {
       exitCode = compareCommand(baseline, current, options);
     });
+
+  program
+    .command('export')
+    .description("result files as Bencher BMF JSON or github-action-benchmark custom JSON")
+    .argument('<results...>', 'result JSON files, or directories of them')
+    .addOption(new Option('--format <format>', 'bmf (Bencher), gab-bigger or gab-smaller (github-action-benchmark customBiggerIsBetter / customSmallerIsBetter)').choices([...EXPORT_FORMATS]).makeOptionMandatory())
+    .option('--out <file>', 'where to write it (default: stdout)')
+    .action((results: string[], options: { format: ExportFormat; out?: string }) => exportCommand(results, options));
 
   program
     .command('services')

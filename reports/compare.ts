@@ -95,8 +95,10 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
       const baselineSamples = runs.flatMap(metric.samples);
       const currentSamples = now.runs.flatMap(metric.samples);
       if (baselineSamples.length === 0 || currentSamples.length === 0) continue;
-      // Open-loop throughput is the offered rate: comparing it says nothing.
+      // Open-loop throughput is the offered rate, and closed-loop (drain) latency is the wait in the backlog, which
+      // follows from throughput: neither says anything of its own.
       if (metric.name === 'throughput' && runs[0]!.params.loadModel === 'rate') continue;
+      if (metric.name !== 'throughput' && runs[0]!.params.loadModel === 'drain') continue;
       metrics.push({
         point: label,
         scenario,

@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hopbench-test-compare-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A run whose samples are `center` × each factor (throughput) and `latencyMs` × each factor (latency). */
-function runWith(transport: string, throughputCenter: number, p99Center: number, factors: readonly number[]): RunResult {
+function runWith(transport: string, throughputCenter: number, p99Center: number, factors: readonly number[], loadModel: 'drain' | 'rate' = 'drain'): RunResult {
   const samples = factors.map(
     (factor): Sample => ({
       throughputPerSec: Math.round(throughputCenter * factor),
@@ -26,7 +26,7 @@ function runWith(transport: string, throughputCenter: number, p99Center: number,
       errors: [],
     }),
   );
-  return fixtureRun({ transport, workers: 1, throughput: { perSec: throughputCenter, samples: samples.map((sample) => sample.throughputPerSec), cv: 0.01 }, samples });
+  return fixtureRun({ transport, workers: 1, params: { loadModel, ...(loadModel === 'rate' ? { perSec: 100 } : {}) }, throughput: { perSec: throughputCenter, samples: samples.map((sample) => sample.throughputPerSec), cv: 0.01 }, samples });
 }
 
 // ±1% noise, five samples a side.
@@ -62,9 +62,16 @@ describe('compare', () => {
     assert.equal(verdict(runWith('bullmq', 10_000, 10, wild), runWith('bullmq', 8_500, 10, wild), 'throughput').verdict, 'not significant');
   });
 
-  it('reads latency in the right direction: a p99 rise is a regression, a p99 fall an improvement', () => {
-    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE), runWith('pg', 1_000, 15, NOISE), 'latency p99').verdict, 'regression');
-    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE), runWith('pg', 1_000, 6, NOISE), 'latency p99').verdict, 'improvement');
+  it('reads latency in the right direction: a p99 rise is a regression, a p99 fall an improvement (open loop)', () => {
+    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE, 'rate'), runWith('pg', 1_000, 15, NOISE, 'rate'), 'latency p99').verdict, 'regression');
+    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE, 'rate'), runWith('pg', 1_000, 6, NOISE, 'rate'), 'latency p99').verdict, 'improvement');
+  });
+
+  it('compares throughput of closed-loop runs and latency of open-loop runs only', () => {
+    const metrics = (loadModel: 'drain' | 'rate') =>
+      compareResults([fixtureResult('process', [runWith('pg', 1, 1, NOISE, loadModel)])], [fixtureResult('process', [runWith('pg', 1, 1, NOISE, loadModel)])], options).metrics.map((item) => item.metric);
+    assert.deepEqual(metrics('drain'), ['throughput']);
+    assert.deepEqual(metrics('rate'), ['latency p50', 'latency p99']);
   });
 
   it('says inconclusive when too few samples could ever be significant', () => {
