@@ -78,33 +78,59 @@ function aggregate(point: RunPoint, samples: readonly SampleResult[], failures: 
   };
 }
 
-/** Runs the plan; stops between samples once `signal` aborts. Returns the runs completed so far. */
-export async function runPlan(plan: BenchPlan, services: ServiceSet, events: BenchRun, signal: AbortSignal, runs: RunResult[] = []): Promise<RunResult[]> {
+/**
+ * sequential: each point's samples back to back. interleaved: rounds of one sample of every point of every plan,
+ * so that each point's samples span the whole run and a slow minute on a shared machine touches a few samples of
+ * every point instead of all samples of one (what a regression check needs).
+ */
+export type SampleOrder = 'sequential' | 'interleaved';
+export const SAMPLE_ORDERS: readonly SampleOrder[] = ['sequential', 'interleaved'];
+
+interface Slot {
+  readonly planIndex: number;
+  readonly pointIndex: number;
+  readonly point: RunPoint;
+  readonly repeat: number;
+  readonly samples: SampleResult[];
+  readonly failures: string[];
+}
+
+function schedule(slots: readonly Slot[], order: SampleOrder): Array<[Slot, number]> {
+  const rounds = Math.max(...slots.map((slot) => slot.repeat));
+  return order === 'sequential'
+    ? slots.flatMap((slot) => Array.from({ length: slot.repeat }, (_, repeatIndex): [Slot, number] => [slot, repeatIndex]))
+    : Array.from({ length: rounds }, (_, repeatIndex) => slots.filter((slot) => repeatIndex < slot.repeat).map((slot): [Slot, number] => [slot, repeatIndex])).flat();
+}
+
+/**
+ * Runs the plans; a point's run is aggregated (pushed to `runs[planIndex]`, 'run-end') once its last sample ended.
+ * Stops between samples once `signal` aborts: points whose samples are not all done are left out.
+ */
+export async function runPlans(plans: readonly BenchPlan[], services: ServiceSet, events: BenchRun, signal: AbortSignal, order: SampleOrder, runs: RunResult[][]): Promise<void> {
   const tag = randomBytes(3).toString('hex');
-  const total = plan.points.length * plan.repeat;
-  let position = 0;
-  for (const [pointIndex, point] of plan.points.entries()) {
-    const samples: SampleResult[] = [];
-    const failures: string[] = [];
-    for (let repeatIndex = 0; repeatIndex < plan.repeat && !signal.aborted; repeatIndex++) {
-      const ref: SampleRef = { point, pointIndex, repeatIndex, position: ++position, total };
-      events.emit('sample-start', ref);
-      try {
-        // Lower-case and short: it also names queues, Postgres identifiers and Redis channels.
-        const sampleId = `hopbench_${tag}_${pointIndex}_${repeatIndex}`;
-        const sample = await point.runSample({ services, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress) });
-        samples.push(sample);
-        events.emit('sample-end', ref, sample);
-      } catch (error) {
-        const message = errorMessage(error);
-        failures.push(`sample ${repeatIndex + 1}: ${message}`);
-        events.emit('sample-error', ref, message);
-      }
+  const slots = plans.flatMap((plan, planIndex) => plan.points.map((point, pointIndex): Slot => ({ planIndex, pointIndex, point, repeat: plan.repeat, samples: [], failures: [] })));
+  const sequence = schedule(slots, order);
+  for (const [index, [slot, repeatIndex]] of sequence.entries()) {
+    if (signal.aborted) return;
+    const { point, pointIndex, planIndex } = slot;
+    const ref: SampleRef = { point, pointIndex, repeatIndex, position: index + 1, total: sequence.length };
+    events.emit('sample-start', ref);
+    try {
+      // Lower-case and short: it also names queues, Postgres identifiers and Redis channels.
+      const sampleId = `hopbench_${tag}_${planIndex}_${pointIndex}_${repeatIndex}`;
+      const sample = await point.runSample({ services, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress) });
+      slot.samples.push(sample);
+      events.emit('sample-end', ref, sample);
+    } catch (error) {
+      const message = errorMessage(error);
+      slot.failures.push(`sample ${repeatIndex + 1}: ${message}`);
+      events.emit('sample-error', ref, message);
     }
-    if (signal.aborted) break;
-    const run = aggregate(point, samples, failures);
-    runs.push(run);
-    events.emit('run-end', run);
+    if (signal.aborted) return;
+    if (repeatIndex === slot.repeat - 1) {
+      const run = aggregate(point, slot.samples, slot.failures);
+      (runs[planIndex] ??= []).push(run);
+      events.emit('run-end', run);
+    }
   }
-  return runs;
 }

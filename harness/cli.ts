@@ -3,9 +3,12 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HopbenchError, errorMessage } from './errors.ts';
 import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
+import { baselineUpdateCommand, type BaselineUpdateOptions } from './commands/baseline.ts';
 import { benchCommand } from './commands/bench.ts';
+import { SAMPLE_ORDERS, type SampleOrder } from './bench.ts';
 import { compareCommand, type CompareCommandOptions } from './commands/compare.ts';
 import { exportCommand } from './commands/export.ts';
+import { historyAppendCommand, type HistoryAppendOptions } from './commands/history.ts';
 import { reportCommand, type ReportFormat } from './commands/report.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { selfCommand } from './commands/self.ts';
@@ -50,13 +53,14 @@ function buildProgram(): Command {
     .option('--inflight <n>', 'closed loop: producer sends awaiting acceptance at once')
     .option('--repeat <n>', 'samples per point; the median is reported, every sample kept')
     .option('--timeout <s>', 'seconds to wait for deliveries after the last send before counting the rest lost')
+    .addOption(new Option('--order <order>', "sequential: each point's samples back to back; interleaved: rounds of one sample per point, so each point's samples span the run (default: the profile's, else sequential)").choices([...SAMPLE_ORDERS]))
     .option('--profile <name>', 'a named set of scenarios and flags (ci: the quick regression profile); flags given here override it')
     .option('--out <dir>', 'directory for the result JSON', 'results')
     .addOption(servicesOption())
-    .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode }) => {
+    .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode; order?: SampleOrder }) => {
       if (scenario === 'self') return selfCommand();
-      const { out, services, profile, ...flags } = options;
-      await benchCommand(scenario, { out, services, profile, flags });
+      const { out, services, profile, order, ...flags } = options;
+      await benchCommand(scenario, { out, services, profile, order, flags });
     });
 
   program
@@ -65,7 +69,8 @@ function buildProgram(): Command {
     .argument('<results...>', 'result JSON files, or directories of them')
     .option('--out <file>', 'where to write it (default: beside the first result; Markdown: stdout)')
     .addOption(new Option('--format <format>', 'html or md').choices(['html', 'md']).default('html'))
-    .action((results: string[], options: { out?: string; format: ReportFormat }) => void reportCommand(results, options));
+    .option('--history <file>', 'HTML: add trend charts from a history file (see `history append`)')
+    .action((results: string[], options: { out?: string; format: ReportFormat; history?: string }) => void reportCommand(results, options));
 
   program
     .command('compare')
@@ -74,6 +79,7 @@ function buildProgram(): Command {
     .argument('<current>', 'current result JSON file, or a directory of them')
     .option('--threshold <percent>', 'relative change below which nothing counts', '10%')
     .option('--alpha <p>', 'significance level of the Mann-Whitney U test on the samples', '0.05')
+    .option('--ignore-params <list>', 'params left out when matching points, to A/B runs that differ on purpose (e.g. job,payloadBytes)')
     .addOption(new Option('--format <format>', 'text, md or json').choices(['text', 'md', 'json']).default('text'))
     .action((baseline: string, current: string, options: CompareCommandOptions) => {
       exitCode = compareCommand(baseline, current, options);
@@ -86,6 +92,28 @@ function buildProgram(): Command {
     .addOption(new Option('--format <format>', 'bmf (Bencher), gab-bigger or gab-smaller (github-action-benchmark customBiggerIsBetter / customSmallerIsBetter)').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .option('--out <file>', 'where to write it (default: stdout)')
     .action((results: string[], options: { format: ExportFormat; out?: string }) => exportCommand(results, options));
+
+  program
+    .command('baseline')
+    .description('the committed baseline that `compare` checks against')
+    .command('update')
+    .description('replace the baseline with these result files, or with a fresh run of the profile')
+    .argument('[results...]', 'complete result JSON files, or directories of them (default: run the profile now)')
+    .option('--dir <dir>', 'the baseline directory', 'results/baseline')
+    .addOption(new Option('--order <order>', "sequential: each point's samples back to back; interleaved: rounds of one sample per point, so each point's samples span the run (default: the profile's, else sequential)").choices([...SAMPLE_ORDERS]))
+    .option('--profile <name>', 'the profile to run when no results are given', 'ci')
+    .addOption(servicesOption())
+    .action((results: string[], options: BaselineUpdateOptions) => baselineUpdateCommand(results, options));
+
+  program
+    .command('history')
+    .description('the record of past runs that the report draws trends from')
+    .command('append')
+    .description("append the results' medians to the history file, one line per run point")
+    .argument('<results...>', 'complete result JSON files, or directories of them')
+    .option('--file <file>', 'the history file', 'results/history.jsonl')
+    .option('--commit <sha>', 'the commit measured (default: $GITHUB_SHA when set)', process.env.GITHUB_SHA)
+    .action((results: string[], options: HistoryAppendOptions) => historyAppendCommand(results, options));
 
   program
     .command('services')

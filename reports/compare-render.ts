@@ -37,7 +37,14 @@ export function renderComparison(comparison: Comparison, format: CompareFormat):
   if (format === 'json') return `${JSON.stringify(comparison, null, 2)}\n`;
   if (format === 'md') {
     const unmatched = onlyOneSide(comparison);
-    return [`## hopbench: ${summary(comparison)}`, '', table(HEADER, rows(comparison)), ...(unmatched.length ? ['', ...unmatched.map((line) => `- ${line}`)] : []), ''].join('\n');
+    return [
+      `## hopbench: ${summary(comparison)}`,
+      ...comparison.warnings.map((line) => `\n> **Warning:** ${line}`),
+      '',
+      table(HEADER, rows(comparison)),
+      ...(unmatched.length ? ['', ...unmatched.map((line) => `- ${line}`)] : []),
+      '',
+    ].join('\n');
   }
-  return [textTable(HEADER, rows(comparison)), ...onlyOneSide(comparison), summary(comparison), ''].join('\n');
+  return [textTable(HEADER, rows(comparison)), ...onlyOneSide(comparison), ...comparison.warnings.map((line) => `warning: ${line}`), summary(comparison), ''].join('\n');
 }

@@ -7,13 +7,14 @@
 import { mannWhitney, smallestPossibleP } from '../harness/measure/mann-whitney.ts';
 import { median } from '../harness/measure/stats.ts';
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
+import { pointKey, pointMetrics, pointName, type MetricName, type PointMetric } from './point.ts';
 
 export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'not significant' | 'inconclusive';
 
 export interface MetricComparison {
   readonly point: string;
   readonly scenario: string;
-  readonly metric: string;
+  readonly metric: MetricName;
   readonly better: 'higher' | 'lower';
   readonly baseline: number;
   readonly current: number;
@@ -29,6 +30,8 @@ export interface Comparison {
   readonly metrics: readonly MetricComparison[];
   readonly onlyInBaseline: readonly string[];
   readonly onlyInCurrent: readonly string[];
+  /** Why the figures may differ for reasons other than the code, e.g. another machine. */
+  readonly warnings: readonly string[];
   readonly regressions: number;
 }
 
@@ -37,33 +40,17 @@ export interface CompareOptions {
   readonly threshold: number;
   /** Significance level of the test. */
   readonly alpha: number;
-}
-
-interface Metric {
-  readonly name: string;
-  readonly better: 'higher' | 'lower';
-  readonly samples: (run: RunResult) => number[];
-}
-
-const METRICS: readonly Metric[] = [
-  { name: 'throughput', better: 'higher', samples: (run) => [...run.throughput.samples] },
-  { name: 'latency p50', better: 'lower', samples: (run) => run.samples.map((sample) => sample.latencyMs.p50) },
-  { name: 'latency p99', better: 'lower', samples: (run) => run.samples.map((sample) => sample.latencyMs.p99) },
-];
-
-/** What makes two runs the same point: everything that names it, nothing that was measured. */
-function pointKey(scenario: string, run: RunResult): string {
-  const params = Object.fromEntries(Object.entries(run.params).sort(([a], [b]) => a.localeCompare(b)));
-  return JSON.stringify([scenario, run.transport, run.workers, run.concurrency, params]);
+  /** Params left out when matching points. */
+  readonly ignoredParams?: ReadonlySet<string>;
 }
 
 /** Runs by point; the same point in several files (repeated runs) pools its samples. */
-function byPoint(results: readonly ResultFile[]): Map<string, { scenario: string; label: string; runs: RunResult[] }> {
+function byPoint(results: readonly ResultFile[], ignoredParams?: ReadonlySet<string>): Map<string, { scenario: string; label: string; runs: RunResult[] }> {
   const points = new Map<string, { scenario: string; label: string; runs: RunResult[] }>();
   for (const result of results) {
     for (const run of result.runs) {
-      const key = pointKey(result.scenario, run);
-      const entry = points.get(key) ?? { scenario: result.scenario, label: `${result.scenario}: ${run.label}`, runs: [] };
+      const key = pointKey(result.scenario, run, ignoredParams);
+      const entry = points.get(key) ?? { scenario: result.scenario, label: pointName(result.scenario, run), runs: [] };
       entry.runs.push(run);
       points.set(key, entry);
     }
@@ -71,12 +58,12 @@ function byPoint(results: readonly ResultFile[]): Map<string, { scenario: string
   return points;
 }
 
-function judge(metric: Metric, baseline: number[], current: number[], options: CompareOptions): Pick<MetricComparison, 'change' | 'p' | 'verdict' | 'reason'> {
+function judge(better: PointMetric['better'], baseline: number[], current: number[], options: CompareOptions): Pick<MetricComparison, 'change' | 'p' | 'verdict' | 'reason'> {
   const [before, after] = [median(baseline), median(current)];
   const change = before === 0 ? (after === 0 ? 0 : Infinity) : after / before - 1;
-  const worse = metric.better === 'higher' ? change < -options.threshold : change > options.threshold;
-  const better = metric.better === 'higher' ? change > options.threshold : change < -options.threshold;
-  if (!worse && !better) return { change, verdict: 'unchanged', reason: `within ±${formatPercent(options.threshold)}` };
+  const worse = better === 'higher' ? change < -options.threshold : change > options.threshold;
+  const improved = better === 'higher' ? change > options.threshold : change < -options.threshold;
+  if (!worse && !improved) return { change, verdict: 'unchanged', reason: `within ±${formatPercent(options.threshold)}` };
   if (smallestPossibleP(baseline.length, current.length) > options.alpha) {
     return { change, verdict: 'inconclusive', reason: `${baseline.length} vs ${current.length} samples cannot show significance at α=${options.alpha}: repeat more (--repeat 5 or more)` };
   }
@@ -86,19 +73,15 @@ function judge(metric: Metric, baseline: number[], current: number[], options: C
 }
 
 export function compareResults(baseline: readonly ResultFile[], current: readonly ResultFile[], options: CompareOptions): Comparison {
-  const [before, after] = [byPoint(baseline), byPoint(current)];
+  const [before, after] = [byPoint(baseline, options.ignoredParams), byPoint(current, options.ignoredParams)];
   const metrics: MetricComparison[] = [];
   for (const [key, { scenario, label, runs }] of before) {
     const now = after.get(key);
     if (!now) continue;
-    for (const metric of METRICS) {
-      const baselineSamples = runs.flatMap(metric.samples);
-      const currentSamples = now.runs.flatMap(metric.samples);
-      if (baselineSamples.length === 0 || currentSamples.length === 0) continue;
-      // Open-loop throughput is the offered rate, and closed-loop (drain) latency is the wait in the backlog, which
-      // follows from throughput: neither says anything of its own.
-      if (metric.name === 'throughput' && runs[0]!.params.loadModel === 'rate') continue;
-      if (metric.name !== 'throughput' && runs[0]!.params.loadModel === 'drain') continue;
+    for (const metric of pointMetrics(runs[0]!)) {
+      const samplesOf = (group: readonly RunResult[]) => group.flatMap((run) => pointMetrics(run).find((item) => item.name === metric.name)?.samples ?? []);
+      const [baselineSamples, currentSamples] = [samplesOf(runs), samplesOf(now.runs)];
+      if (currentSamples.length === 0) continue;
       metrics.push({
         point: label,
         scenario,
@@ -107,7 +90,7 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
         baseline: median(baselineSamples),
         current: median(currentSamples),
         samples: [baselineSamples.length, currentSamples.length],
-        ...judge(metric, baselineSamples, currentSamples, options),
+        ...judge(metric.better, baselineSamples, currentSamples, options),
       });
     }
   }
@@ -115,8 +98,17 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
     metrics,
     onlyInBaseline: [...before].filter(([key]) => !after.has(key)).map(([, entry]) => entry.label),
     onlyInCurrent: [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry.label),
+    warnings: machineWarnings(baseline, current),
     regressions: metrics.filter((item) => item.verdict === 'regression').length,
   };
+}
+
+const hostsOf = (results: readonly ResultFile[]) => [...new Set(results.map((result) => `${result.env.cpus} × ${result.env.cpuModel}`))].sort();
+
+function machineWarnings(baseline: readonly ResultFile[], current: readonly ResultFile[]): string[] {
+  const [before, after] = [hostsOf(baseline), hostsOf(current)];
+  if (before.join() === after.join()) return [];
+  return [`the baseline was measured on ${before.join('; ')} and the current results on ${after.join('; ')}: a difference may be the machine, not the change (update the baseline on this machine: npm run baseline -- update)`];
 }
 
 function formatPercent(ratio: number): string {

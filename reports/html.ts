@@ -120,7 +120,7 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
 <td><details><summary>options</summary><pre>${escapeHtml(JSON.stringify(options, null, 1))}</pre></details></td></tr>`;
     })
     .join('\n');
-  const charts = model.sections.flatMap((section) => section.charts);
+  const charts = [...model.sections.flatMap((section) => section.charts), ...model.trends];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
@@ -140,6 +140,13 @@ ${claims}
 </tbody></table>`
 }
 ${sections}
+${
+  model.trends.length === 0
+    ? ''
+    : `<h2>Trend</h2>
+<p class="sub">Each point's figures across the runs recorded in the history file (\`npm run history -- append\` after each CI run).</p>
+<div class="grid">${model.trends.map(chartCard).join('\n')}</div>`
+}
 <h2>Environment</h2>
 <table><thead><tr><th>result</th><th>machine</th><th>services</th><th>packages</th><th>notes</th><th></th></tr></thead><tbody>${environments}</tbody></table>
 <footer>hopbench report · chart.js inlined · no network access needed</footer>

@@ -32,6 +32,8 @@ export interface ReportModel {
   readonly claims: readonly ClaimResult[];
   readonly colors: Readonly<Record<string, string>>;
   readonly sections: readonly ScenarioSection[];
+  /** Charts over recorded runs, from a history file (empty without one). */
+  readonly trends: readonly ChartSpec[];
   readonly environments: ReadonlyArray<{ scenario: string; startedAt: string; env: ResultFile['env']; options: ResultFile['options'] }>;
 }
 
@@ -239,7 +241,7 @@ function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimR
   return lines;
 }
 
-export function buildReport(results: readonly ResultFile[], claims: readonly Claim[]): ReportModel {
+export function buildReport(results: readonly ResultFile[], claims: readonly Claim[], trends: readonly ChartSpec[] = []): ReportModel {
   const colors = transportColors(results.flatMap((result) => result.runs.map((run) => run.transport)));
   const byScenario = new Map<string, ResultFile[]>();
   for (const result of results) byScenario.set(result.scenario, [...(byScenario.get(result.scenario) ?? []), result]);
@@ -269,6 +271,7 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
     claims: claimResults,
     colors,
     sections,
+    trends,
     environments: results.map((result) => ({ scenario: result.scenario, startedAt: result.startedAt, env: result.env, options: result.options })),
   };
 }

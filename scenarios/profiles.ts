@@ -2,8 +2,12 @@
  * Named sets of scenarios and flags, for `npm run bench -- --profile <name>`. Flags given on the command line
  * override the profile's.
  */
+import type { SampleOrder } from '../harness/bench.ts';
+
 export interface Profile {
   readonly description: string;
+  /** Sample order unless --order is given (default sequential). */
+  readonly order?: SampleOrder;
   /** Scenario name → its flags, as they would be written on the command line. */
   readonly scenarios: Readonly<Record<string, Readonly<Record<string, string>>>>;
 }
@@ -11,11 +15,13 @@ export interface Profile {
 export const PROFILES: Readonly<Record<string, Profile>> = {
   ci: {
     description:
-      'quick regression check for CI (a few minutes on 2 cores): process on four transports and enqueue on three, ' +
-      'one worker or producer, 5 samples per point so that a Mann-Whitney test can tell a change from noise',
+      'quick regression check for CI (about three minutes on 2 cores): process and enqueue on BullMQ, RabbitMQ and ' +
+      'Postgres, 10 samples per point in interleaved rounds, so that a Mann-Whitney test can tell a change from noise ' +
+      'and a slow minute on a shared runner touches a few samples of every point rather than all of one',
+    order: 'interleaved',
     scenarios: {
-      process: { transports: 'direct,bullmq,rabbitmq,pg', workers: '1', concurrency: '50', messages: '20000', warmup: '2000', repeat: '5' },
-      enqueue: { transports: 'bullmq,rabbitmq,pg', producers: '1', batch: '100', messages: '20000', warmup: '1000', repeat: '5' },
+      process: { transports: 'bullmq,rabbitmq,pg', workers: '1', concurrency: '50', messages: '20000', warmup: '2000', repeat: '10' },
+      enqueue: { transports: 'bullmq,rabbitmq,pg', producers: '1', batch: '100', messages: '20000', warmup: '1000', repeat: '10' },
     },
   },
 };

@@ -3,7 +3,7 @@ import { writeFileSync } from 'node:fs';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
 import { PROFILES, type Profile } from '../../scenarios/profiles.ts';
 import { consoleSummary } from '../../reports/console.ts';
-import { BenchRun, runPlan } from '../bench.ts';
+import { BenchRun, runPlans, type SampleOrder } from '../bench.ts';
 import { UsageError } from '../errors.ts';
 import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
 import { showProgress } from '../progress.ts';
@@ -11,16 +11,17 @@ import { captureEnvironment } from '../results/env.ts';
 import type { ResultFile, RunResult } from '../results/types.ts';
 import { SCHEMA_VERSION } from '../results/types.ts';
 import { ensureWritableDir, writeResult } from '../results/write.ts';
-import type { Scenario } from '../scenario.ts';
+import type { BenchPlan, Scenario } from '../scenario.ts';
 import { measureHarnessCost } from '../self.ts';
 import { renderReport } from './report.ts';
-import { provisionServices } from '../services/provision.ts';
+import { provisionServices, type ServiceSet } from '../services/provision.ts';
 import type { ServicesMode } from '../services/types.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 export interface BenchCommandOptions {
   readonly out: string;
   readonly profile?: string;
+  readonly order?: SampleOrder;
   readonly services: ServicesMode;
   readonly flags: Record<string, string | undefined>;
 }
@@ -47,42 +48,68 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
   ensureWritableDir(options.out);
   const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services);
   const harness = await measureHarnessCost(50);
-  for (const { scenario, plan } of plans) {
-    const startedAt = new Date().toISOString();
-    const runs: RunResult[] = [];
-    let written = false;
-    const result = (complete: boolean): ResultFile => ({
-      schemaVersion: SCHEMA_VERSION,
-      tool: { name: 'hopbench', version: TOOL_VERSION },
-      scenario: scenario.name,
-      axes: scenario.axes,
-      startedAt,
-      finishedAt: new Date().toISOString(),
-      complete,
-      command: process.argv.slice(2),
-      options: { ...plan.options, services: options.services, ...(options.profile ? { profile: options.profile } : {}) },
-      env: captureEnvironment(services, harness),
-      runs,
-    });
-    // On Ctrl-C the points that completed are kept, in a file marked incomplete.
-    const forgetPartial = deferCleanup('partial result', async () => {
-      if (written || runs.length === 0) return;
-      process.stderr.write(`hopbench: partial result (${runs.length} run points): ${writeResult(options.out, result(false))}\n`);
-    });
-    const events = new BenchRun();
-    const stopProgress = showProgress(events);
-    try {
-      await runPlan(plan, services, events, shutdownSignal, runs);
-    } finally {
-      stopProgress();
-    }
-    if (shutdownSignal.aborted) return; // the cleanup above writes what completed
-    const final = result(true);
-    const path = writeResult(options.out, final);
-    written = true;
-    forgetPartial();
-    const reportPath = path.replace(/\.json$/, '.html');
-    writeFileSync(reportPath, renderReport([final], 'html'));
-    process.stdout.write(`${consoleSummary(final)}\n\nresult: ${path}\nreport: ${reportPath}\n`);
+  const order = options.order ?? profile?.order ?? 'sequential';
+  // Sequentially, each scenario's result is written as soon as it is done; interleaved, all end together.
+  const groups = order === 'sequential' ? plans.map((entry) => [entry]) : [plans];
+  for (const group of groups) {
+    await runGroup(group, order, options, services, harness);
+    if (shutdownSignal.aborted) return;
   }
+}
+
+async function runGroup(
+  group: ReadonlyArray<{ scenario: Scenario; plan: BenchPlan }>,
+  order: SampleOrder,
+  options: BenchCommandOptions,
+  services: ServiceSet,
+  harness: Record<string, number>,
+): Promise<void> {
+  const startedAt = new Date().toISOString();
+  const runs: RunResult[][] = group.map(() => []);
+  let written = false;
+  const result = ({ scenario, plan }: (typeof group)[number], index: number, complete: boolean): ResultFile => ({
+    schemaVersion: SCHEMA_VERSION,
+    tool: { name: 'hopbench', version: TOOL_VERSION },
+    scenario: scenario.name,
+    axes: scenario.axes,
+    startedAt,
+    finishedAt: new Date().toISOString(),
+    complete,
+    command: process.argv.slice(2),
+    options: { ...plan.options, services: options.services, order, ...(options.profile ? { profile: options.profile } : {}) },
+    env: captureEnvironment(services, harness),
+    runs: runs[index]!,
+  });
+  // On Ctrl-C the points that completed are kept, in files marked incomplete.
+  const forgetPartial = deferCleanup('partial result', async () => {
+    if (written) return;
+    group.forEach((entry, index) => {
+      if (runs[index]!.length === 0) return;
+      process.stderr.write(`hopbench: partial result (${runs[index]!.length} run points): ${writeResult(options.out, result(entry, index, false))}\n`);
+    });
+  });
+  const events = new BenchRun();
+  const stopProgress = showProgress(events);
+  try {
+    await runPlans(
+      group.map(({ plan }) => plan),
+      services,
+      events,
+      shutdownSignal,
+      order,
+      runs,
+    );
+  } finally {
+    stopProgress();
+  }
+  if (shutdownSignal.aborted) return; // the cleanup above writes what completed
+  const finals = group.map((entry, index) => result(entry, index, true));
+  const paths = finals.map((final) => writeResult(options.out, final));
+  written = true;
+  forgetPartial();
+  finals.forEach((final, index) => {
+    const reportPath = paths[index]!.replace(/\.json$/, '.html');
+    writeFileSync(reportPath, renderReport([final], 'html'));
+    process.stdout.write(`${consoleSummary(final)}\n\nresult: ${paths[index]}\nreport: ${reportPath}\n`);
+  });
 }

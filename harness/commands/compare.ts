@@ -8,6 +8,7 @@ export interface CompareCommandOptions {
   readonly threshold: string;
   readonly alpha: string;
   readonly format: CompareFormat;
+  readonly ignoreParams?: string;
 }
 
 function parseThreshold(text: string): number {
@@ -29,7 +30,8 @@ export function compareCommand(baselinePath: string, currentPath: string, option
   const alpha = parseAlpha(options.alpha);
   const baseline = readResultFiles([baselinePath]).map((file) => file.result);
   const current = readResultFiles([currentPath]).map((file) => file.result);
-  const comparison = compareResults(baseline, current, { threshold, alpha });
+  const ignoredParams = new Set(options.ignoreParams?.split(',').map((name) => name.trim()).filter(Boolean));
+  const comparison = compareResults(baseline, current, { threshold, alpha, ignoredParams });
   if (comparison.metrics.length === 0 && comparison.onlyInBaseline.length + comparison.onlyInCurrent.length > 0) {
     process.stderr.write('hopbench: no run point is in both: compare results of the same scenarios and sweep\n');
   }

@@ -1,0 +1,64 @@
+/**
+ * results/history.jsonl: one line per run point per recorded run (a CI build), so that a report can draw each
+ * point's figures over time. Lines are plain JSON, appended, never rewritten.
+ */
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { UsageError } from '../harness/errors.ts';
+import type { ResultFile } from '../harness/results/types.ts';
+import { figure, pointKey, pointMetrics, pointName } from './point.ts';
+
+const entrySchema = z.object({
+  /** When this batch of lines was recorded: one x position in the trend chart. */
+  recordedAt: z.string(),
+  commit: z.string().optional(),
+  /** cpus × model: figures from different machines are not comparable. */
+  host: z.string(),
+  scenario: z.string(),
+  point: z.string(),
+  key: z.string(),
+  /** Medians of the samples, the metrics `compare` judges. */
+  metrics: z.record(z.string(), z.number()),
+  samples: z.number(),
+});
+
+export type HistoryEntry = z.infer<typeof entrySchema>;
+
+export function historyEntries(results: readonly ResultFile[], recordedAt: string, commit?: string): HistoryEntry[] {
+  return results.flatMap((result) => {
+    if (!result.complete) throw new UsageError(`the ${result.scenario} result from ${result.startedAt} was interrupted: history keeps complete runs only`);
+    return result.runs.map((run) => ({
+      recordedAt,
+      ...(commit ? { commit } : {}),
+      host: `${result.env.cpus} × ${result.env.cpuModel}`,
+      scenario: result.scenario,
+      point: pointName(result.scenario, run),
+      key: pointKey(result.scenario, run),
+      metrics: Object.fromEntries(pointMetrics(run).map((metric) => [metric.name, figure(metric).value])),
+      samples: run.samples.length,
+    }));
+  });
+}
+
+/** One write, so a concurrent reader never sees half a batch. */
+export function appendHistory(path: string, entries: readonly HistoryEntry[]): void {
+  appendFileSync(path, entries.map((entry) => `${JSON.stringify(entry)}\n`).join(''));
+}
+
+export function readHistory(path: string): HistoryEntry[] {
+  if (!existsSync(path)) throw new UsageError(`no history file ${path}: create it with \`npm run history -- append <results>\``);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .flatMap((line, index) => {
+      if (line.trim() === '') return [];
+      let data: unknown;
+      try {
+        data = JSON.parse(line);
+      } catch {
+        throw new UsageError(`${path} line ${index + 1} is not JSON: fix or delete that line`);
+      }
+      const parsed = entrySchema.safeParse(data);
+      if (!parsed.success) throw new UsageError(`${path} line ${index + 1} is not a hopbench history entry: ${parsed.error.issues[0]!.path.join('.') || 'root'}: ${parsed.error.issues[0]!.message}`);
+      return [parsed.data];
+    });
+}
