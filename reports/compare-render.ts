@@ -12,7 +12,7 @@ function rows(comparison: Comparison): string[][] {
     .sort((a, b) => ORDER[a.verdict] - ORDER[b.verdict])
     .map((item) => {
       const value = item.metric === 'throughput' ? formatRate : formatMs;
-      return [item.verdict.toUpperCase() === 'REGRESSION' ? 'REGRESSION' : item.verdict, item.point, item.metric, value(item.baseline), value(item.current), formatChange(item.change), `${item.samples[0]} / ${item.samples[1]}`, item.reason];
+      return [item.verdict === 'regression' ? 'REGRESSION' : item.verdict, item.point, item.metric, value(item.baseline), value(item.current), formatChange(item.change), `${item.samples[0]} / ${item.samples[1]}`, item.reason];
     });
 }
 

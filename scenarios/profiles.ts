@@ -15,7 +15,7 @@ export interface Profile {
 export const PROFILES: Readonly<Record<string, Profile>> = {
   ci: {
     description:
-      'quick regression check for CI (about three minutes on 2 cores): process and enqueue on BullMQ, RabbitMQ and ' +
+      'quick regression check for CI (about two minutes on 2 cores): process and enqueue on BullMQ, RabbitMQ and ' +
       'Postgres, 10 samples per point in interleaved rounds, so that a Mann-Whitney test can tell a change from noise ' +
       'and a slow minute on a shared runner touches a few samples of every point rather than all of one',
     order: 'interleaved',
