@@ -12,7 +12,9 @@ function rows(comparison: Comparison): string[][] {
     .sort((a, b) => ORDER[a.verdict] - ORDER[b.verdict])
     .map((item) => {
       const value = item.metric === 'throughput' ? formatRate : formatMs;
-      return [item.verdict === 'regression' ? 'REGRESSION' : item.verdict, item.point, item.metric, value(item.baseline), value(item.current), formatChange(item.change), `${item.samples[0]} / ${item.samples[1]}`, item.reason];
+      const [lowest, highest] = item.baselineRunRange;
+      const baseline = item.baselineRuns > 1 ? `${value(item.baseline)} (runs ${value(lowest)}–${value(highest)})` : value(item.baseline);
+      return [item.verdict === 'regression' ? 'REGRESSION' : item.verdict, item.point, item.metric, baseline, value(item.current), formatChange(item.change), `${item.samples[0]} / ${item.samples[1]}`, item.reason];
     });
 }
 

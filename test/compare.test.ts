@@ -80,6 +80,22 @@ describe('compare', () => {
     assert.match(result.reason, /3 vs 3 samples/);
   });
 
+  it("counts a change only beyond the spread of the baseline runs' medians (run-to-run drift)", () => {
+    // Three baseline runs at 8,500, 10,000 and 11,500: whole runs drift by ±15% while each run's samples agree to 1%.
+    const baselineRuns = [8_500, 10_000, 11_500].map((center) => fixtureResult('process', [runWith('bullmq', center, 10, NOISE)]));
+    const judged = (center: number) => compareResults(baselineRuns, [fixtureResult('process', [runWith('bullmq', center, 10, NOISE)])], options).metrics[0]!;
+    const drifted = judged(8_000);
+    assert.equal(drifted.verdict, 'not significant', 'a run 20% below the pooled median but only 6% below the slowest baseline run');
+    assert.match(drifted.reason, /spread of the 3 baseline runs/);
+    assert.deepEqual(drifted.baselineRunRange, [8_500, 11_500]);
+    const regressed = judged(7_000);
+    assert.equal(regressed.verdict, 'regression');
+    assert.match(regressed.reason, /18% beyond the worst of 3 baseline runs/);
+    assert.equal(judged(13_000).verdict, 'improvement');
+    // With one baseline run the pooled median is the only reference: the same 20% drop counts.
+    assert.equal(verdict(runWith('bullmq', 10_000, 10, NOISE), runWith('bullmq', 8_000, 10, NOISE), 'throughput').verdict, 'regression');
+  });
+
   it('lists points present on one side only', () => {
     const comparison = compareResults(
       [fixtureResult('process', [runWith('bullmq', 1, 1, NOISE), runWith('pg', 1, 1, NOISE)])],
