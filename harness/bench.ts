@@ -7,6 +7,7 @@ import { EventEmitter } from 'node:events';
 import { errorMessage } from './errors.ts';
 import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from './measure/histogram.ts';
 import { coefficientOfVariation, median } from './measure/stats.ts';
+import { redactSecrets } from './net.ts';
 import type { RunResult, Sample } from './results/types.ts';
 import type { BenchPlan, RunPoint, SampleProgress, SampleResult } from './scenario.ts';
 import type { ServiceSet } from './services/provision.ts';
@@ -71,10 +72,12 @@ function aggregate(point: RunPoint, samples: readonly SampleResult[], failures: 
         metrics: sample.metrics,
         histogram: sample.histogram,
         resources: sample.resources,
-        errors: sample.errors,
+        timeline: sample.timeline,
+        errors: sample.errors.map(redactSecrets),
       }),
     ),
-    errors: [...new Set([...failures, ...samples.flatMap((sample) => sample.errors)])],
+    // Errors are library messages: one could quote a connection string.
+    errors: [...new Set([...failures, ...samples.flatMap((sample) => sample.errors)].map(redactSecrets))],
   };
 }
 

@@ -31,8 +31,8 @@ function buildProgram(): Command {
   program
     .command('bench')
     .description('run a scenario (default: every default scenario) and write its result JSON')
-    .argument('[scenario]', 'process, enqueue, broadcast, http-e2e, or self (the harness\'s own cost)')
-    .option('--transports <list>', 'process, enqueue: comma-separated transports, name or name:preset (e.g. bullmq,pgboss:tuned)')
+    .argument('[scenario]', 'process, enqueue, broadcast, http-e2e, faults, or self (the harness\'s own cost)')
+    .option('--transports <list>', 'process, enqueue, faults: comma-separated transports, name or name:preset (e.g. bullmq,pgboss:tuned)')
     .option('--architectures <list>', 'broadcast, http-e2e: comma-separated architectures (broadcast: ws-direct, socketio, socketio-redis, socketio-redis-streams; http-e2e: queued, queued:rabbitmq, queued:pg, direct, inline)')
     .option('--workers <list>', 'process: consumer processes per point, comma-separated (e.g. 1,2,4)')
     .option('--concurrency <list>', 'process: concurrent jobs per consumer process, comma-separated (e.g. 1,50)')
@@ -43,7 +43,10 @@ function buildProgram(): Command {
     .option('--client-processes <n>', 'broadcast, http-e2e: OS processes the clients are spread over')
     .option('--socket-servers <list>', 'http-e2e: worker/socket processes of architectures that have them, comma-separated')
     .option('--connections <n>', 'http-e2e: autocannon HTTP connections')
-    .option('--duration <s>', 'http-e2e: seconds of measured load per sample')
+    .option('--duration <s>', 'http-e2e, faults: seconds of measured load per sample')
+    .option('--fault <list>', 'faults: worker-kill, broker-restart, broker-kill (comma-separated)')
+    .option('--fault-at <s>', 'faults: seconds into the load when the fault is injected')
+    .option('--redis-persistence <list>', 'faults: none, aof: Redis persistence for broker faults of Redis-backed transports')
     .option('--messages <n>', 'measured messages per sample')
     .option('--warmup <n>', 'unmeasured messages sent through the full path first')
     .option('--rate <max|n>', 'max: closed loop (process: backlog drain); n: open loop at n messages/s (broadcast: a comma-separated list, no max)')
@@ -56,11 +59,12 @@ function buildProgram(): Command {
     .addOption(new Option('--order <order>', "sequential: each point's samples back to back; interleaved: rounds of one sample per point, so each point's samples span the run (default: the profile's, else sequential)").choices([...SAMPLE_ORDERS]))
     .option('--profile <name>', 'a named set of scenarios and flags (ci: the quick regression profile); flags given here override it')
     .option('--out <dir>', 'directory for the result JSON', 'results')
+    .option('--claims <file>', 'claims data the HTML report judges (default: scenarios/claims.json)')
     .addOption(servicesOption())
     .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode; order?: SampleOrder }) => {
       if (scenario === 'self') return selfCommand();
-      const { out, services, profile, order, ...flags } = options;
-      await benchCommand(scenario, { out, services, profile, order, flags });
+      const { out, services, profile, order, claims, ...flags } = options;
+      await benchCommand(scenario, { out, services, profile, order, claims, flags });
     });
 
   program
@@ -70,7 +74,8 @@ function buildProgram(): Command {
     .option('--out <file>', 'where to write it (default: beside the first result; Markdown: stdout)')
     .addOption(new Option('--format <format>', 'html or md').choices(['html', 'md']).default('html'))
     .option('--history <file>', 'HTML: add trend charts from a history file (see `history append`)')
-    .action((results: string[], options: { out?: string; format: ReportFormat; history?: string }) => void reportCommand(results, options));
+    .option('--claims <file>', 'claims data to judge (default: scenarios/claims.json)')
+    .action((results: string[], options: { out?: string; format: ReportFormat; history?: string; claims?: string }) => void reportCommand(results, options));
 
   program
     .command('compare')

@@ -27,6 +27,11 @@ export function redactUrl(url: string): string {
   }
 }
 
+/** Free text (a library's error message) with the password of any URL in it replaced. */
+export function redactSecrets(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^\s:/@]*):[^\s@/]*@/gi, '$1:***@');
+}
+
 /** An HTTP server on a free 127.0.0.1 port, for API and WebSocket servers. */
 export interface LoopbackServer {
   readonly http: Server;

@@ -4,6 +4,7 @@
  * reports without knowing what a sample does. The kinds of scenario live in harness/runners/, the declarative
  * scenario files in scenarios/.
  */
+import type { Timeline } from './faults/timeline.ts';
 import type { LatencySummaryMs } from './measure/histogram.ts';
 import type { DeliveryCounts } from './measure/accounting.ts';
 import type { ResourceUsage } from './measure/resources.ts';
@@ -40,6 +41,8 @@ export interface SampleResult {
   readonly config: Readonly<Record<string, unknown>>;
   /** Further measured figures with a name, e.g. redisCommandsPerMessage. */
   readonly metrics?: Readonly<Record<string, number>>;
+  /** Deliveries and latency over time (faults). */
+  readonly timeline?: Timeline;
   readonly errors: readonly string[];
 }
 
@@ -80,6 +83,8 @@ export interface BenchPlan {
   readonly services: readonly ServiceKind[];
   /** The effective options, for the result file. */
   readonly options: Readonly<Record<string, unknown>>;
+  /** Checks what only the provisioned services can tell (e.g. that a broker can be restarted); a UsageError stops the run before it starts. */
+  readonly checkServices?: (services: ServiceSet) => void;
 }
 
 export interface Scenario {

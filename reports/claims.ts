@@ -3,7 +3,9 @@
  * evaluates each claim against result files: measured value, ratio to the claim, verdict.
  */
 import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { UsageError } from '../harness/errors.ts';
 import { median } from '../harness/measure/stats.ts';
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 
@@ -51,8 +53,22 @@ export interface ClaimResult {
 
 export const CLAIMS_FILE = new URL('../scenarios/claims.json', import.meta.url);
 
+/** The claims of a claims file; anything wrong with it is one line naming the file and the field (exit 2). */
 export function loadClaims(file: URL | string = CLAIMS_FILE): Claim[] {
-  return claimsFileSchema.parse(JSON.parse(readFileSync(file, 'utf8'))).claims;
+  const name = file instanceof URL ? fileURLToPath(file) : file;
+  let data: unknown;
+  try {
+    data = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : `not valid JSON: ${(error as Error).message}`;
+    throw new UsageError(`claims file ${name}: ${reason}`);
+  }
+  const parsed = claimsFileSchema.safeParse(data);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    throw new UsageError(`claims file ${name}: ${issue.path.join('.') || 'root'}: ${issue.message} (see README: The report)`);
+  }
+  return parsed.data.claims;
 }
 
 type ScenarioRun = RunResult & { readonly scenario: string; readonly env: ResultFile['env'] };

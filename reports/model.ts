@@ -7,6 +7,7 @@ import type { ResultFile, RunResult } from '../harness/results/types.ts';
 import type { Axes } from '../harness/scenario.ts';
 import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { formatRate } from './format.ts';
+import { median } from '../harness/measure/stats.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -207,6 +208,58 @@ function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec
   ];
 }
 
+/** The sample a run's timeline is drawn from: the one with the median recovery time (the first, without one). */
+function medianTimeline(run: RunResult): NonNullable<RunResult['samples'][number]['timeline']> | undefined {
+  const withTimeline = run.samples.filter((sample) => sample.timeline);
+  const sorted = [...withTimeline].sort((a, b) => (a.metrics?.recoverySec ?? Infinity) - (b.metrics?.recoverySec ?? Infinity));
+  return sorted[Math.floor((sorted.length - 1) / 2)]?.timeline;
+}
+
+/** faults: per fault kind, delivered messages/s and p99 latency over time, one line per run point, the fault marked. */
+function timelineCharts(idPrefix: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec[] {
+  const faults = [...new Set(runs.filter(medianTimeline).map((run) => String(run.params.fault)))];
+  return faults.flatMap((fault, index) => {
+    const group = runs.filter((run) => String(run.params.fault) === fault && medianTimeline(run));
+    const series = (value: (count: number, p99: number, bucketMs: number) => number | null) =>
+      group.map((run) => {
+        const timeline = medianTimeline(run)!;
+        return {
+          label: run.label.replace(` ${fault}`, ''),
+          data: timeline.delivered.map((count, bucket) => ({ x: (bucket * timeline.bucketMs) / 1000, y: value(count, timeline.p99Ms[bucket]!, timeline.bucketMs) })),
+          borderColor: colors[run.transport],
+          backgroundColor: colors[run.transport],
+          borderDash: run.params.redisPersistence === 'aof' ? [6, 3] : [],
+          showLine: true,
+          pointRadius: 0,
+        };
+      });
+    const faultAt = (runs: readonly RunResult[]) => Math.round(median(runs.map((run) => medianTimeline(run)!.faultAtMs))) / 1000;
+    const marker = (low: number, high: number) => ({ label: `${fault} at ${faultAt(group)} s`, data: [{ x: faultAt(group), y: low }, { x: faultAt(group), y: high }], borderColor: '#6b7280', borderDash: [2, 2], showLine: true, pointRadius: 0 });
+    const rates = series((count, _p99, bucketMs) => (count * 1000) / bucketMs);
+    const latencies = series((count, p99) => (count > 0 ? p99 : null));
+    const highest = (datasets: typeof rates) => Math.max(1, ...datasets.flatMap((dataset) => dataset.data.map((point) => point.y ?? 0)));
+    const xAxis = { type: 'linear', title: { display: true, text: 'seconds since the load started' } };
+    return [
+      {
+        id: `${idPrefix}-timeline-${index}-rate`,
+        title: `Deliveries over time: ${fault}`,
+        note: `Messages delivered per second (${group[0] ? medianTimeline(group[0])!.bucketMs : 0} ms buckets) in the sample with the median recovery; the dotted line is the fault. A dip is work not done; a spike after it is a backlog draining.`,
+        config: { type: 'scatter', data: { datasets: [...rates, marker(0, highest(rates))] }, options: { scales: { x: xAxis, y: { title: { display: true, text: 'messages / s' } } } } },
+      },
+      {
+        id: `${idPrefix}-timeline-${index}-p99`,
+        title: `p99 latency over time: ${fault}`,
+        note: 'p99 of the messages completed in each bucket, from their intended send time: late deliveries after the fault show as a hump until the system keeps up again.',
+        config: {
+          type: 'scatter',
+          data: { datasets: [...latencies, marker(0.1, highest(latencies))] },
+          options: { scales: { x: xAxis, y: { type: 'logarithmic', title: { display: true, text: 'p99 latency, ms' } } } },
+        },
+      },
+    ];
+  });
+}
+
 function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimResult[]): string[] {
   const lines: string[] = [];
   for (const { scenario, axes, runs } of sections) {
@@ -255,6 +308,7 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
       spectrumChart(`${id}-spectrum`, runs, colors),
       rateChart(`${id}-rate`, runs, colors),
       httpLatencyChart(`${id}-http`, runs),
+      ...timelineCharts(id, runs, colors),
       ...resourceCharts(id, runs),
     ].filter((chart): chart is ChartSpec => chart !== undefined);
     return { scenario, axes, runs, charts, complete: files.every((file) => file.complete) };

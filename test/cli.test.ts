@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
@@ -8,10 +8,17 @@ import { runCli } from './helpers/cli.ts';
 import { hopbenchTempDirs, pidsMentioning } from './helpers/system.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-out-'));
-after(() => rmSync(out, { recursive: true, force: true }));
+const inputs = mkdtempSync(join(tmpdir(), 'hopbench-test-inputs-'));
+after(() => [out, inputs].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+const input = (name: string, text: string) => {
+  writeFileSync(join(inputs, name), text);
+  return join(inputs, name);
+};
+const claimsNotJson = input('claims-broken.json', '{ "claims": [');
+const claimsBadShape = input('claims-shape.json', JSON.stringify({ claims: [{ id: 'x', source: 's', claim: 'c', claimed: { about: 3 }, unit: 'u', measure: {} }] }));
 
 describe('bad input: one line, exit 2, no result file', () => {
-  const cases: Array<[string[], RegExp]> = [
+  const cases: Array<[string[], RegExp, NodeJS.ProcessEnv?]> = [
     [['bench', 'nope'], /unknown scenario "nope"/],
     [['bench', 'process', '--transports', 'kafka'], /unknown transport "kafka"/],
     [['bench', 'process', '--transports', 'pgboss:fast'], /unknown preset "fast" for pgboss/],
@@ -39,13 +46,31 @@ describe('bad input: one line, exit 2, no result file', () => {
     [['bench', 'http-e2e', '--architectures', 'queued:kafka'], /unknown preset "kafka" for queued/],
     [['bench', 'http-e2e', '--rate', 'fast'], /invalid --rate "fast": must be "max" or a whole number/],
     [['bench', 'http-e2e', '--duration', '0'], /invalid --duration "0": must be at least 1/],
+    [['bench', 'faults', '--fault', 'meteor'], /invalid --fault "meteor": must be one of worker-kill, broker-restart, broker-kill/],
+    [['bench', 'faults', '--duration', '10', '--fault-at', '10'], /--fault-at 10 must be earlier than --duration 10/],
+    [['bench', 'faults', '--rate', '0'], /invalid --rate "0": must be at least 1/],
+    [['bench', 'faults', '--rate', 'max'], /invalid --rate "max": must be a whole number/],
+    [['bench', 'faults', '--redis-persistence', 'rdb'], /invalid --redis-persistence "rdb": must be one of none, aof/],
+    [['bench', 'faults', '--messages', '100'], /--messages does not apply to the faults scenario/],
+    [['bench', 'faults', '--transports', 'bullmq', '--workers', '-1'], /invalid --workers "-1": must be a whole number/],
+    [['bench', 'faults', '--rate', '1000000', '--duration', '3600'], /at most 10,000,000 per sample/],
+    [['bench', 'faults', '--job', 'cpu:0'], /invalid --job "cpu:0"/],
+    [['bench', 'process', '--claims', claimsNotJson], /claims file .*claims-broken\.json: not valid JSON/],
+    [['bench', 'process', '--claims', claimsBadShape], /claims file .*claims-shape\.json: claims\.0\.claimed: /],
+    [['bench', 'process', '--claims', join(inputs, 'missing.json')], /claims file .*missing\.json: no such file/],
+    [
+      ['bench', 'process', '--transports', 'bullmq', '--services', 'external'],
+      /redis at REDIS_URL=redis:\/\/user:\*\*\*@127\.0\.0\.1:1 is unreachable .*: start it, or fix or unset REDIS_URL/,
+      { REDIS_URL: 'redis://user:secret@127.0.0.1:1' },
+    ],
   ];
-  for (const [args, message] of cases) {
+  for (const [args, message, env] of cases) {
     it(args.slice(1).join(' '), async () => {
-      const result = await runCli([...args, ...(args.includes('--out') ? [] : ['--out', out])]);
+      const result = await runCli([...args, ...(args.includes('--out') ? [] : ['--out', out])], env);
       assert.equal(result.code, 2, result.stderr);
       assert.match(result.stderr, message);
       assert.equal(result.stderr.trim().split('\n').length, 1, `one line: ${result.stderr}`);
+      assert.doesNotMatch(result.stderr, /secret/, 'no password in messages');
       assert.deepEqual(readdirSync(out), []);
     });
   }

@@ -10,6 +10,7 @@ import { SERVICE_KINDS, type Service, type ServiceKind } from '../harness/servic
 import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { processTree } from '../harness/measure/resources.ts';
 import { hopbenchTempDirs, listeningAddresses, pidExists, pidsMentioning } from './helpers/system.ts';
+import { redactSecrets } from '../harness/net.ts';
 
 /** A real command against the real server, not just a connection. */
 const roundTrip: Record<ServiceKind, (url: string) => Promise<void>> = {
@@ -104,9 +105,19 @@ describe('external provider', () => {
       AMQP_URL: 'amqp://guest:guest@127.0.0.1:1',
       DATABASE_URL: 'postgres://postgres:pw@127.0.0.1:1/postgres',
     });
-    assert.equal(result.code, 1);
+    assert.equal(result.code, 2);
     assert.match(result.stderr, /unreachable/);
     assert.doesNotMatch(result.stderr, /secret|:pw@/);
+  });
+});
+
+describe('secrets', () => {
+  it('redacts the password of every URL in free text (errors kept in results)', () => {
+    assert.equal(
+      redactSecrets('connect to postgres://u:pw@10.0.0.1:5432/db failed; amqp://guest:guest@h:5672 and redis://:s3cret@h:1'),
+      'connect to postgres://u:***@10.0.0.1:5432/db failed; amqp://guest:***@h:5672 and redis://:***@h:1',
+    );
+    assert.equal(redactSecrets('no url: a:b@c'), 'no url: a:b@c');
   });
 });
 

@@ -2,6 +2,7 @@
 import { writeFileSync } from 'node:fs';
 import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
 import { PROFILES, type Profile } from '../../scenarios/profiles.ts';
+import { loadClaims, type Claim } from '../../reports/claims.ts';
 import { consoleSummary } from '../../reports/console.ts';
 import { BenchRun, runPlans, type SampleOrder } from '../bench.ts';
 import { UsageError } from '../errors.ts';
@@ -23,6 +24,8 @@ export interface BenchCommandOptions {
   readonly profile?: string;
   readonly order?: SampleOrder;
   readonly services: ServicesMode;
+  /** The claims file the HTML report judges (default scenarios/claims.json). */
+  readonly claims?: string;
   readonly flags: Record<string, string | undefined>;
 }
 
@@ -46,13 +49,15 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
   // Everything that can be wrong with the input is found before any service starts.
   const plans = scenarios.map((scenario) => ({ scenario, plan: scenario.plan({ ...profile?.scenarios[scenario.name], ...flags }) }));
   ensureWritableDir(options.out);
+  const claims = loadClaims(options.claims);
   const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services);
+  for (const { plan } of plans) plan.checkServices?.(services);
   const harness = await measureHarnessCost(50);
   const order = options.order ?? profile?.order ?? 'sequential';
   // Sequentially, each scenario's result is written as soon as it is done; interleaved, all end together.
   const groups = order === 'sequential' ? plans.map((entry) => [entry]) : [plans];
   for (const group of groups) {
-    await runGroup(group, order, options, services, harness);
+    await runGroup(group, order, options, services, harness, claims);
     if (shutdownSignal.aborted) return;
   }
 }
@@ -63,6 +68,7 @@ async function runGroup(
   options: BenchCommandOptions,
   services: ServiceSet,
   harness: Record<string, number>,
+  claims: readonly Claim[],
 ): Promise<void> {
   const startedAt = new Date().toISOString();
   const runs: RunResult[][] = group.map(() => []);
@@ -109,7 +115,7 @@ async function runGroup(
   forgetPartial();
   finals.forEach((final, index) => {
     const reportPath = paths[index]!.replace(/\.json$/, '.html');
-    writeFileSync(reportPath, renderReport([final], 'html'));
+    writeFileSync(reportPath, renderReport([final], 'html', claims));
     process.stdout.write(`${consoleSummary(final)}\n\nresult: ${paths[index]}\nreport: ${reportPath}\n`);
   });
 }

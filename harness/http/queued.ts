@@ -82,6 +82,11 @@ export default defineHttpArchitecture({
         const { room, text } = JSON.parse(payload) as { room: string; text: string };
         sockets.publish(room, { id, sentAtNs, payload: text });
       },
+      // A worker whose queue connection is gone for good crashes, as it would in production: the coordinator sees
+      // the process exit and counts its deliveries lost.
+      fail: (error) => {
+        throw error;
+      },
     });
     return {
       url: sockets.url,

@@ -18,7 +18,7 @@ export function rate({ perSec }: { perSec: number }): LoadModel {
       const senderLag = createHistogram();
       const acceptLatency = createHistogram();
       const intervalNs = NS_PER_S / perSec;
-      const startNs = nowNs();
+      const startNs = target.startNs ?? nowNs();
       const pending = new Set<Promise<void>>();
       let sendErrors = 0;
       let firstSendError: string | undefined;

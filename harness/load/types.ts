@@ -17,6 +17,8 @@ export interface LoadTarget {
   readonly accepted: (id: number) => void;
   /** Stop sending (interrupt, deadline). */
   readonly signal: AbortSignal;
+  /** Open loop: CLOCK_MONOTONIC ns at which id `from` is due (default: now), to continue an earlier schedule. */
+  readonly startNs?: number;
 }
 
 export interface LoadOutcome {

@@ -2,6 +2,7 @@
 import type { DeliveryCounts } from '../measure/accounting.ts';
 import type { LatencySummaryMs } from '../measure/histogram.ts';
 import type { ResourceUsage } from '../measure/resources.ts';
+import type { Timeline } from '../faults/timeline.ts';
 import type { Axes, PointIdentity } from '../scenario.ts';
 
 export const SCHEMA_VERSION = 1;
@@ -41,6 +42,8 @@ export interface Sample {
   readonly metrics?: Readonly<Record<string, number>>;
   readonly histogram: string;
   readonly resources: readonly ResourceUsage[];
+  /** faults: deliveries and latency over time around the fault. */
+  readonly timeline?: Timeline;
   readonly errors: readonly string[];
 }
 

@@ -8,7 +8,7 @@ import { drain } from '../load/drain.ts';
 import { rate } from '../load/rate.ts';
 import { commonFlags, list, names, parseFlags, rateFlag, requireClosedLoopFor, wholeNumber } from '../options.ts';
 import type { RunPoint, Scenario } from '../scenario.ts';
-import { parseTransportChoice, resolveConfig } from '../transports/registry.ts';
+import { parseTransportChoice, resolveConfig, transportIdentity } from '../transports/registry.ts';
 import { ENQUEUE_AXES } from './axes.ts';
 import { runEnqueueSample, type EnqueuePlan } from './enqueue-sample.ts';
 
@@ -40,15 +40,12 @@ function formatBytes(bytes: number): string {
 }
 
 export function enqueuePoint(plan: EnqueuePlan): RunPoint {
-  const { definition, label, preset } = plan.choice;
+  const { label } = plan.choice;
   const { spec } = plan.load;
   const sends = spec.name === 'rate' ? `${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
   return {
     identity: {
-      transport: label,
-      transportName: definition.name,
-      preset,
-      traits: definition.traits,
+      ...transportIdentity(plan.choice),
       workers: plan.producers,
       concurrency: spec.name === 'drain' ? spec.inflight : 0,
       label: `${label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}`,

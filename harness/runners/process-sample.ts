@@ -39,6 +39,21 @@ export function placementOf(definition: TransportDefinition, workers: number): P
   return workers > 1 ? 'thread' : 'inline';
 }
 
+/** The URL of each service the point's transport and job use. */
+export function serviceUrls(plan: Pick<PointPlan, 'choice' | 'job'>, services: ServiceSet): Partial<Record<ServiceKind, string>> {
+  return Object.fromEntries([...plan.choice.definition.services, ...jobServices(plan.job)].map((kind) => [kind, services.get(kind).url]));
+}
+
+/** Everything one consumer of the point needs, as data: the process (or thread) builds its transport from it. */
+export function consumerSpec(
+  plan: Pick<PointPlan, 'choice' | 'config' | 'concurrency' | 'job'>,
+  where: { urls: Partial<Record<ServiceKind, string>>; queue: string },
+  worker: number,
+  ids: { warmup: number; ids: number; deliveryLog?: string },
+): ConsumerSpec {
+  return { transportModule: plan.choice.module, config: plan.config, ...where, concurrency: plan.concurrency, job: plan.job, worker, ...ids };
+}
+
 const CONSUMER_READY_TIMEOUT_MS = 60_000;
 const REPORT_TIMEOUT_MS = 20_000;
 const CLOSE_TIMEOUT_MS = 10_000;
@@ -51,7 +66,7 @@ export async function runSample(
   onProgress: (progress: SampleProgress) => void = () => {},
 ): Promise<SampleResult> {
   const { definition } = plan.choice;
-  const urls = Object.fromEntries([...definition.services, ...jobServices(plan.job)].map((kind) => [kind, services.get(kind).url]));
+  const urls = serviceUrls(plan, services);
   const context = { urls, queue, config: plan.config, concurrency: plan.concurrency };
   const admin = definition.create(context);
   const ids = plan.warmup + plan.messages;
@@ -60,17 +75,7 @@ export async function runSample(
   await prepareJob(plan.job, urls);
   let group: ConsumerGroup | undefined;
   try {
-    const specs: ConsumerSpec[] = Array.from({ length: plan.workers }, (_, worker) => ({
-      transportModule: plan.choice.module,
-      config: plan.config,
-      urls,
-      queue,
-      concurrency: plan.concurrency,
-      job: plan.job,
-      worker,
-      warmup: plan.warmup,
-      ids,
-    }));
+    const specs = Array.from({ length: plan.workers }, (_, worker) => consumerSpec(plan, { urls, queue }, worker, { warmup: plan.warmup, ids }));
     group = await startConsumers(specs, placementOf(definition, plan.workers), CONSUMER_READY_TIMEOUT_MS);
     const consumers = group;
     const producer = await definition.create({ ...context, consumerPorts: consumers.consumerPorts }).producer();

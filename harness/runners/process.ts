@@ -9,7 +9,7 @@ import { rate } from '../load/rate.ts';
 import { commonFlags, list, names, parseFlags, rateFlag, requireClosedLoopFor, wholeNumber } from '../options.ts';
 import type { RunPoint, Scenario } from '../scenario.ts';
 import { PROCESS_AXES } from './axes.ts';
-import { parseTransportChoice, resolveConfig } from '../transports/registry.ts';
+import { parseTransportChoice, resolveConfig, transportIdentity } from '../transports/registry.ts';
 import { placementOf, runSample, type PointPlan } from './process-sample.ts';
 
 export const processFlags = z
@@ -47,13 +47,10 @@ export interface ProcessScenarioDefinition {
 }
 
 export function processPoint(plan: PointPlan): RunPoint {
-  const { definition, label, preset } = plan.choice;
+  const { definition, label } = plan.choice;
   return {
     identity: {
-      transport: label,
-      transportName: definition.name,
-      preset,
-      traits: definition.traits,
+      ...transportIdentity(plan.choice),
       workers: plan.workers,
       concurrency: plan.concurrency,
       label: `${label} W=${plan.workers} C=${plan.concurrency}`,

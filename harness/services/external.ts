@@ -1,4 +1,4 @@
-import { errorMessage, ServiceError } from '../errors.ts';
+import { errorMessage, UsageError } from '../errors.ts';
 import { redactUrl } from '../net.ts';
 import { probeService } from './probe.ts';
 import { ProviderUnavailable, URL_ENV, type Service, type ServiceKind } from './types.ts';
@@ -12,7 +12,8 @@ export async function useExternalService(kind: ServiceKind): Promise<Service> {
   try {
     version = await probeService(kind, url);
   } catch (error) {
-    throw new ServiceError(`${kind} at ${variable}=${redactUrl(url)} is unreachable (${errorMessage(error)}): start it, or fix or unset ${variable}`);
+    // The URL is the user's input: exit 2, like any other bad input.
+    throw new UsageError(`${kind} at ${variable}=${redactUrl(url)} is unreachable (${errorMessage(error)}): start it, or fix or unset ${variable}`);
   }
   return { kind, provider: 'external', url, version, pids: [], details: { url: redactUrl(url) }, stop: async () => {} };
 }

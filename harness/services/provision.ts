@@ -38,7 +38,25 @@ async function startAndWait(kind: ServiceKind, provider: ProviderName, start: ()
     await server.stop();
     throw error;
   }
-  return { kind, provider, version, url: server.url, pids: server.pids, details: server.details, stop: () => server.stop() };
+  const restart = server.restart;
+  return {
+    kind,
+    provider,
+    version,
+    url: server.url,
+    // A getter: a restarted server has new pids.
+    get pids() {
+      return server.pids;
+    },
+    details: server.details,
+    restart:
+      restart &&
+      (async (how) => {
+        await restart(how);
+        await waitUntilReady(kind, server, READY_TIMEOUT_MS[kind]);
+      }),
+    stop: () => server.stop(),
+  };
 }
 
 const PROVIDERS: Record<ProviderName, (kind: ServiceKind) => Promise<Service>> = {

@@ -12,6 +12,10 @@ export const URL_ENV: Record<ServiceKind, string> = {
   postgres: 'DATABASE_URL',
 };
 
+/** How a server is taken down before it starts again: its own orderly shutdown, or SIGKILL (a crash). */
+export type StopHow = 'graceful' | 'kill';
+export const STOP_HOWS: readonly StopHow[] = ['graceful', 'kill'];
+
 /** A running (or reachable) service, shared by every run of one invocation. */
 export interface Service {
   readonly kind: ServiceKind;
@@ -23,6 +27,11 @@ export interface Service {
   readonly pids: readonly number[];
   /** Provider facts worth recording in results: binary, image, config flags. */
   readonly details: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Stops the server and starts it again on the same port with the same data, resolving once it answers again.
+   * Only servers hopbench started itself (native); undefined for external and Docker services.
+   */
+  readonly restart?: (how: StopHow) => Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -35,6 +44,8 @@ export interface StartedServer {
   diagnostics(): string;
   /** Set when the server process has already died: readiness stops waiting. */
   exitedEarly(): string | undefined;
+  /** Stops the server process and spawns it again with the same arguments and data (readiness is the caller's). */
+  readonly restart?: (how: StopHow) => Promise<void>;
   stop(): Promise<void>;
 }
 

@@ -68,7 +68,7 @@ export default defineTransport({
           close: () => pool.end(),
         };
       },
-      async consumer({ handle }: ConsumerOptions): Promise<Consumer> {
+      async consumer({ handle, fail }: ConsumerOptions): Promise<Consumer> {
         const listener = new pg.Client(url);
         listener.on('error', () => {});
         await listener.connect();
@@ -106,7 +106,8 @@ export default defineTransport({
             await client.query('COMMIT');
           }
         };
-        const loops = clients.map((client) => loop(client).catch(() => {})); // a dead connection ends its loop; losses are counted
+        // A lost connection (Postgres stopped) ends this consumer; the open transaction rolls back, its rows return.
+        const loops = clients.map((client) => loop(client).catch((error: Error) => running && fail(new Error(`postgres fetch loop: ${error.message}`))));
         return {
           async close() {
             running = false;

@@ -28,6 +28,11 @@ const config = z
     notify: z.boolean().default(false),
     /** pg pool size of each pg-boss instance (pg-boss default 10). */
     poolSize: z.number().int().positive().default(10),
+    /**
+     * Seconds a job may stay active before pg-boss retries it (pg-boss default 900): how a job whose worker died
+     * comes back. Expiry is enforced by pg-boss's supervisor, which is off here (see open()): a dead worker's jobs stay active.
+     */
+    expireInSeconds: z.number().int().min(1).default(900),
   })
   .strict();
 
@@ -77,7 +82,7 @@ export default defineTransport({
     };
     return {
       config: { ...config, localConcurrency, schema: 'one per sample', supervise: false, schedule: false },
-      setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify })),
+      setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify, expireInSeconds: config.expireInSeconds })),
       teardown: async () => void (await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)),
       // pg-boss's getQueueStats serves counts cached by its monitor (off here): count the rows themselves.
       depth: async () => Number((await sql(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.job WHERE name = $1 AND state < 'active'`, [queue])).rows[0].n),

@@ -62,6 +62,7 @@ export default defineTransport({
       depth: () => admin(async (channel) => (await channel.checkQueue(queue)).messageCount),
       async producer(): Promise<Producer> {
         const connection = await amqp.connect(url);
+        connection.on('error', () => {}); // a lost connection rejects the pending and later sends instead
         const channel = await connection.createConfirmChannel();
         const publish = confirmedPublisher(channel, queue, config.persistent);
         return {
@@ -70,9 +71,12 @@ export default defineTransport({
           close: () => connection.close(),
         };
       },
-      async consumer({ handle }: ConsumerOptions): Promise<Consumer> {
+      async consumer({ handle, fail }: ConsumerOptions): Promise<Consumer> {
         const connection = await amqp.connect(url);
-        connection.on('error', () => {}); // a dying broker shows up as lost messages
+        let closing = false;
+        // amqplib does not reconnect: a connection lost to a dying broker ends this consumer.
+        connection.on('error', () => {}); // followed by 'close'
+        connection.on('close', (error?: Error) => closing || fail(new Error(`rabbitmq connection closed${error ? `: ${error.message}` : ''}`)));
         const channel = await connection.createChannel();
         await channel.prefetch(prefetch);
         await channel.consume(
@@ -87,7 +91,12 @@ export default defineTransport({
           },
           { noAck: false },
         );
-        return { close: () => connection.close() };
+        return {
+          close: async () => {
+            closing = true;
+            await connection.close();
+          },
+        };
       },
     };
   },

@@ -3,6 +3,7 @@
  * processes load a transport from its module URL, so a transport file works wherever its module can be imported.
  */
 import { loadRegistry, type Choice } from '../registry.ts';
+import type { PointIdentity } from '../scenario.ts';
 import type { TransportDefinition } from './types.ts';
 
 export { resolveConfig } from '../registry.ts';
@@ -20,3 +21,8 @@ export const TRANSPORTS = registry.entries;
 export type TransportChoice = Choice<TransportDefinition>;
 
 export const parseTransportChoice = (spec: string): TransportChoice => registry.choose(spec);
+
+/** How a run point of this transport choice names what it compared (see PointIdentity). */
+export function transportIdentity(choice: TransportChoice): Pick<PointIdentity, 'transport' | 'transportName' | 'preset' | 'traits'> {
+  return { transport: choice.label, transportName: choice.definition.name, preset: choice.preset, traits: choice.definition.traits };
+}

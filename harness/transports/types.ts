@@ -34,6 +34,11 @@ export interface ConsumerOptions {
   readonly concurrency: number;
   /** The job; the transport acknowledges/completes the message after it resolves. */
   readonly handle: (envelope: Envelope) => Promise<void>;
+  /**
+   * For a consumer that can no longer receive and will not recover by itself (its connection is gone for good):
+   * the host reports the error and its process ends, as a crashed worker would, instead of idling unnoticed.
+   */
+  readonly fail: (error: Error) => void;
 }
 
 export interface Consumer {

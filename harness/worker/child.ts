@@ -13,8 +13,18 @@ export interface Child<Outgoing> {
   kill(): void;
 }
 
-function tail(text: string): string {
-  return text.trim().split('\n').slice(-3).join(' | ').slice(-400);
+/**
+ * What a crashed child's stderr says, in one line: for an uncaught exception, its message and the object that
+ * emitted it (the stack's last lines are only the printed error's fields); otherwise the last lines.
+ */
+export function crashSummary(stderr: string): string {
+  const lines = stderr.trim().split('\n');
+  const message = lines.find((line) => /^(\w*Error|error)\b.*:/.test(line.trim()));
+  if (message) {
+    const emitter = lines.find((line) => line.startsWith('Emitted '));
+    return [message.trim(), emitter?.replace(/ at:$/, '')].filter(Boolean).join(' (') + (emitter ? ')' : '');
+  }
+  return lines.slice(-3).join(' | ').slice(-400);
 }
 
 /**
@@ -34,7 +44,7 @@ export function forkChild<Outgoing, Incoming>(entry: string, role: string, onMes
       // 'close', not 'exit': 'exit' can come before the last IPC messages (a large report) have been read.
       child.once('close', (code, signal) => {
         untrack();
-        onExit(`${role} process ${child.pid} exited (${signal ?? `code ${code}`})${stderr ? `: ${tail(stderr)}` : ''}`);
+        onExit(`${role} process ${child.pid} exited (${signal ?? `code ${code}`})${stderr ? `: ${crashSummary(stderr)}` : ''}`);
         resolve();
       }),
     ),

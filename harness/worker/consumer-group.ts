@@ -115,6 +115,7 @@ async function inlineMember(spec: ConsumerSpec): Promise<Member> {
     },
     kill: () => resolveEnded(),
   };
+  host.failed.catch((error: unknown) => (member.failure ??= errorMessage(error)));
   return member;
 }
 

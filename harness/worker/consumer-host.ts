@@ -8,6 +8,7 @@ import { createJob } from '../jobs.ts';
 import { createDeliveryCounter } from '../measure/accounting.ts';
 import { nowNs } from '../measure/clock.ts';
 import { createHistogram, encodeHistogram } from '../measure/histogram.ts';
+import { openRecordLog } from '../measure/record-log.ts';
 import { errorMessage } from '../errors.ts';
 import { loadTransport } from '../transports/load.ts';
 import type { Consumer, Envelope } from '../transports/types.ts';
@@ -15,6 +16,8 @@ import type { ConsumerCommand, ConsumerReport, ConsumerSpec, Progress } from './
 
 export interface ConsumerHost {
   progress(): Progress;
+  /** Rejects when the transport says its consumer can no longer receive (see ConsumerOptions.fail). */
+  readonly failed: Promise<never>;
   run(command: ConsumerCommand): Promise<void>;
   /** Stops consuming and returns everything measured. */
   finish(): Promise<ConsumerReport>;
@@ -33,12 +36,19 @@ export async function startConsumerHost(spec: ConsumerSpec, producerPort?: Messa
   let lastDoneNs = 0;
   let jobErrors = 0;
   let firstJobError: string | undefined;
+  let deliveryLog = spec.deliveryLog === undefined ? undefined : openRecordLog(spec.deliveryLog);
+  let rejectFailed: (error: Error) => void = () => {};
+  const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+  failed.catch(() => {}); // observed by the endpoint; never an unhandled rejection here
 
   const record = (envelope: Envelope): void => {
     const done = nowNs();
     const id = envelope.id;
     const seen = counts[id];
     if (seen === undefined) return; // not an id of this run
+    // Written before the job counts as done (and before the transport acks it): a kill after this line is a duplicate
+    // if the broker redelivers, a kill before it a redelivery or a loss.
+    deliveryLog?.append(id, envelope.sentAtNs, done);
     if (seen === 0) {
       if (id < warmup) warmupDistinct++;
       else measuredDistinct++;
@@ -57,10 +67,11 @@ export async function startConsumerHost(spec: ConsumerSpec, producerPort?: Messa
   };
   const handle = (envelope: Envelope): Promise<void> => job.run(envelope).then(() => record(envelope), fail);
 
-  const consume = () => transport.consumer({ concurrency: spec.concurrency, handle });
+  const consume = () => transport.consumer({ concurrency: spec.concurrency, handle, fail: rejectFailed });
   let consumer: Consumer | undefined = await consume();
   return {
     progress: () => ({ warmup: warmupDistinct, measured: measuredDistinct }),
+    failed,
     async run(command) {
       if (command === 'pause') {
         await consumer?.close();
@@ -72,6 +83,10 @@ export async function startConsumerHost(spec: ConsumerSpec, producerPort?: Messa
     async finish() {
       await consumer?.close();
       await job.close();
+      // Jobs still finishing after this are not logged (their fd would be closed, or reused by another file).
+      const log = deliveryLog;
+      deliveryLog = undefined;
+      log?.close();
       return { worker: spec.worker, pid: process.pid, histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, jobErrors, firstJobError };
     },
   };

@@ -10,5 +10,5 @@ const endpoint = consumerEndpoint(
     disconnectWhenSent();
   },
 );
-process.on('disconnect', () => process.exit(0)); // the coordinator is gone: nothing to report to
+process.on('disconnect', () => process.exit()); // the coordinator is gone (or we said goodbye): keep the exit code set
 process.on('message', (message: CoordinatorMessage) => void endpoint.handle(message));

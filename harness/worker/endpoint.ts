@@ -17,6 +17,7 @@ export function consumerEndpoint(send: (message: HostMessage) => void, end: (fai
     try {
       const started = await startConsumerHost(spec, producerPort);
       host = started;
+      started.failed.catch(fail);
       progressTimer = setInterval(() => send({ type: 'progress', ...started.progress() }), 250);
       send({ type: 'ready' });
     } catch (error) {

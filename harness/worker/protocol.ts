@@ -16,6 +16,8 @@ export interface ConsumerSpec {
   readonly warmup: number;
   /** Ids run from 0 to `ids` - 1. */
   readonly ids: number;
+  /** When set, every completed job is also appended to this record log (faults: it survives a SIGKILL). */
+  readonly deliveryLog?: string;
 }
 
 export interface ConsumerReport {

@@ -44,18 +44,27 @@ export async function startNativePostgres(): Promise<StartedServer> {
   }
   const port = await freePort();
   const settings = Object.entries(POSTGRES_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
-  const server = spawnServer(join(binDir, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', ...settings], {
-    cwd: dir,
-    uid: owner?.uid,
-    gid: owner?.gid,
-    logFile: join(dir, 'postgres.log'),
-  });
+  const spawn = () =>
+    spawnServer(join(binDir, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', ...settings], {
+      cwd: dir,
+      uid: owner?.uid,
+      gid: owner?.gid,
+      logFile: join(dir, 'postgres.log'),
+    });
+  let server = spawn();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    pids: [server.pid],
+    get pids() {
+      return [server.pid];
+    },
     details: { binary: join(binDir, 'postgres'), ...POSTGRES_SETTINGS },
     diagnostics: () => logTail(server.logFile),
     exitedEarly: () => server.exitReason(),
+    async restart(how) {
+      // After SIGKILL of the whole group the next start runs crash recovery from the WAL.
+      await server.stop(how === 'kill' ? { signal: 'SIGKILL' } : { signal: 'SIGINT', graceMs: 10_000 });
+      server = spawn();
+    },
     async stop() {
       // SIGINT is Postgres's "fast" shutdown: abort sessions, checkpoint, exit.
       await server.stop({ signal: 'SIGINT', graceMs: 10_000 });

@@ -73,14 +73,21 @@ export async function startNativeRabbitmq(): Promise<StartedServer> {
     await stopAll();
     throw error;
   }
-  server = spawnServer(binaries.server, [], { env, cwd: dir, logFile: join(dir, 'log', 'startup.log') });
-  const started = server;
+  const spawn = () => spawnServer(binaries.server, [], { env, cwd: dir, logFile: join(dir, 'log', 'startup.log') });
+  let running = (server = spawn());
   return {
     url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
-    pids: [started.pid],
+    get pids() {
+      return [running.pid];
+    },
     details: { binary: binaries.server, nodeName, persistence: 'per queue/message (see transport config)' },
-    diagnostics: () => `${logTail(started.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
-    exitedEarly: () => started.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),
+    diagnostics: () => `${logTail(running.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
+    exitedEarly: () => running.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),
+    async restart(how) {
+      // The node keeps its name and mnesia dir, so durable queues and persistent messages come back.
+      await running.stop(how === 'kill' ? { signal: 'SIGKILL' } : { signal: 'SIGTERM', graceMs: 15_000 });
+      running = server = spawn();
+    },
     stop: stopAll,
   };
 }

@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeTempDir } from '../../lifecycle.ts';
 import { freePort } from '../../net.ts';
@@ -5,22 +6,30 @@ import { logTail, spawnServer } from '../../processes.ts';
 import type { StartedServer } from '../types.ts';
 import { redisServerBinary } from './binaries.ts';
 
-/** redis-server on a free loopback port, no persistence, in a fresh temp dir. */
+/**
+ * redis-server on a free loopback port, no persistence, in a fresh temp dir. Its settings live in a config file,
+ * not in arguments, so that CONFIG REWRITE (e.g. persistence switched on for a faults run) survives a restart.
+ */
 export async function startNativeRedis(): Promise<StartedServer> {
   const binary = redisServerBinary();
   const dir = makeTempDir('redis');
   const port = await freePort();
-  const server = spawnServer(
-    binary,
-    ['--bind', '127.0.0.1', '--port', String(port), '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no'],
-    { cwd: dir, logFile: join(dir, 'redis.log') },
-  );
+  const configFile = join(dir, 'redis.conf');
+  writeFileSync(configFile, `bind 127.0.0.1\nport ${port}\nsave ""\nappendonly no\ndir ${dir}\ndaemonize no\n`);
+  const spawn = () => spawnServer(binary, [configFile], { cwd: dir, logFile: join(dir, 'redis.log') });
+  let server = spawn();
   return {
     url: `redis://127.0.0.1:${port}`,
-    pids: [server.pid],
-    details: { binary, persistence: 'none' },
+    get pids() {
+      return [server.pid];
+    },
+    details: { binary, persistence: 'none (CONFIG SET per run where a scenario says so)' },
     diagnostics: () => logTail(server.logFile),
     exitedEarly: () => server.exitReason(),
+    async restart(how) {
+      await server.stop(how === 'kill' ? { signal: 'SIGKILL' } : { signal: 'SIGTERM', graceMs: 5_000 });
+      server = spawn();
+    },
     async stop() {
       await server.stop({ signal: 'SIGTERM', graceMs: 5_000 });
       removeTempDir(dir);
