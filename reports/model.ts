@@ -125,7 +125,8 @@ function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<st
 /** Open-loop points: p50 and p99 against the offered rate. */
 function rateChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
   const open = runs.filter((run) => run.params.loadModel === 'rate' && typeof run.params.perSec === 'number');
-  if (open.length === 0) return undefined;
+  // One offered rate is one x value: nothing to read against the rate.
+  if (new Set(open.map((run) => run.params.perSec)).size < 2) return undefined;
   const byTransport = new Map<string, RunResult[]>();
   for (const run of open) byTransport.set(pointLabel(run).replace(/ C=\d+$/, ''), [...(byTransport.get(pointLabel(run).replace(/ C=\d+$/, '')) ?? []), run]);
   const datasets = [...byTransport.entries()].flatMap(([label, group]) => {
@@ -230,7 +231,8 @@ function timelineCharts(idPrefix: string, runs: readonly RunResult[], colors: Re
           backgroundColor: colors[run.transport],
           borderDash: run.params.redisPersistence === 'aof' ? [6, 3] : [],
           showLine: true,
-          pointRadius: 0,
+          // Visible on its own: a lone late delivery (a job recovered long after the fault) is one point.
+          pointRadius: 1.5,
         };
       });
     const faultAt = (runs: readonly RunResult[]) => Math.round(median(runs.map((run) => medianTimeline(run)!.faultAtMs))) / 1000;

@@ -30,6 +30,43 @@ const processResult = fixtureResult('process', [
   fixtureRun({ transport: 'pg', workers: 1, counts: { sent: 3000, delivered: 2990, lost: 10, duplicates: 2, unexpected: 0 } }),
 ]);
 
+/** A faults run whose three samples recovered in 0.5, 0.25 and 1 s, with 250 ms timelines. */
+const sample = (recoverySec: number, delivered: number[]) => ({
+  throughputPerSec: 100,
+  durationSec: 2,
+  counts: { sent: 8, delivered: 8, lost: 0, duplicates: 0, unexpected: 0, lostSample: [] },
+  latencyMs: { count: 8, p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1 },
+  metrics: { recoverySec },
+  histogram: '',
+  resources: [],
+  timeline: { bucketMs: 250, faultAtMs: 1000, faultEndMs: 1200, loadEndMs: 2000, delivered, p50Ms: delivered.map(() => 1), p99Ms: delivered.map((count) => (count ? 2 : 0)) },
+  errors: [],
+});
+const faultsRun = fixtureRun({
+  transport: 'pg',
+  workers: 2,
+  label: 'pg worker-kill W=2 C=20',
+  params: { loadModel: 'rate', perSec: 100, fault: 'worker-kill' },
+  samples: [sample(0.5, [25, 25, 25, 25, 0, 0, 25, 25]), sample(0.25, [25, 25, 25, 25, 0, 25, 25, 25]), sample(1, [25, 25, 25, 25, 0, 0, 0, 50])],
+});
+const faultsResult = fixtureResult('faults', [faultsRun]);
+
+describe('faults report', () => {
+  const charts = buildReport([faultsResult], []).sections[0]!.charts;
+
+  it('draws deliveries/s and p99 over time from the sample with the median recovery, the fault marked', () => {
+    const rate = charts.find((chart) => chart.title === 'Deliveries over time: worker-kill')!;
+    const [line, marker] = rate.config.data.datasets as Array<{ label: string; data: Array<{ x: number; y: number | null }> }>;
+    assert.equal(line!.label, 'pg W=2 C=20');
+    assert.deepEqual(line!.data.map((point) => point.y), [100, 100, 100, 100, 0, 0, 100, 100], 'the 0.5 s sample, per second');
+    assert.deepEqual(line!.data.map((point) => point.x).slice(0, 3), [0, 0.25, 0.5]);
+    assert.deepEqual(marker!.data.map((point) => point.x), [1, 1]);
+    const p99 = charts.find((chart) => chart.title === 'p99 latency over time: worker-kill')!;
+    assert.deepEqual((p99.config.data.datasets[0]!.data as Array<{ y: number | null }>).map((point) => point.y), [2, 2, 2, 2, null, null, 2, 2], 'empty buckets are gaps');
+    assert.equal(charts.find((chart) => chart.title === 'Latency vs offered rate'), undefined, 'one offered rate: no rate chart');
+  });
+});
+
 describe('report model', () => {
   const model = buildReport([processResult], loadClaims());
   const charts = Object.fromEntries(model.sections[0]!.charts.map((chart) => [chart.title, chart]));
@@ -199,7 +236,7 @@ describe('report in a real browser (headless Chromium)', () => {
     const executablePath = '/usr/bin/chromium';
     assert.ok(existsSync(executablePath), 'install Debian chromium (apt-get install -y chromium): .ci/run does');
     const file = join(dir, 'browser.html');
-    const model = buildReport([processResult], loadClaims());
+    const model = buildReport([processResult, faultsResult], loadClaims());
     writeFileSync(file, renderHtml(model));
     const browser = await chromium.launch({
       executablePath,
@@ -224,7 +261,7 @@ describe('report in a real browser (headless Chromium)', () => {
       );
       assert.deepEqual(problems, []);
       assert.deepEqual(requests, [pathToFileURL(file).href], 'no request but the file itself');
-      assert.equal(canvases.length, model.sections[0]!.charts.length);
+      assert.equal(canvases.length, model.sections.reduce((count, section) => count + section.charts.length, 0));
       for (const canvas of canvases) assert.ok(canvas.painted > 1_000, `${canvas.id} has something drawn`);
       const output = fileURLToPath(new URL('./output/', import.meta.url));
       mkdirSync(output, { recursive: true });
