@@ -24,11 +24,8 @@ export interface SenderSpec {
 }
 
 export interface SenderOutcome {
-  /** The first id this sender was due to send (a replacement skips ids that fell due while no sender ran). */
-  readonly firstId: number;
   readonly sendErrors: number;
   readonly firstSendError?: string;
-  readonly reconnects: number;
 }
 
 export type SenderMessage =

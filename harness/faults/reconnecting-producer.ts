@@ -7,13 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { errorMessage } from '../errors.ts';
 import type { Envelope, Producer } from '../transports/types.ts';
 
-export interface ReconnectingProducer extends Producer {
-  reconnects(): number;
-}
-
-export async function reconnectingProducer(build: () => Promise<Producer>, delayMs: number, signal: AbortSignal): Promise<ReconnectingProducer> {
+export async function reconnectingProducer(build: () => Promise<Producer>, delayMs: number, signal: AbortSignal): Promise<Producer> {
   let current: Producer | undefined = await build();
-  let reconnects = 0;
   let lastError = '';
   const reconnect = async (failed: Producer) => {
     void failed.close().catch(() => {});
@@ -21,7 +16,6 @@ export async function reconnectingProducer(build: () => Promise<Producer>, delay
       await sleep(delayMs);
       try {
         current = await build();
-        reconnects++;
         return;
       } catch (error) {
         lastError = errorMessage(error);
@@ -46,6 +40,5 @@ export async function reconnectingProducer(build: () => Promise<Producer>, delay
     send: (envelope: Envelope) => guarded((producer) => producer.send(envelope)),
     sendBatch: (envelopes: readonly Envelope[]) => guarded((producer) => producer.sendBatch(envelopes)),
     close: async () => current?.close(),
-    reconnects: () => reconnects,
   };
 }

@@ -10,14 +10,15 @@ import { openRecordLog } from '../measure/record-log.ts';
 import { loadTransport } from '../transports/load.ts';
 import { startConsumers, type ConsumerGroup } from '../worker/consumer-group.ts';
 import { disconnectWhenSent, sendToCoordinator } from '../worker/ipc.ts';
+import type { Producer } from '../transports/types.ts';
 import type { SenderCommand, SenderMessage, SenderSpec } from './protocol.ts';
-import { reconnectingProducer, type ReconnectingProducer } from './reconnecting-producer.ts';
+import { reconnectingProducer } from './reconnecting-producer.ts';
 
 const CONSUMER_READY_TIMEOUT_MS = 30_000;
 const send = (message: SenderMessage) => sendToCoordinator(message);
 const controller = new AbortController();
 let consumers: ConsumerGroup | undefined;
-let prepared: { spec: SenderSpec; producer: ReconnectingProducer } | undefined;
+let prepared: { spec: SenderSpec; producer: Producer } | undefined;
 
 async function prepare(spec: SenderSpec): Promise<void> {
   const definition = await loadTransport(spec.transportModule);
@@ -45,7 +46,7 @@ async function run({ spec, producer }: NonNullable<typeof prepared>, scheduleSta
     signal: controller.signal,
   });
   log.close();
-  send({ type: 'sent', outcome: { firstId, sendErrors: outcome.sendErrors, firstSendError: outcome.firstSendError, reconnects: producer.reconnects() } });
+  send({ type: 'sent', outcome: { sendErrors: outcome.sendErrors, firstSendError: outcome.firstSendError } });
 }
 
 async function finish(): Promise<void> {
@@ -55,13 +56,13 @@ async function finish(): Promise<void> {
   disconnectWhenSent();
 }
 
-process.on('disconnect', () => process.exit(0)); // the coordinator is gone
 function fail(error: unknown): void {
   send({ type: 'failed', error: errorMessage(error) });
   process.exitCode = 1;
   disconnectWhenSent();
 }
 
+process.on('disconnect', () => process.exit()); // the coordinator is gone (or we said goodbye): keep the exit code set
 process.on('message', (message: SenderCommand) => {
   if (message.type === 'start') prepare(message.spec).catch(fail);
   else if (message.type === 'go' && prepared) run(prepared, message.scheduleStartNs).catch(fail);

@@ -121,8 +121,7 @@ export async function runFaultSample(plan: FaultPlan, { services, sampleId: queu
         } else if (message.type === 'sent') {
           outcomes.push(message.outcome);
           sentBy.add(generation);
-        }
-        else crashes.push(`sender (generation ${generation}): ${message.error}`);
+        } else crashes.push(`sender (generation ${generation}): ${message.error}`);
       },
     });
     stops.push(() => sender.stop({ type: 'finish' }, STOP_TIMEOUT_MS));

@@ -60,8 +60,7 @@ export async function startNativeRabbitmq(): Promise<StartedServer> {
     RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
   };
   const epmd = spawnServer(binaries.epmd, ['-address', '127.0.0.1', '-port', String(epmdPort)], { env, cwd: dir, logFile: join(dir, 'epmd.log') });
-  let server: ServerProcess | undefined;
-  const stopAll = async () => {
+  const stopAll = async (server?: ServerProcess) => {
     // SIGTERM makes the Erlang VM stop RabbitMQ gracefully (init:stop); the data is thrown away anyway.
     await server?.stop({ signal: 'SIGTERM', graceMs: 15_000 });
     await epmd.stop({ signal: 'SIGTERM', graceMs: 2_000 });
@@ -74,20 +73,20 @@ export async function startNativeRabbitmq(): Promise<StartedServer> {
     throw error;
   }
   const spawn = () => spawnServer(binaries.server, [], { env, cwd: dir, logFile: join(dir, 'log', 'startup.log') });
-  let running = (server = spawn());
+  let server = spawn();
   return {
     url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
     get pids() {
-      return [running.pid];
+      return [server.pid];
     },
     details: { binary: binaries.server, nodeName, persistence: 'per queue/message (see transport config)' },
-    diagnostics: () => `${logTail(running.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
-    exitedEarly: () => running.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),
+    diagnostics: () => `${logTail(server.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
+    exitedEarly: () => server.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),
     async restart(how) {
       // The node keeps its name and mnesia dir, so durable queues and persistent messages come back.
-      await running.stop(how === 'kill' ? { signal: 'SIGKILL' } : { signal: 'SIGTERM', graceMs: 15_000 });
-      running = server = spawn();
+      await server.stop(how === 'kill' ? { signal: 'SIGKILL' } : { signal: 'SIGTERM', graceMs: 15_000 });
+      server = spawn();
     },
-    stop: stopAll,
+    stop: () => stopAll(server),
   };
 }
