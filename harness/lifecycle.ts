@@ -6,6 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { errorMessage } from './errors.ts';
+import { liveProcesses } from './procfs.ts';
 
 interface Cleanup {
   readonly name: string;
@@ -61,9 +62,24 @@ export async function cleanupAll(): Promise<void> {
   forceCleanupSync();
 }
 
+const EXIT_WAIT_MS = 3_000;
+
+/**
+ * Blocks (this runs in 'exit' handlers, where nothing async runs) until no live process belongs to the groups or
+ * has the pids, or the wait runs out: SIGKILL is delivered at once, but a large process takes a moment to die, and
+ * hopbench must not exit while something it started still runs.
+ */
+function waitForExitSync(groups: ReadonlySet<number>, killed: ReadonlySet<number>): void {
+  const pause = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + EXIT_WAIT_MS;
+  const alive = () => [...liveProcesses()].some(([pid, stat]) => killed.has(pid) || groups.has(stat.pgrp));
+  while (Date.now() < deadline && alive()) Atomics.wait(pause, 0, 0, 10);
+}
+
 function forceCleanupSync(): void {
   for (const pgid of processGroups) signalQuietly(-pgid, 'SIGKILL');
   for (const pid of pids) signalQuietly(pid, 'SIGKILL');
+  if (processGroups.size + pids.size > 0) waitForExitSync(new Set(processGroups), new Set(pids));
   processGroups.clear();
   pids.clear();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });

@@ -6,7 +6,8 @@
  * Memory of a tree is the sum of PSS (proportional set size): summing RSS would count shared memory (Postgres's
  * shared buffers) once per backend.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
+import { liveProcesses, readStat, type ProcStat } from '../procfs.ts';
 
 const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux ABI Node supports
 const PAGE_SIZE = 4096;
@@ -28,33 +29,10 @@ export interface ResourceUsage {
   readonly memoryMetric: 'rss' | 'pss';
 }
 
-interface ProcStat {
-  readonly ppid: number;
-  readonly ticks: number;
-  readonly rssPages: number;
-}
-
-function readStat(pid: number | string): ProcStat | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // The comm field may contain spaces and parentheses: parse after the last ')'.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    if (fields[0] === 'Z') return undefined;
-    // fields[0] is field 3 (state): ppid = field 4, utime = 14, stime = 15, rss = 24.
-    return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), rssPages: Number(fields[21]) };
-  } catch {
-    return undefined; // exited
-  }
-}
-
 /** The pid and all its live descendants. */
 export function processTree(root: number): number[] {
   const children = new Map<number, number[]>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    const stat = readStat(entry);
-    if (stat) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), Number(entry)]);
-  }
+  for (const [pid, stat] of liveProcesses()) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
   if (!readStat(root)) return [];
   const tree = [root];
   for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index]!) ?? []));

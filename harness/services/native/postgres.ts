@@ -31,16 +31,20 @@ export async function startNativePostgres(): Promise<StartedServer> {
   const dir = makeTempDir('postgres');
   if (owner) chownSync(dir, owner.uid, owner.gid);
   const data = join(dir, 'data');
-  try {
-    await run(join(binDir, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'], {
-      uid: owner?.uid,
-      gid: owner?.gid,
-      cwd: dir,
-    });
-  } catch (error) {
+  // A server-like process of its own group: a Ctrl-C during initdb stops it and the `postgres --boot` it runs.
+  const initdb = spawnServer(join(binDir, 'initdb'), ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8', '--no-sync', '--no-instructions'], {
+    cwd: dir,
+    uid: owner?.uid,
+    gid: owner?.gid,
+    logFile: join(dir, 'initdb.log'),
+  });
+  const status = await initdb.exited;
+  await initdb.stop();
+  if (status.error || status.code !== 0) {
+    const reason = initdb.exitReason();
+    const log = logTail(initdb.logFile, 3).split('\n').join(' | ');
     removeTempDir(dir);
-    const stderr = (error as { stderr?: string }).stderr ?? String(error);
-    throw new ServiceError(`postgres initdb failed: ${stderr.trim().split('\n').slice(-3).join(' | ')}`);
+    throw new ServiceError(`postgres initdb failed (${reason}): ${log}`);
   }
   const port = await freePort();
   const settings = Object.entries(POSTGRES_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
