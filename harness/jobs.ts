@@ -3,6 +3,7 @@
  * event loop), `pg-insert` (writes a result row to Postgres, as in seed 004).
  */
 import pg from 'pg';
+import { queryOnce } from './pg-once.ts';
 import { UsageError } from './errors.ts';
 import type { ServiceKind } from './services/types.ts';
 import type { Envelope } from './transports/types.ts';
@@ -36,13 +37,7 @@ const RESULTS_TABLE = 'hopbench_job_results';
 /** Coordinator, before a sample: a clean results table for pg-insert. */
 export async function prepareJob(job: JobSpec, urls: Partial<Record<ServiceKind, string>>): Promise<void> {
   if (job.kind !== 'pg-insert') return;
-  const client = new pg.Client(urls.postgres);
-  await client.connect();
-  try {
-    await client.query(`CREATE TABLE IF NOT EXISTS ${RESULTS_TABLE} (msg_id int NOT NULL, worker int NOT NULL, done_at timestamptz NOT NULL DEFAULT now()); TRUNCATE ${RESULTS_TABLE}`);
-  } finally {
-    await client.end();
-  }
+  await queryOnce(urls.postgres!, `CREATE TABLE IF NOT EXISTS ${RESULTS_TABLE} (msg_id int NOT NULL, worker int NOT NULL, done_at timestamptz NOT NULL DEFAULT now()); TRUNCATE ${RESULTS_TABLE}`);
 }
 
 export interface RunnableJob {

@@ -1,5 +1,6 @@
 /** The chat's Postgres tables, one set per sample: messages, and conversations (one row per room). */
 import pg from 'pg';
+import { queryOnce } from '../pg-once.ts';
 import type { SendMessage } from './message.ts';
 
 export interface MessageStore {
@@ -12,15 +13,7 @@ export interface MessageStore {
 
 const names = (channel: string) => ({ messages: pg.escapeIdentifier(`${channel}_messages`), conversations: pg.escapeIdentifier(`${channel}_conversations`) });
 
-async function run(url: string, sql: string): Promise<void> {
-  const client = new pg.Client(url);
-  await client.connect();
-  try {
-    await client.query(sql);
-  } finally {
-    await client.end();
-  }
-}
+const run = async (url: string, sql: string): Promise<void> => void (await queryOnce(url, sql));
 
 export async function createTables(url: string, channel: string): Promise<void> {
   const { messages, conversations } = names(channel);

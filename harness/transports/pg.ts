@@ -5,6 +5,7 @@
  * polling fallback.
  */
 import pg from 'pg';
+import { queryOnce } from '../pg-once.ts';
 import { z } from 'zod';
 import { defineTransport, type Consumer, type ConsumerOptions, type Envelope, type Producer } from './types.ts';
 
@@ -37,15 +38,7 @@ export default defineTransport({
     const batchSize = config.batchSize ?? Math.max(1, Math.ceil(concurrency / connections));
     const table = pg.escapeIdentifier(queue);
     const channel = pg.escapeIdentifier(`${queue}_ready`);
-    const admin = async (sql: string) => {
-      const client = new pg.Client(url);
-      await client.connect();
-      try {
-        return await client.query(sql);
-      } finally {
-        await client.end();
-      }
-    };
+    const admin = (sql: string) => queryOnce(url, sql);
     const insert = `INSERT INTO ${table} (msg_id, sent_at_ns, payload) SELECT * FROM unnest($1::int[], $2::float8[], $3::text[])`;
     const insertValues = (envelopes: readonly Envelope[]) => [envelopes.map((e) => e.id), envelopes.map((e) => e.sentAtNs), envelopes.map((e) => e.payload)];
     return {
@@ -58,7 +51,7 @@ export default defineTransport({
             $$ BEGIN PERFORM pg_notify('${queue}_ready', ''); RETURN NULL; END $$;
           CREATE TRIGGER notify_ready AFTER INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${pg.escapeIdentifier(`${queue}_notify`)}();`),
       teardown: async () => void (await admin(`DROP TABLE IF EXISTS ${table}; DROP FUNCTION IF EXISTS ${pg.escapeIdentifier(`${queue}_notify`)}();`)),
-      depth: async () => Number((await admin(`SELECT count(*) AS n FROM ${table}`)).rows[0].n),
+      depth: async () => Number((await admin(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n),
       async producer(): Promise<Producer> {
         const pool = new pg.Pool({ connectionString: url, max: config.producerPoolSize });
         pool.on('error', () => {});

@@ -7,6 +7,7 @@
  * shared tables, and their leftover rows and planner statistics made a point's result depend on what ran before.
  */
 import pg from 'pg';
+import { queryOnce } from '../pg-once.ts';
 import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
@@ -71,21 +72,13 @@ export default defineTransport({
         await boss.stop({ graceful: false, close: true });
       }
     };
-    const sql = async (text: string, values: unknown[] = []) => {
-      const client = new pg.Client(urls.postgres);
-      await client.connect();
-      try {
-        return await client.query(text, values);
-      } finally {
-        await client.end();
-      }
-    };
+    const sql = (text: string, values: unknown[] = []) => queryOnce(urls.postgres!, text, values);
     return {
       config: { ...config, localConcurrency, schema: 'one per sample', supervise: false, schedule: false },
       setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify, expireInSeconds: config.expireInSeconds })),
       teardown: async () => void (await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)),
       // pg-boss's getQueueStats serves counts cached by its monitor (off here): count the rows themselves.
-      depth: async () => Number((await sql(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.job WHERE name = $1 AND state < 'active'`, [queue])).rows[0].n),
+      depth: async () => Number((await sql(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.job WHERE name = $1 AND state < 'active'`, [queue])).rows[0]!.n),
       async producer(): Promise<Producer> {
         const boss = await open();
         return {
