@@ -13,10 +13,17 @@ import { reportCommand, type ReportFormat } from './commands/report.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
+import { dockerImagesCommand } from './commands/docker-images.ts';
+import { parseImageOverrides } from './services/docker.ts';
 import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
 
 const servicesOption = () =>
   new Option('--services <mode>', 'where Redis, RabbitMQ and Postgres come from').choices(['auto', ...PROVIDER_NAMES]).default('auto');
+
+const imageOption = () =>
+  new Option('--image <kind=ref>', 'Docker provider: the image to run for a service, e.g. redis=registry.local/redis:7.4 (repeatable; default: HOPBENCH_<KIND>_IMAGE, the image `npm run docker:images` built here, else the pinned official one)').argParser(
+    (value: string, previous: string[] = []) => [...previous, value],
+  );
 
 /** Set by commands whose success has degrees (compare: 1 when it found a regression). */
 let exitCode = 0;
@@ -61,10 +68,11 @@ function buildProgram(): Command {
     .option('--out <dir>', 'directory for the result JSON', 'results')
     .option('--claims <file>', 'claims data the HTML report judges (default: scenarios/claims.json)')
     .addOption(servicesOption())
-    .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode; order?: SampleOrder }) => {
+    .addOption(imageOption())
+    .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode; order?: SampleOrder; image?: string[] }) => {
       if (scenario === 'self') return selfCommand();
-      const { out, services, profile, order, claims, ...flags } = options;
-      await benchCommand(scenario, { out, services, profile, order, claims, flags });
+      const { out, services, profile, order, claims, image, ...flags } = options;
+      await benchCommand(scenario, { out, services, images: parseImageOverrides(image ?? []), profile, order, claims, flags });
     });
 
   program
@@ -126,7 +134,16 @@ function buildProgram(): Command {
     .command('up')
     .description('start Redis, RabbitMQ and Postgres, print their URLs, keep them up until Ctrl-C')
     .addOption(servicesOption())
-    .action((options: { services: ServicesMode }) => servicesUp(options.services));
+    .addOption(imageOption())
+    .action((options: { services: ServicesMode; image?: string[] }) => servicesUp(options.services, parseImageOverrides(options.image ?? [])));
+
+  program
+    .command('docker')
+    .description('the Docker provider')
+    .command('images')
+    .description("build the three service images from this host's Debian packages (no registry needed); cached by content")
+    .option('--force', 'rebuild even when an image with the same content exists')
+    .action((options: { force?: boolean }) => dockerImagesCommand(options));
 
   return program;
 }

@@ -7,10 +7,10 @@ export class HopbenchError extends Error {
   }
 }
 
-/** The user asked for something invalid: exit 2, before anything starts. */
+/** The user asked for something invalid: exit 2, before anything starts. Always one line, whatever it quotes. */
 export class UsageError extends HopbenchError {
   constructor(message: string) {
-    super(message, 2);
+    super(message.replace(/\s*\n\s*/g, ' '), 2);
   }
 }
 

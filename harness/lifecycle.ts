@@ -2,6 +2,7 @@
  * Everything a run starts is registered here so that no exit path (normal end, error, SIGINT, SIGTERM, a second
  * Ctrl-C) can leave a server, a worker process or a temp dir behind.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +19,8 @@ const cleanups: Cleanup[] = [];
 const processGroups = new Set<number>();
 const pids = new Set<number>();
 const tempDirs = new Set<string>();
+/** Containers of the services (Docker provider), removed with `docker rm -f` as a last resort. */
+const containers = new Set<string>();
 const shutdown = new AbortController();
 
 /** Aborted on the first SIGINT/SIGTERM, so long operations can stop early. */
@@ -37,6 +40,11 @@ export function trackProcess(pid: number, { group }: { group: boolean }): () => 
   const set = group ? processGroups : pids;
   set.add(pid);
   return () => set.delete(pid);
+}
+
+export function trackContainer(id: string): () => void {
+  containers.add(id);
+  return () => containers.delete(id);
 }
 
 export function makeTempDir(label: string): string {
@@ -82,6 +90,9 @@ function forceCleanupSync(): void {
   if (processGroups.size + pids.size > 0) waitForExitSync(new Set(processGroups), new Set(pids));
   processGroups.clear();
   pids.clear();
+  // Synchronous, as everything here: the engine stops and removes them even if this process exits right after.
+  if (containers.size > 0) spawnSync('docker', ['rm', '--force', '--volumes', ...containers], { stdio: 'ignore', timeout: 30_000 });
+  containers.clear();
   for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
   tempDirs.clear();
 }

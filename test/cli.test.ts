@@ -2,14 +2,14 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import type { ResultFile } from '../harness/results/types.ts';
 import { runCli } from './helpers/cli.ts';
 import { hopbenchTempDirs, pidsMentioning } from './helpers/system.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-out-'));
 const inputs = mkdtempSync(join(tmpdir(), 'hopbench-test-inputs-'));
-after(() => [out, inputs].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+afterAll(() => [out, inputs].forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 const input = (name: string, text: string) => {
   writeFileSync(join(inputs, name), text);
   return join(inputs, name);
@@ -21,6 +21,7 @@ describe('bad input: one line, exit 2, no result file', () => {
   const cases: Array<[string[], RegExp, NodeJS.ProcessEnv?]> = [
     [['bench', 'nope'], /unknown scenario "nope"/],
     [['bench', 'process', '--transports', 'kafka'], /unknown transport "kafka"/],
+    [['bench', 'process', '--image', 'kafka=confluent:7'], /invalid --image "kafka=confluent:7": use kind=image with kind one of redis, rabbitmq, postgres/],
     [['bench', 'process', '--transports', 'pgboss:fast'], /unknown preset "fast" for pgboss/],
     [['bench', 'process', '--workers', '0'], /invalid --workers "0": must be at least 1/],
     [['bench', 'process', '--concurrency', '0'], /invalid --concurrency "0": must be at least 1/],

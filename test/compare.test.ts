@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { mannWhitney, smallestPossibleP } from '../harness/measure/mann-whitney.ts';
 import type { RunResult, Sample } from '../harness/results/types.ts';
 import { compareResults } from '../reports/compare.ts';
@@ -11,7 +11,7 @@ import { runCli } from './helpers/cli.ts';
 import { fixtureResult, fixtureRun } from './fixtures/results.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-test-compare-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A run whose samples are `center` × each factor (throughput) and `latencyMs` × each factor (latency). */
 function runWith(transport: string, throughputCenter: number, p99Center: number, factors: readonly number[], loadModel: 'drain' | 'rate' = 'drain'): RunResult {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { UsageError } from '../harness/errors.ts';
 import { analyzeRecovery, type Delivery } from '../harness/faults/timeline.ts';
 import type { ServiceSet } from '../harness/services/provision.ts';
@@ -15,7 +15,7 @@ import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { hopbenchTempDirs, pidsMentioning } from './helpers/system.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-faults-'));
-after(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 
 const S = 1e9;
 const MS = 1e6;
@@ -100,7 +100,7 @@ describe('faults scenario (real processes and services)', () => {
   it('counts in-memory work lost when its process dies, and none lost by a durable queue through a worker kill and a Postgres restart', async () => {
     const dirsBefore = new Set(hopbenchTempDirs());
     const result = await runCli(
-      ['bench', 'faults', '--transports', 'direct,pg', '--fault', 'worker-kill,broker-restart', '--rate', '200', '--duration', '4', '--fault-at', '2', '--job', 'sleep:50', '--repeat', '1', '--timeout', '5', '--out', out, '--services', 'native'],
+      ['bench', 'faults', '--transports', 'direct,pg', '--fault', 'worker-kill,broker-restart', '--rate', '200', '--duration', '4', '--fault-at', '2', '--job', 'sleep:50', '--repeat', '1', '--timeout', '10', '--out', out, '--services', 'native'],
       {},
       240_000,
     );
@@ -120,7 +120,7 @@ describe('faults scenario (real processes and services)', () => {
       assert.equal(pg.counts.delivered, pg.counts.sent);
       for (const measured of [direct, pg]) {
         const sample = measured.samples[0]!;
-        assert.ok(sample.timeline && Math.abs(sample.timeline.faultAtMs - 2000) < 50 && sample.timeline.delivered.length >= 16, 'the fault 2 s into the load, a timeline of 4 s or more');
+        assert.ok(sample.timeline && sample.timeline.faultAtMs >= 2000 && sample.timeline.faultAtMs < 3000 && sample.timeline.delivered.length >= 16, 'the fault 2 s into the load, a timeline of 4 s or more');
         assert.ok(measured.metrics!.faultSec! > 0);
         assert.ok(measured.metrics!.processesReplaced! >= (fault === 'worker-kill' || measured === direct ? 1 : 0));
         assert.equal(measured.counts.sent + measured.metrics!.refused!, 800, 'every scheduled id is accepted or refused');
@@ -132,8 +132,10 @@ describe('faults scenario (real processes and services)', () => {
 
 describe('a broker that dies during a normal run', () => {
   it('ends that point with the error named, and the other points still run', async () => {
+    // 200 messages/s for 10 s: far below what any transport carries on the slowest host, so that the pg point's
+    // "everything delivered" depends on the broker fault alone, not on this host's speed.
     const run = startCli(
-      ['bench', 'process', '--transports', 'rabbitmq,pg', '--workers', '1', '--rate', '2000', '--messages', '16000', '--warmup', '100', '--repeat', '1', '--timeout', '5', '--out', out, '--services', 'native'],
+      ['bench', 'process', '--transports', 'rabbitmq,pg', '--workers', '1', '--rate', '200', '--messages', '2000', '--warmup', '100', '--repeat', '1', '--timeout', '60', '--out', out, '--services', 'native'],
       { CI: 'true' },
     );
     // The first point's consumer is up: the measured load is running.
@@ -148,8 +150,8 @@ describe('a broker that dies during a normal run', () => {
     const [rabbitmq, pg] = file.runs;
     assert.equal(rabbitmq!.transport, 'rabbitmq');
     assert.match(rabbitmq!.errors.join('\n'), /rabbitmq connection closed/, 'the consumer names why it stopped');
-    assert.ok(rabbitmq!.counts.sent < 16_000 || rabbitmq!.counts.lost > 0 || rabbitmq!.errors.some((error) => /sends failed/.test(error)), 'what did not get through is counted');
+    assert.ok(rabbitmq!.counts.sent < 2_000 || rabbitmq!.counts.lost > 0 || rabbitmq!.errors.some((error) => /sends failed/.test(error)), 'what did not get through is counted');
     assert.equal(pg!.transport, 'pg');
-    assert.deepEqual([pg!.counts.delivered, pg!.counts.lost, pg!.errors], [16_000, 0, []], 'the next point is unaffected');
+    assert.deepEqual([pg!.counts.delivered, pg!.counts.lost, pg!.errors], [2_000, 0, []], 'the next point is unaffected');
   });
 });

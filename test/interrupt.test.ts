@@ -7,7 +7,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import type { ResultFile } from '../harness/results/types.ts';
 import { writeResult } from '../harness/results/write.ts';
@@ -16,7 +16,7 @@ import { startCli, waitForOutput } from './helpers/cli.ts';
 import { hopbenchTempDirs, pidsMentioning } from './helpers/system.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-interrupt-'));
-after(() => rmSync(out, { recursive: true, force: true }));
+afterAll(() => rmSync(out, { recursive: true, force: true }));
 const HARNESS = fileURLToPath(new URL('../harness/', import.meta.url));
 
 function listeningPorts(): Set<string> {

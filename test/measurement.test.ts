@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { account, createDeliveryCounter } from '../harness/measure/accounting.ts';
 import { createHistogram, mergeEncoded, summarizeMs } from '../harness/measure/histogram.ts';

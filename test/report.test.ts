@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { decodeHistogram } from '../harness/measure/histogram.ts';
@@ -14,7 +14,7 @@ import { runCli } from './helpers/cli.ts';
 import { fixtureResult, fixtureRun, histogramOf } from './fixtures/results.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-report-test-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const processResult = fixtureResult('process', [
   fixtureRun({ transport: 'bullmq', workers: 1, throughput: { perSec: 12_000, samples: [11_000, 12_000, 13_500], cv: 0.1 } }),
@@ -216,9 +216,12 @@ describe('report command', () => {
     assert.match(md.stdout, /^# hopbench: process/);
     assert.match(md.stdout, /## Claims/);
     writeFileSync(join(dir, 'broken.json'), '{ not json');
+    // The JSON parser quotes the text, line break included: the message must still be one line.
+    writeFileSync(join(dir, 'garbage.json'), 'garbage\nmore garbage\n');
     writeFileSync(join(dir, 'other.json'), JSON.stringify({ hello: 'world' }));
     for (const [file, message] of [
       ['broken.json', /is not valid JSON/],
+      ['garbage.json', /garbage.json is not valid JSON/],
       ['other.json', /is not a hopbench result/],
       ['missing.json', /no such file/],
     ] as const) {
@@ -250,7 +253,7 @@ describe('report in a real browser (headless Chromium)', () => {
       page.on('pageerror', (error) => problems.push(String(error)));
       page.on('request', (request) => requests.push(request.url()));
       await page.goto(pathToFileURL(file).href);
-      await page.waitForFunction("[...document.querySelectorAll('canvas')].every((canvas) => canvas.dataset.rendered === 'true')", undefined, { timeout: 10_000 });
+      await page.waitForFunction("[...document.querySelectorAll('canvas')].every((canvas) => canvas.dataset.rendered === 'true')", undefined, { timeout: 120_000 });
       const canvases = await page.$$eval('canvas', (elements) =>
         elements.map((canvas) => {
           const pixels = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height).data;

@@ -1,6 +1,6 @@
 /** The enqueue and broadcast scenarios against real services, real producer processes and real sockets. */
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parseArchitectureChoice } from '../harness/broadcast/registry.ts';
 import { drain } from '../harness/load/drain.ts';
 import { resolveConfig } from '../harness/registry.ts';

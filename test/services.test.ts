@@ -1,54 +1,15 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe, it } from 'node:test';
-import { Redis } from 'ioredis';
-import pg from 'pg';
-import amqp from 'amqplib';
-import { CONTAINERS, containerFor, dockerEngineAnswers } from '../harness/services/docker.ts';
+import { describe, it } from 'vitest';
+import { CONTAINERS, IMAGE_ENV, containerFor, dockerEngineAnswers, parseImageOverrides } from '../harness/services/docker.ts';
+import { UsageError } from '../harness/errors.ts';
 import { provideService } from '../harness/services/provision.ts';
-import { SERVICE_KINDS, type Service, type ServiceKind } from '../harness/services/types.ts';
+import { SERVICE_KINDS, type Service } from '../harness/services/types.ts';
 import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { processTree } from '../harness/measure/resources.ts';
 import { hopbenchTempDirs, listeningAddresses, pidExists, pidsMentioning } from './helpers/system.ts';
 import { redactSecrets } from '../harness/net.ts';
-
-/** A real command against the real server, not just a connection. */
-const roundTrip: Record<ServiceKind, (url: string) => Promise<void>> = {
-  async redis(url) {
-    const client = new Redis(url);
-    try {
-      await client.set('hopbench:test', 'value');
-      assert.equal(await client.get('hopbench:test'), 'value');
-    } finally {
-      client.disconnect();
-    }
-  },
-  async postgres(url) {
-    const client = new pg.Client(url);
-    await client.connect();
-    try {
-      await client.query('CREATE TABLE t (n int)');
-      await client.query('INSERT INTO t VALUES (41), (1)');
-      assert.equal((await client.query('SELECT sum(n)::int AS s FROM t')).rows[0].s, 42);
-    } finally {
-      await client.end();
-    }
-  },
-  async rabbitmq(url) {
-    const connection = await amqp.connect(url);
-    try {
-      const channel = await connection.createConfirmChannel();
-      const { queue } = await channel.assertQueue('', { exclusive: true });
-      channel.sendToQueue(queue, Buffer.from('hello'));
-      await channel.waitForConfirms();
-      const message = await channel.get(queue, { noAck: true });
-      assert.ok(message);
-      assert.equal(message.content.toString(), 'hello');
-    } finally {
-      await connection.close();
-    }
-  },
-};
+import { roundTrip } from './helpers/round-trip.ts';
 
 function serverProcesses(service: Service): number[] {
   return service.pids.flatMap(processTree);
@@ -121,28 +82,40 @@ describe('secrets', () => {
   });
 });
 
-describe('docker provider (no engine needed)', () => {
+describe('docker provider definitions (no engine needed)', () => {
   const compose = readFileSync(new URL('../docker/docker-compose.yml', import.meta.url), 'utf8');
 
   for (const kind of SERVICE_KINDS) {
-    it(`${kind}: pinned image matching docker-compose.yml, a wait strategy, a buildable container`, async () => {
+    it(`${kind}: a pinned registry image that docker-compose.yml uses by default, published on 127.0.0.1 only`, async () => {
       const definition = CONTAINERS[kind];
-      assert.match(definition.image, /^[a-z]+:\d+\.\d+(\.\d+)?(-alpine)?$/, 'tag pinned to a full version');
-      assert.ok(compose.includes(`image: ${definition.image}`), `compose uses ${definition.image}`);
-      assert.match(definition.url('127.0.0.1', 1234), /127\.0\.0\.1:1234/);
-      const container = await containerFor(definition);
-      assert.equal(typeof container.start, 'function');
+      assert.match(definition.registryImage, /^[a-z]+:\d+\.\d+(\.\d+)?(-alpine)?$/, 'tag pinned to a full version');
+      assert.ok(compose.includes(`image: \${${IMAGE_ENV[kind]}:-${definition.registryImage}}`), `compose uses ${definition.registryImage} unless ${IMAGE_ENV[kind]} says otherwise`);
+      assert.match(definition.url(1234), /127\.0\.0\.1:1234/);
+      const container = (await containerFor(kind, definition.registryImage, 1234)) as unknown as { hostConfig: { PortBindings: Record<string, unknown> } };
+      assert.deepEqual(container.hostConfig.PortBindings, { [`${definition.port}/tcp`]: [{ HostIp: '127.0.0.1', HostPort: '1234' }] });
     });
   }
 
   it('compose publishes ports on loopback only', () => {
     const ports = [...compose.matchAll(/ports: \[(.*)\]/g)].map((match) => match[1]);
     assert.equal(ports.length, 3);
-    for (const port of ports) assert.match(port!, /^"127\.0\.0\.1:\d+:\d+"$/);
+    for (const port of ports) assert.match(port!, /^"127\.0\.0\.1:\$\{HOPBENCH_[A-Z]+_PORT:-\d+\}:\d+"$/);
   });
 
   it('reports no engine when none answers', async () => {
-    assert.equal(await dockerEngineAnswers(), false);
+    const saved = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+    try {
+      assert.equal(await dockerEngineAnswers(), false);
+    } finally {
+      if (saved === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = saved;
+    }
+  });
+
+  it('takes image overrides as kind=ref, and anything else as bad input', () => {
+    assert.deepEqual(parseImageOverrides(['redis=registry.local/redis:7.4', 'postgres=pg:17,rabbitmq=mq:3']), { redis: 'registry.local/redis:7.4', postgres: 'pg:17', rabbitmq: 'mq:3' });
+    for (const bad of ['kafka=x:1', 'redis', 'redis=']) assert.throws(() => parseImageOverrides([bad]), UsageError);
   });
 });
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, it } from 'node:test';
+import { afterAll, describe, it } from 'vitest';
 import type { ResultFile, RunResult, Sample } from '../harness/results/types.ts';
 import { compareResults } from '../reports/compare.ts';
 import { exportResults } from '../reports/exports.ts';
@@ -11,7 +11,7 @@ import { runCli } from './helpers/cli.ts';
 import { fixtureResult, fixtureRun } from './fixtures/results.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-test-tracking-'));
-after(() => rmSync(dir, { recursive: true, force: true }));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function sample(throughputPerSec: number, p99: number): Sample {
   return {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { describe, it } from 'node:test';
+import { describe, it } from 'vitest';
 import { parseJob } from '../harness/jobs.ts';
 import { rate } from '../harness/load/rate.ts';
 import { runSample } from '../harness/runners/process-sample.ts';

@@ -17,6 +17,7 @@ import { measureHarnessCost } from '../self.ts';
 import { renderReport } from './report.ts';
 import { provisionServices, type ServiceSet } from '../services/provision.ts';
 import type { ServicesMode } from '../services/types.ts';
+import type { ImageOverrides } from '../services/docker.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 export interface BenchCommandOptions {
@@ -24,6 +25,8 @@ export interface BenchCommandOptions {
   readonly profile?: string;
   readonly order?: SampleOrder;
   readonly services: ServicesMode;
+  /** Docker provider: images that replace the defaults. */
+  readonly images?: ImageOverrides;
   /** The claims file the HTML report judges (default scenarios/claims.json). */
   readonly claims?: string;
   readonly flags: Record<string, string | undefined>;
@@ -50,7 +53,7 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
   const plans = scenarios.map((scenario) => ({ scenario, plan: scenario.plan({ ...profile?.scenarios[scenario.name], ...flags }) }));
   ensureWritableDir(options.out);
   const claims = loadClaims(options.claims);
-  const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services);
+  const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services, { images: options.images });
   for (const { plan } of plans) plan.checkServices?.(services);
   const harness = await measureHarnessCost(50);
   const order = options.order ?? profile?.order ?? 'sequential';

@@ -5,7 +5,7 @@
 import type { ResourceTarget } from '../measure/resources.ts';
 import { deferCleanup } from '../lifecycle.ts';
 import { errorMessage, ServiceError } from '../errors.ts';
-import { startDockerService, CONTAINERS } from './docker.ts';
+import { startDockerService, CONTAINERS, IMAGE_ENV, type ImageOverrides } from './docker.ts';
 import { useExternalService } from './external.ts';
 import { startNativePostgres } from './native/postgres.ts';
 import { startNativeRabbitmq } from './native/rabbitmq.ts';
@@ -59,25 +59,31 @@ async function startAndWait(kind: ServiceKind, provider: ProviderName, start: ()
   };
 }
 
-const PROVIDERS: Record<ProviderName, (kind: ServiceKind) => Promise<Service>> = {
+export interface ProvisionOptions {
+  /** Docker provider: images that replace the default ones, by kind. */
+  readonly images?: ImageOverrides;
+}
+
+const PROVIDERS: Record<ProviderName, (kind: ServiceKind, options: ProvisionOptions) => Promise<Service>> = {
   external: useExternalService,
-  docker: (kind) => startAndWait(kind, 'docker', () => startDockerService(kind)),
+  docker: (kind, options) => startAndWait(kind, 'docker', () => startDockerService(kind, options.images)),
   native: (kind) => startAndWait(kind, 'native', NATIVE[kind]),
 };
 
 function unavailableMessage(kind: ServiceKind, reasons: readonly string[]): string {
   return (
     `${kind} is not available (${reasons.join('; ')}). Fix one of: set ${URL_ENV[kind]}=${EXAMPLE_URL[kind]} and use --services external; ` +
-    `start a Docker engine (runs ${CONTAINERS[kind].image}); or install it: apt-get install -y ${APT_PACKAGE[kind]}`
+    `start a Docker engine (npm run docker:images builds its image here, or set ${IMAGE_ENV[kind]}; else it pulls ${CONTAINERS[kind].registryImage}); ` +
+    `or install it: apt-get install -y ${APT_PACKAGE[kind]}`
   );
 }
 
-export async function provideService(kind: ServiceKind, mode: ServicesMode): Promise<Service> {
+export async function provideService(kind: ServiceKind, mode: ServicesMode, options: ProvisionOptions = {}): Promise<Service> {
   const order: readonly ProviderName[] = mode === 'auto' ? ['external', 'docker', 'native'] : [mode];
   const reasons: string[] = [];
   for (const provider of order) {
     try {
-      return await PROVIDERS[provider](kind);
+      return await PROVIDERS[provider](kind, options);
     } catch (error) {
       if (!(error instanceof ProviderUnavailable)) throw error;
       reasons.push(`${provider}: ${error.message}`);
@@ -98,7 +104,7 @@ export function serviceResourceTargets(services: ServiceSet, kinds: readonly Ser
 }
 
 /** Starts the requested kinds in parallel; on any failure, stops the ones that did start and rethrows. */
-export async function provisionServices(kinds: readonly ServiceKind[], mode: ServicesMode): Promise<ServiceSet> {
+export async function provisionServices(kinds: readonly ServiceKind[], mode: ServicesMode, options: ProvisionOptions = {}): Promise<ServiceSet> {
   const unique = [...new Set(kinds)];
   const started: Service[] = [];
   const forgets: Array<() => void> = [];
@@ -108,7 +114,7 @@ export async function provisionServices(kinds: readonly ServiceKind[], mode: Ser
   };
   const outcomes = await Promise.allSettled(
     unique.map(async (kind) => {
-      const service = await provideService(kind, mode);
+      const service = await provideService(kind, mode, options);
       started.push(service);
       forgets.push(deferCleanup(`${kind} (${service.provider})`, () => service.stop()));
       return service;

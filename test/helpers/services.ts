@@ -1,13 +1,13 @@
-import { after, before } from 'node:test';
+import { afterAll, beforeAll } from 'vitest';
 import { provisionServices, type ServiceSet } from '../../harness/services/provision.ts';
 
 /** Native Redis, RabbitMQ and Postgres for the whole test file; call the result inside a test to get them. */
 export function nativeServicesForFile(): () => ServiceSet {
   let services: ServiceSet | undefined;
-  before(async () => {
+  beforeAll(async () => {
     services = await provisionServices(['redis', 'rabbitmq', 'postgres'], 'native');
   });
-  after(async () => {
+  afterAll(async () => {
     await services?.stop();
   });
   return () => services!;
