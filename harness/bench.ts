@@ -9,7 +9,8 @@ import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from './measure/
 import { coefficientOfVariation, median } from './measure/stats.ts';
 import { redactSecrets } from './net.ts';
 import type { RunResult, Sample } from './results/types.ts';
-import type { BenchPlan, RunPoint, SampleProgress, SampleResult } from './scenario.ts';
+import type { SampleProgress } from './sample.ts';
+import type { BenchPlan, RunPoint } from './scenario.ts';
 import type { ServiceSet } from './services/provision.ts';
 
 export interface SampleRef {
@@ -24,7 +25,7 @@ export interface SampleRef {
 export interface BenchEvents {
   'sample-start': [SampleRef];
   'sample-progress': [SampleRef, SampleProgress];
-  'sample-end': [SampleRef, SampleResult];
+  'sample-end': [SampleRef, Sample];
   'sample-error': [SampleRef, string];
   'run-end': [RunResult];
 }
@@ -37,22 +38,20 @@ function medianPercentiles(summaries: readonly LatencySummaryMs[]) {
   return Object.fromEntries(PERCENTILES.map((key) => [key, median(summaries.map((summary) => summary[key]))])) as Record<(typeof PERCENTILES)[number], number>;
 }
 
-function medianMetrics(samples: readonly SampleResult[]): Record<string, number> | undefined {
+function medianMetrics(samples: readonly Sample[]): Record<string, number> | undefined {
   const keys = [...new Set(samples.flatMap((sample) => Object.keys(sample.metrics ?? {})))];
   if (keys.length === 0) return undefined;
   return Object.fromEntries(keys.map((key) => [key, median(samples.flatMap((sample) => (sample.metrics?.[key] === undefined ? [] : [sample.metrics[key]])))]));
 }
 
-function aggregate(point: RunPoint, samples: readonly SampleResult[], failures: readonly string[]): RunResult {
+function aggregate(point: RunPoint, samples: readonly Sample[], failures: readonly string[]): RunResult {
   const throughputs = samples.map((sample) => sample.throughputPerSec);
   const medianIndex = throughputs.indexOf([...throughputs].sort((a, b) => a - b)[Math.floor((throughputs.length - 1) / 2)]!);
   const sum = (key: 'sent' | 'delivered' | 'lost' | 'duplicates' | 'unexpected') => samples.reduce((total, sample) => total + sample.counts[key], 0);
   const lags = samples.flatMap((sample) => (sample.senderLagMs ? [sample.senderLagMs] : []));
   const enqueueRates = samples.flatMap((sample) => (sample.enqueuePerSec === undefined ? [] : [sample.enqueuePerSec]));
-  const { identity } = point;
   return {
-    ...identity,
-    config: samples[0]?.config ?? identity.config,
+    ...point.identity,
     counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), duplicates: sum('duplicates'), unexpected: sum('unexpected') },
     throughput: { perSec: Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4 },
     latencyMs: medianPercentiles(samples.map((sample) => sample.latencyMs)),
@@ -61,21 +60,13 @@ function aggregate(point: RunPoint, samples: readonly SampleResult[], failures: 
     enqueuePerSec: enqueueRates.length ? Math.round(median(enqueueRates)) : undefined,
     metrics: medianMetrics(samples),
     resources: samples[medianIndex]?.resources ?? [],
-    samples: samples.map(
-      (sample): Sample => ({
-        throughputPerSec: Math.round(sample.throughputPerSec),
-        durationSec: Math.round(sample.durationSec * 1e4) / 1e4,
-        enqueuePerSec: sample.enqueuePerSec === undefined ? undefined : Math.round(sample.enqueuePerSec),
-        counts: sample.counts,
-        latencyMs: sample.latencyMs,
-        senderLagMs: sample.senderLagMs,
-        metrics: sample.metrics,
-        histogram: sample.histogram,
-        resources: sample.resources,
-        timeline: sample.timeline,
-        errors: sample.errors.map(redactSecrets),
-      }),
-    ),
+    samples: samples.map((sample) => ({
+      ...sample,
+      throughputPerSec: Math.round(sample.throughputPerSec),
+      durationSec: Math.round(sample.durationSec * 1e4) / 1e4,
+      enqueuePerSec: sample.enqueuePerSec === undefined ? undefined : Math.round(sample.enqueuePerSec),
+      errors: sample.errors.map(redactSecrets),
+    })),
     // Errors are library messages: one could quote a connection string.
     errors: [...new Set([...failures, ...samples.flatMap((sample) => sample.errors)].map(redactSecrets))],
   };
@@ -94,7 +85,7 @@ interface Slot {
   readonly pointIndex: number;
   readonly point: RunPoint;
   readonly repeat: number;
-  readonly samples: SampleResult[];
+  readonly samples: Sample[];
   readonly failures: string[];
 }
 

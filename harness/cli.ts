@@ -1,70 +1,70 @@
 #!/usr/bin/env node
-/** hopbench's command line: a thin parser onto typed options; every command's work lives in its own module. */
+/**
+ * hopbench's command line: a thin parser onto typed options; every command's work lives in its own module. The
+ * scenario flags are generated from the scenarios' own flag schemas (and their help from the registries), so a new
+ * flag, scenario or architecture never touches this file.
+ */
 import { Command, CommanderError, Option } from 'commander';
-import { HopbenchError, errorMessage } from './errors.ts';
-import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
+import { DEFAULT_SCENARIOS, SCENARIOS } from '../scenarios/index.ts';
+import { PROFILES } from '../scenarios/profiles.ts';
+import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
+import { SAMPLE_ORDERS, type SampleOrder } from './bench.ts';
 import { baselineUpdateCommand, type BaselineUpdateOptions } from './commands/baseline.ts';
 import { benchCommand } from './commands/bench.ts';
-import { SAMPLE_ORDERS, type SampleOrder } from './bench.ts';
 import { compareCommand, type CompareCommandOptions } from './commands/compare.ts';
+import { dockerImagesCommand } from './commands/docker-images.ts';
 import { exportCommand } from './commands/export.ts';
 import { historyAppendCommand, type HistoryAppendOptions } from './commands/history.ts';
 import { reportCommand, type ReportFormat } from './commands/report.ts';
-import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
-import { dockerImagesCommand } from './commands/docker-images.ts';
+import { HopbenchError, errorMessage } from './errors.ts';
+import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
+import { flagMeta, kebab } from './options.ts';
 import { parseImageOverrides } from './services/docker.ts';
 import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
 
-const servicesOption = () =>
-  new Option('--services <mode>', 'where Redis, RabbitMQ and Postgres come from').choices(['auto', ...PROVIDER_NAMES]).default('auto');
+const servicesOption = () => new Option('--services <mode>', 'where Redis, RabbitMQ and Postgres come from').choices(['auto', ...PROVIDER_NAMES]).default('auto');
 
 const imageOption = () =>
-  new Option('--image <kind=ref>', 'Docker provider: the image to run for a service, e.g. redis=registry.local/redis:7.4 (repeatable; default: HOPBENCH_<KIND>_IMAGE, the image `npm run docker:images` built here, else the pinned official one)').argParser(
-    (value: string, previous: string[] = []) => [...previous, value],
-  );
+  new Option(
+    '--image <kind=ref>',
+    'Docker provider: the image to run for a service, e.g. redis=registry.local/redis:7.4 (repeatable; default: HOPBENCH_<KIND>_IMAGE, the image `npm run docker:images` built here, else the pinned official one)',
+  ).argParser((value: string, previous: string[] = []) => [...previous, value]);
+
+const orderOption = () =>
+  new Option('--order <order>', "sequential: each point's samples back to back; interleaved: rounds of one sample per point, so each point's samples span the run (default: the profile's, else sequential)").choices([...SAMPLE_ORDERS]);
 
 /** Set by commands whose success has degrees (compare: 1 when it found a regression). */
 let exitCode = 0;
 
-function buildProgram(): Command {
-  const program = new Command('hopbench')
-    .description('Benchmark message-delivery architectures for Node.js on your own hardware')
-    .exitOverride()
-    .showSuggestionAfterError()
-    .configureOutput({ outputError: (text, write) => write(`hopbench: ${text.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`) });
+/**
+ * Every flag any scenario takes, once, with the scenarios that take it and what it does in each (scenarios that
+ * describe a flag alike share one entry of the help).
+ */
+function scenarioOptions(): Option[] {
+  const flags = new Map<string, { value: string; helps: Map<string, string[]> }>();
+  for (const scenario of Object.values(SCENARIOS)) {
+    for (const [key, schema] of Object.entries(scenario.flags)) {
+      const { value, help } = flagMeta(schema);
+      const entry = flags.get(key) ?? { value, helps: new Map<string, string[]>() };
+      entry.helps.set(help, [...(entry.helps.get(help) ?? []), scenario.name]);
+      flags.set(key, entry);
+    }
+  }
+  return [...flags].map(([key, { value, helps }]) => new Option(`--${kebab(key)} ${value}`, [...helps].map(([help, names]) => `${names.join(', ')}: ${help}`).join('; ')));
+}
 
-  program
+function addBench(program: Command): void {
+  const names = [...Object.keys(SCENARIOS), 'self'];
+  const command = program
     .command('bench')
-    .description('run a scenario (default: every default scenario) and write its result JSON')
-    .argument('[scenario]', 'process, enqueue, broadcast, http-e2e, faults, or self (the harness\'s own cost)')
-    .option('--transports <list>', 'process, enqueue, faults: comma-separated transports, name or name:preset (e.g. bullmq,pgboss:tuned)')
-    .option('--architectures <list>', 'broadcast, http-e2e: comma-separated architectures (broadcast: ws-direct, socketio, socketio-redis, socketio-redis-streams; http-e2e: queued, queued:rabbitmq, queued:pg, direct, inline)')
-    .option('--workers <list>', 'process: consumer processes per point, comma-separated (e.g. 1,2,4)')
-    .option('--concurrency <list>', 'process: concurrent jobs per consumer process, comma-separated (e.g. 1,50)')
-    .option('--producers <list>', 'enqueue: producer processes per point, comma-separated')
-    .option('--servers <list>', 'broadcast: server processes of multi-server architectures, comma-separated (≥ 2)')
-    .option('--rooms <n>', 'broadcast, http-e2e: rooms; message i goes to room i mod rooms')
-    .option('--clients-per-room <list>', 'broadcast, http-e2e: WebSocket clients in each room, comma-separated')
-    .option('--client-processes <n>', 'broadcast, http-e2e: OS processes the clients are spread over')
-    .option('--socket-servers <list>', 'http-e2e: worker/socket processes of architectures that have them, comma-separated')
-    .option('--connections <n>', 'http-e2e: autocannon HTTP connections')
-    .option('--duration <s>', 'http-e2e, faults: seconds of measured load per sample')
-    .option('--fault <list>', 'faults: worker-kill, broker-restart, broker-kill (comma-separated)')
-    .option('--fault-at <s>', 'faults: seconds into the load when the fault is injected')
-    .option('--redis-persistence <list>', 'faults: none, aof: Redis persistence for broker faults of Redis-backed transports')
-    .option('--messages <n>', 'measured messages per sample')
-    .option('--warmup <n>', 'unmeasured messages sent through the full path first')
-    .option('--rate <max|n>', 'max: closed loop (process: backlog drain); n: open loop at n messages/s (broadcast: a comma-separated list, no max)')
-    .option('--job <kind>', 'process: noop, sleep:<ms>, cpu:<µs> or pg-insert')
-    .option('--payload <bytes>', 'payload bytes per message on top of id and timestamp (enqueue: comma-separated list)')
-    .option('--batch <n>', 'closed loop: messages per producer send, sendBatch when > 1 (enqueue: comma-separated list)')
-    .option('--inflight <n>', 'closed loop: producer sends awaiting acceptance at once')
-    .option('--repeat <n>', 'samples per point; the median is reported, every sample kept')
-    .option('--timeout <s>', 'seconds to wait for deliveries after the last send before counting the rest lost')
-    .addOption(new Option('--order <order>', "sequential: each point's samples back to back; interleaved: rounds of one sample per point, so each point's samples span the run (default: the profile's, else sequential)").choices([...SAMPLE_ORDERS]))
-    .option('--profile <name>', 'a named set of scenarios and flags (ci: the quick regression profile); flags given here override it')
+    .description(`run a scenario (default: ${DEFAULT_SCENARIOS.join(', ')}) and write its result JSON and HTML report`)
+    .argument('[scenario]', `${names.join(', ')} (self: the harness's own cost)`);
+  for (const option of scenarioOptions()) command.addOption(option);
+  command
+    .addOption(orderOption())
+    .option('--profile <name>', `a named set of scenarios and flags (${Object.keys(PROFILES).join(', ')}); flags given here override it`)
     .option('--out <dir>', 'directory for the result JSON', 'results')
     .option('--claims <file>', 'claims data the HTML report judges (default: scenarios/claims.json)')
     .addOption(servicesOption())
@@ -74,7 +74,9 @@ function buildProgram(): Command {
       const { out, services, profile, order, claims, image, ...flags } = options;
       await benchCommand(scenario, { out, services, images: parseImageOverrides(image ?? []), profile, order, claims, flags });
     });
+}
 
+function addReport(program: Command): void {
   program
     .command('report')
     .description('build a report (HTML with charts, or Markdown) from result files')
@@ -84,7 +86,9 @@ function buildProgram(): Command {
     .option('--history <file>', 'HTML: add trend charts from a history file (see `history append`)')
     .option('--claims <file>', 'claims data to judge (default: scenarios/claims.json)')
     .action((results: string[], options: { out?: string; format: ReportFormat; history?: string; claims?: string }) => void reportCommand(results, options));
+}
 
+function addCompare(program: Command): void {
   program
     .command('compare')
     .description('compare results with a baseline: exit 1 on a significant regression beyond the threshold')
@@ -97,15 +101,16 @@ function buildProgram(): Command {
     .action((baseline: string, current: string, options: CompareCommandOptions) => {
       exitCode = compareCommand(baseline, current, options);
     });
+}
 
+function addTracking(program: Command): void {
   program
     .command('export')
-    .description("result files as Bencher BMF JSON or github-action-benchmark custom JSON")
+    .description('result files as Bencher BMF JSON or github-action-benchmark custom JSON')
     .argument('<results...>', 'result JSON files, or directories of them')
     .addOption(new Option('--format <format>', 'bmf (Bencher), gab-bigger or gab-smaller (github-action-benchmark customBiggerIsBetter / customSmallerIsBetter)').choices([...EXPORT_FORMATS]).makeOptionMandatory())
     .option('--out <file>', 'where to write it (default: stdout)')
     .action((results: string[], options: { format: ExportFormat; out?: string }) => exportCommand(results, options));
-
   program
     .command('baseline')
     .description('the committed baseline that `compare` checks against')
@@ -113,11 +118,10 @@ function buildProgram(): Command {
     .description('replace the baseline with these result files, or with a fresh run of the profile')
     .argument('[results...]', 'complete result JSON files, or directories of them (default: run the profile now)')
     .option('--dir <dir>', 'the baseline directory', 'results/baseline')
-    .addOption(new Option('--order <order>', "sequential: each point's samples back to back; interleaved: rounds of one sample per point, so each point's samples span the run (default: the profile's, else sequential)").choices([...SAMPLE_ORDERS]))
+    .addOption(orderOption())
     .option('--profile <name>', 'the profile to run when no results are given', 'ci')
     .addOption(servicesOption())
     .action((results: string[], options: BaselineUpdateOptions) => baselineUpdateCommand(results, options));
-
   program
     .command('history')
     .description('the record of past runs that the report draws trends from')
@@ -127,7 +131,9 @@ function buildProgram(): Command {
     .option('--file <file>', 'the history file', 'results/history.jsonl')
     .option('--commit <sha>', 'the commit measured (default: $GITHUB_SHA when set)', process.env.GITHUB_SHA)
     .action((results: string[], options: HistoryAppendOptions) => historyAppendCommand(results, options));
+}
 
+function addServices(program: Command): void {
   program
     .command('services')
     .description('manage the services hopbench uses')
@@ -136,7 +142,6 @@ function buildProgram(): Command {
     .addOption(servicesOption())
     .addOption(imageOption())
     .action((options: { services: ServicesMode; image?: string[] }) => servicesUp(options.services, parseImageOverrides(options.image ?? [])));
-
   program
     .command('docker')
     .description('the Docker provider')
@@ -144,7 +149,15 @@ function buildProgram(): Command {
     .description("build the three service images from this host's Debian packages (no registry needed); cached by content")
     .option('--force', 'rebuild even when an image with the same content exists')
     .action((options: { force?: boolean }) => dockerImagesCommand(options));
+}
 
+function buildProgram(): Command {
+  const program = new Command('hopbench')
+    .description('Benchmark message-delivery architectures for Node.js on your own hardware')
+    .exitOverride()
+    .showSuggestionAfterError()
+    .configureOutput({ outputError: (text, write) => write(`hopbench: ${text.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`) });
+  for (const add of [addBench, addReport, addCompare, addTracking, addServices]) add(program);
   return program;
 }
 

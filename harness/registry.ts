@@ -27,6 +27,8 @@ export interface Choice<Definition> extends Registered<Definition> {
 
 export interface Registry<Definition> {
   readonly entries: Readonly<Record<string, Registered<Definition>>>;
+  /** Everything that can be chosen: `name` for each default preset, `name:preset` for the others. */
+  readonly specs: readonly string[];
   /** Parses `name` or `name:preset`; anything unknown is a UsageError listing what exists. */
   choose(spec: string): Choice<Definition>;
 }
@@ -47,6 +49,7 @@ export async function loadRegistry<Definition extends Presettable>(kind: string,
   );
   return {
     entries,
+    specs: Object.values(entries).flatMap(({ definition }) => Object.keys(definition.presets).map((preset) => (preset === 'default' ? definition.name : `${definition.name}:${preset}`))),
     choose(spec) {
       const [name = '', preset = 'default', ...rest] = spec.split(':');
       const registered = entries[name];

@@ -1,80 +1,21 @@
 /**
- * What every scenario is, whatever it measures: a name, what it measures, and a plan of run points built from
- * command-line flags. Each point knows how to run one sample; the bench loop (bench.ts) repeats, aggregates and
- * reports without knowing what a sample does. The kinds of scenario live in harness/runners/, the declarative
- * scenario files in scenarios/.
+ * One shape for every scenario. A scenario *kind* (harness/runners/<kind>.ts) declares its flags, its sweep axes,
+ * how a sweep expands into points and how a point runs one sample; a scenario *file* (scenarios/<name>.ts) names
+ * it and gives its defaults. The bench loop (bench.ts) repeats, aggregates and reports without knowing what a
+ * sample does, and the command line is generated from the flags (cli.ts).
  */
-import type { Timeline } from './faults/timeline.ts';
-import type { LatencySummaryMs } from './measure/histogram.ts';
-import type { DeliveryCounts } from './measure/accounting.ts';
-import type { ResourceUsage } from './measure/resources.ts';
+import { z } from 'zod';
+import { parseFlags } from './options.ts';
+import type { Axis, Measures, PointIdentity, Sample } from './results/types.ts';
+import type { SampleContext } from './sample.ts';
 import type { ServiceSet } from './services/provision.ts';
 import type { ServiceKind } from './services/types.ts';
-import type { Traits } from './transports/types.ts';
-
-export interface SampleProgress {
-  readonly delivered: number;
-  readonly expected: number;
-}
-
-export interface SampleContext {
-  readonly services: ServiceSet;
-  /** Unique per sample, lower-case: safe as a queue name, SQL identifier or Redis key prefix. */
-  readonly sampleId: string;
-  readonly signal: AbortSignal;
-  readonly onProgress: (progress: SampleProgress) => void;
-}
-
-export interface SampleResult {
-  readonly counts: DeliveryCounts;
-  readonly throughputPerSec: number;
-  /** The window the throughput was measured over. */
-  readonly durationSec: number;
-  /** Backlog runs: how fast the producer filled the queue (accepted messages / fill time). */
-  readonly enqueuePerSec?: number;
-  readonly latencyMs: LatencySummaryMs;
-  /** Encoded HdrHistogram, ns. */
-  readonly histogram: string;
-  readonly senderLagMs?: LatencySummaryMs;
-  readonly resources: readonly ResourceUsage[];
-  /** Effective knobs (after derivation from the point's parameters). */
-  readonly config: Readonly<Record<string, unknown>>;
-  /** Further measured figures with a name, e.g. redisCommandsPerMessage. */
-  readonly metrics?: Readonly<Record<string, number>>;
-  /** Deliveries and latency over time (faults). */
-  readonly timeline?: Timeline;
-  readonly errors: readonly string[];
-}
-
-/** Everything that names a run point in results: what was compared, along which axes, with which settings. */
-export interface PointIdentity {
-  /** The compared unit as reports name it: a transport (`pgboss:tuned`) or an architecture (`socketio-redis`). */
-  readonly transport: string;
-  readonly transportName: string;
-  readonly preset: string;
-  readonly traits: Traits;
-  /** The scenario's two sweep axes (see Axes for what they mean in each scenario). */
-  readonly workers: number;
-  readonly concurrency: number;
-  /** Short human label, e.g. `bullmq W=2 C=50`. */
-  readonly label: string;
-  readonly params: Readonly<Record<string, string | number | boolean>>;
-  readonly config: Readonly<Record<string, unknown>>;
-}
 
 export interface RunPoint {
   readonly identity: PointIdentity;
-  runSample(context: SampleContext): Promise<SampleResult>;
-}
-
-/** What a scenario's axes and figures mean, for reports and tables. */
-export interface Axes {
-  readonly workers: string;
-  readonly concurrency: string;
-  /** Unit of throughput, e.g. `messages/s`, `deliveries/s`. */
-  readonly throughput: string;
-  /** What the latency is from and to. */
-  readonly latency: string;
+  /** The services this point's transport, architecture and job use. */
+  readonly services: readonly ServiceKind[];
+  runSample(context: SampleContext): Promise<Sample>;
 }
 
 export interface BenchPlan {
@@ -87,12 +28,63 @@ export interface BenchPlan {
   readonly checkServices?: (services: ServiceSet) => void;
 }
 
-export interface Scenario {
+/** Command-line flags as zod schemas from strings (see options.ts `flag`): every kind has `repeat`. */
+export type FlagShape = z.ZodRawShape & { readonly repeat: z.ZodType<number, string> };
+export type Options<Flags extends z.ZodRawShape> = { readonly [K in keyof Flags]: z.output<Flags[K]> };
+
+export interface ScenarioKind<Flags extends FlagShape, Plan, Settings = undefined> {
+  readonly flags: Flags;
+  readonly axes: readonly Axis[];
+  readonly measures: Measures;
+  /** The points of a sweep, from the options (defaults with the given flags over them); a UsageError names a contradiction. */
+  sweep(options: Options<Flags>, given: Partial<Options<Flags>>, settings: Settings): Plan[];
+  point(plan: Plan): RunPoint;
+  checkServices?(plans: readonly Plan[], services: ServiceSet): void;
+}
+
+export interface ScenarioFile<Flags extends FlagShape, Settings> {
   readonly name: string;
   readonly description: string;
   /** What is measured and how, in a sentence or two (README, report). */
-  readonly measures: string;
-  readonly axes: Axes;
+  readonly about: string;
+  readonly defaults: Options<Flags>;
+  readonly settings: Settings;
+}
+
+/** What the bench loop and the command line see of a scenario. */
+export interface Scenario {
+  readonly name: string;
+  readonly description: string;
+  readonly about: string;
+  readonly axes: readonly Axis[];
+  readonly measures: Measures;
+  readonly flags: z.ZodRawShape;
   /** Validates the command-line flags (a UsageError names the bad one) and builds the run points. */
   plan(flags: Readonly<Record<string, string>>): BenchPlan;
+}
+
+/** Typed helper, like vitest's defineConfig: a scenario file is a kind and its defaults. */
+export function defineScenario<Flags extends FlagShape, Plan, Settings>(kind: ScenarioKind<Flags, Plan, Settings>, file: ScenarioFile<Flags, Settings>): Scenario {
+  const schema = z.object(kind.flags).partial().strict();
+  return {
+    name: file.name,
+    description: file.description,
+    about: file.about,
+    axes: kind.axes,
+    measures: kind.measures,
+    flags: kind.flags,
+    plan(raw) {
+      const given = parseFlags(schema, raw, file.name) as Partial<Options<Flags>>;
+      const options = { ...file.defaults, ...given } as Options<Flags>;
+      const plans = kind.sweep(options, given, file.settings);
+      const points = plans.map((plan) => kind.point(plan));
+      return {
+        points,
+        repeat: options.repeat as number,
+        services: [...new Set(points.flatMap((point) => point.services))],
+        options,
+        checkServices: kind.checkServices && ((services) => kind.checkServices!(plans, services)),
+      };
+    },
+  };
 }

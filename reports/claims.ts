@@ -78,20 +78,23 @@ function lookup(value: unknown, path: string): unknown {
 }
 
 function describeRun(run: ScenarioRun): string {
-  const params = ['job', 'loadModel', 'perSec'].flatMap((key) => (run.params[key] === undefined ? [] : [`${key} ${run.params[key]}`]));
-  return `${run.label} (${params.join(', ')})`;
+  const params = ['job', 'perSec'].flatMap((key) => (run.params[key] === undefined ? [] : [`${key} ${run.params[key]}`]));
+  return `${run.label} (${[`${run.loadModel} loop`, ...params].join(', ')})`;
 }
+
+const axis = (run: ScenarioRun, key: string) => run.axes[key] ?? 0;
 
 interface Measured {
   readonly value: number;
   readonly from: string;
 }
 
-/** Runs grouped by everything except one field, for metrics that compare runs (scaling, concurrency gain). */
-function groupBy(runs: readonly ScenarioRun[], except: 'workers' | 'concurrency'): ScenarioRun[][] {
+/** Runs grouped by everything except one axis, for metrics that compare runs (scaling, concurrency gain). */
+function groupBy(runs: readonly ScenarioRun[], except: string): ScenarioRun[][] {
   const groups = new Map<string, ScenarioRun[]>();
   for (const run of runs) {
-    const key = JSON.stringify([run.transport, except === 'workers' ? run.concurrency : run.workers, run.params.job, run.params.loadModel, run.params.perSec]);
+    const others = Object.entries(run.axes).filter(([key]) => key !== except);
+    const key = JSON.stringify([run.transport, others, run.params.job, run.loadModel, run.params.perSec]);
     groups.set(key, [...(groups.get(key) ?? []), run]);
   }
   return [...groups.values()];
@@ -104,21 +107,21 @@ function metricValues(metric: string, runs: readonly ScenarioRun[]): Measured[] 
       return workers.length ? [{ value: median(workers.map((usage) => usage.peakMemoryMiB)), from: describeRun(run) }] : [];
     });
   }
-  if (metric === 'perWorkerThroughput') return runs.map((run) => ({ value: run.throughput.perSec / run.workers, from: describeRun(run) }));
+  if (metric === 'perWorkerThroughput') return runs.map((run) => ({ value: run.throughput.perSec / axis(run, 'workers'), from: describeRun(run) }));
   if (metric === 'workerScaling') {
     return groupBy(runs, 'workers').flatMap((group) => {
-      const sorted = [...group].sort((a, b) => a.workers - b.workers);
+      const sorted = [...group].sort((a, b) => axis(a, 'workers') - axis(b, 'workers'));
       const [fewest, most] = [sorted[0]!, sorted.at(-1)!];
-      if (fewest.workers === most.workers || fewest.throughput.perSec === 0) return [];
-      return [{ value: most.throughput.perSec / fewest.throughput.perSec, from: `${describeRun(most)} vs W=${fewest.workers}` }];
+      if (axis(fewest, 'workers') === axis(most, 'workers') || fewest.throughput.perSec === 0) return [];
+      return [{ value: most.throughput.perSec / fewest.throughput.perSec, from: `${describeRun(most)} vs W=${axis(fewest, 'workers')}` }];
     });
   }
   const gain = /^concurrencyGain:(\d+):(\d+)$/.exec(metric);
   if (gain) {
     const [low, high] = [Number(gain[1]), Number(gain[2])];
     return groupBy(runs, 'concurrency').flatMap((group) => {
-      const base = group.find((run) => run.concurrency === low);
-      const more = group.find((run) => run.concurrency === high);
+      const base = group.find((run) => axis(run, 'concurrency') === low);
+      const more = group.find((run) => axis(run, 'concurrency') === high);
       return base && more && base.throughput.perSec > 0 ? [{ value: more.throughput.perSec / base.throughput.perSec, from: `${describeRun(more)} vs C=${low}` }] : [];
     });
   }

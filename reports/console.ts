@@ -5,7 +5,7 @@ import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
 export function consoleSummary(result: ResultFile): string {
   const rows = result.runs.map((run) => [
     run.label,
-    String(run.params.loadModel === 'rate' ? `rate ${run.params.perSec}/s` : run.params.loadModel),
+    run.loadModel === 'open' ? `open ${run.params.perSec}/s` : run.params.backlog ? 'closed (backlog)' : 'closed',
     formatRate(run.throughput.perSec),
     formatPercent(run.throughput.cv),
     formatMs(run.latencyMs.p50),
@@ -14,10 +14,10 @@ export function consoleSummary(result: ResultFile): string {
     String(run.counts.lost),
     String(run.counts.duplicates),
   ]);
-  const header = ['point', 'load', result.axes.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'];
+  const header = ['point', 'load', result.measures.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'];
   const problems = result.runs.flatMap((run) => run.errors.map((error) => `  ${run.label}: ${error}`));
   const notes = [
-    `${result.scenario}: medians of ${result.runs[0]?.samples.length ?? 0} samples; latency is ${result.axes.latency}`,
+    `${result.scenario}: medians of ${result.runs[0]?.samples.length ?? 0} samples; latency is ${result.measures.latency}`,
   ];
   if (!result.complete) notes.push('INTERRUPTED: only the run points above completed');
   return [textTable(header, rows), ...notes, ...(problems.length ? ['problems:', ...problems] : [])].join('\n');

@@ -13,7 +13,7 @@ const BMF_MEASURE: Record<MetricName, string> = { throughput: 'throughput', 'lat
 
 export function exportResults(results: readonly ResultFile[], format: ExportFormat): unknown {
   const points = results.flatMap((result) =>
-    result.runs.map((run) => ({ name: pointName(result.scenario, run), throughputUnit: result.axes.throughput, metrics: pointMetrics(run) })),
+    result.runs.map((run) => ({ name: pointName(result.scenario, run), throughputUnit: result.measures.throughput, metrics: pointMetrics(run) })),
   );
   if (format === 'bmf') {
     const measure = (item: Figure) => ({ value: item.value, lower_value: item.lower, upper_value: item.upper });

@@ -101,8 +101,8 @@ export function renderHtml(model: ReportModel): string {
 ${section.complete ? '' : '<p class="banner">This result was interrupted: only the run points below completed.</p>'}
 <div class="grid">${section.charts.map(chartCard).join('\n')}</div>
 <h3 style="margin-top:16px">Every run point</h3>
-<p>${escapeHtml(`${section.axes.throughput}; latency: ${section.axes.latency}; W = ${section.axes.workers}, C = ${section.axes.concurrency}.`)}</p>
-<table><thead><tr><th>point</th><th>${escapeHtml(section.axes.throughput)} (median)</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>dup</th><th>setup</th></tr></thead>
+<p>${escapeHtml(`${section.measures.throughput}; latency: ${section.measures.latency}; axes: ${section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', ')}.`)}</p>
+<table><thead><tr><th>point</th><th>${escapeHtml(section.measures.throughput)} (median)</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>dup</th><th>setup</th></tr></thead>
 <tbody>${section.runs.map((run) => runRow(run, model.colors)).join('\n')}</tbody></table>
 </section>`,
     )

@@ -32,10 +32,10 @@ export function renderMarkdown(model: ReportModel): string {
   for (const section of model.sections) {
     parts.push('', `## ${cell(section.scenario)}`, '');
     if (!section.complete) parts.push('> Interrupted: only these run points completed.', '');
-    parts.push(`Latency: ${cell(section.axes.latency)}. W = ${cell(section.axes.workers)}, C = ${cell(section.axes.concurrency)}.`, '');
+    parts.push(`Latency: ${cell(section.measures.latency)}. Axes: ${cell(section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', '))}.`, '');
     parts.push(
       table(
-        ['point', section.axes.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'],
+        ['point', section.measures.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'],
         section.runs.map((run) => [
           run.label,
           formatRate(run.throughput.perSec),

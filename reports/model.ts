@@ -3,8 +3,7 @@
  * claims table, run tables and chart.js configurations as plain data. HTML and Markdown render this model.
  */
 import { decodeHistogram } from '../harness/measure/histogram.ts';
-import type { ResultFile, RunResult } from '../harness/results/types.ts';
-import type { Axes } from '../harness/scenario.ts';
+import type { Axis, Measures, ResultFile, RunResult } from '../harness/results/types.ts';
 import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { formatRate } from './format.ts';
 import { median } from '../harness/measure/stats.ts';
@@ -20,7 +19,8 @@ export interface ChartSpec {
 
 export interface ScenarioSection {
   readonly scenario: string;
-  readonly axes: Axes;
+  readonly axes: readonly Axis[];
+  readonly measures: Measures;
   readonly runs: readonly RunResult[];
   readonly charts: readonly ChartSpec[];
   readonly complete: boolean;
@@ -50,20 +50,21 @@ export function transportColors(labels: readonly string[]): Record<string, strin
 const withAlpha = (hex: string, alpha: number) => `${hex}${Math.round(alpha * 255).toString(16).padStart(2, '0')}`;
 const pointLabel = (run: RunResult) => run.label;
 
-/** Throughput against one sweep axis: median line per transport (and other axis value), min–max of samples as floating bars. */
-function throughputChart(id: string, runs: readonly RunResult[], axis: 'workers' | 'concurrency', axes: Axes, colors: Record<string, string>): ChartSpec | undefined {
-  const closed = runs.filter((run) => run.params.loadModel !== 'rate');
-  if (closed.length === 0) return undefined;
-  const other = axis === 'workers' ? 'concurrency' : 'workers';
-  const xs = [...new Set(closed.map((run) => run[axis]))].sort((a, b) => a - b);
+/** Throughput against one sweep axis: median line per transport (and values of the other axes), min–max of samples as floating bars. */
+function throughputChart(id: string, runs: readonly RunResult[], axis: Axis, axes: readonly Axis[], measures: Measures, colors: Record<string, string>): ChartSpec | undefined {
+  const closed = runs.filter((run) => run.loadModel === 'closed' && run.axes[axis.key] !== undefined);
+  const xs = [...new Set(closed.map((run) => run.axes[axis.key]!))].sort((a, b) => a - b);
+  // One value is one dot: nothing to read along this axis.
+  if (xs.length < 2) return undefined;
+  const others = axes.filter((other) => other.key !== axis.key && new Set(closed.map((run) => run.axes[other.key])).size > 1);
   const series = new Map<string, RunResult[]>();
   for (const run of closed) {
-    const key = `${run.transport}${new Set(closed.map((r) => r[other])).size > 1 ? ` ${other === 'workers' ? 'W' : 'C'}=${run[other]}` : ''}`;
+    const key = [run.transport, ...others.map((other) => `${other.key}=${run.axes[other.key]}`)].join(' ');
     series.set(key, [...(series.get(key) ?? []), run]);
   }
   const datasets = [...series.entries()].flatMap(([label, group]) => {
     const color = colors[group[0]!.transport]!;
-    const at = (x: number) => group.find((run) => run[axis] === x);
+    const at = (x: number) => group.find((run) => run.axes[axis.key] === x);
     return [
       { type: 'line', label, data: xs.map((x) => at(x)?.throughput.perSec ?? null), borderColor: color, backgroundColor: color, spanGaps: true },
       {
@@ -83,12 +84,12 @@ function throughputChart(id: string, runs: readonly RunResult[], axis: 'workers'
   });
   return {
     id,
-    title: `Throughput vs ${axes[axis]}`,
+    title: `Throughput vs ${axis.title}`,
     note: `Median of the samples (line) and the lowest–highest sample (bar), closed-loop runs. Logarithmic axis: equal steps are equal ratios.`,
     config: {
       type: 'line',
       data: { labels: xs.map(String), datasets },
-      options: { scales: { x: { title: { display: true, text: axes[axis] } }, y: { type: 'logarithmic', title: { display: true, text: axes.throughput } } } },
+      options: { scales: { x: { title: { display: true, text: axis.title } }, y: { type: 'logarithmic', title: { display: true, text: measures.throughput } } } },
     },
   };
 }
@@ -103,12 +104,12 @@ function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<st
     const histogram = decodeHistogram(run.latencyHistogram);
     const points = histogram.totalCount === 0 ? [] : SPECTRUM.map((p) => ({ x: 1 / (1 - p / 100), y: Math.max(histogram.getValueAtPercentile(p) / 1e6, 0.001) }));
     const color = colors[run.transport]!;
-    return { label: pointLabel(run), data: points, borderColor: color, backgroundColor: color, borderDash: run.workers > 1 ? [6, 3] : [], pointRadius: 2, showLine: true };
+    return { label: pointLabel(run), data: points, borderColor: color, backgroundColor: color, pointRadius: 2, showLine: true };
   });
   return {
     id,
     title: 'Latency by percentile',
-    note: 'All samples of each point merged. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000); dashed lines have more than one worker.',
+    note: 'All samples of each point merged. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000).',
     config: {
       type: 'scatter',
       data: { datasets },
@@ -124,11 +125,13 @@ function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<st
 
 /** Open-loop points: p50 and p99 against the offered rate. */
 function rateChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
-  const open = runs.filter((run) => run.params.loadModel === 'rate' && typeof run.params.perSec === 'number');
+  const open = runs.filter((run) => run.loadModel === 'open' && typeof run.params.perSec === 'number');
   // One offered rate is one x value: nothing to read against the rate.
   if (new Set(open.map((run) => run.params.perSec)).size < 2) return undefined;
   const byTransport = new Map<string, RunResult[]>();
-  for (const run of open) byTransport.set(pointLabel(run).replace(/ C=\d+$/, ''), [...(byTransport.get(pointLabel(run).replace(/ C=\d+$/, '')) ?? []), run]);
+  // One line per point of everything but the rate.
+  const lineOf = (run: RunResult) => pointLabel(run).replace(/ @ \d+(\.\d+)? (req|msg)?\/s/, '');
+  for (const run of open) byTransport.set(lineOf(run), [...(byTransport.get(lineOf(run)) ?? []), run]);
   const datasets = [...byTransport.entries()].flatMap(([label, group]) => {
     const sorted = [...group].sort((a, b) => Number(a.params.perSec) - Number(b.params.perSec));
     const color = colors[group[0]!.transport]!;
@@ -166,7 +169,7 @@ function httpLatencyChart(id: string, runs: readonly RunResult[]): ChartSpec | u
   return {
     id,
     title: 'HTTP response vs end-to-end latency',
-    note: 'When the client gets its answer (autocannon, whole ms) and when every member of the room has the message (request sent → received), median of the samples.',
+    note: 'When the poster gets its answer (hopbench hrtime, from the intended send time in open loop) and when every member of the room has the message (request sent → received), median of the samples.',
     config: {
       type: 'bar',
       data: { labels: withHttp.map(pointLabel), datasets: series.map(({ label, color, value }) => ({ label, data: withHttp.map(value), backgroundColor: color })) },
@@ -264,14 +267,14 @@ function timelineCharts(idPrefix: string, runs: readonly RunResult[], colors: Re
 
 function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimResult[]): string[] {
   const lines: string[] = [];
-  for (const { scenario, axes, runs } of sections) {
-    const closed = runs.filter((run) => run.params.loadModel !== 'rate' && run.throughput.perSec > 0);
+  for (const { scenario, measures, runs } of sections) {
+    const closed = runs.filter((run) => run.loadModel === 'closed' && run.throughput.perSec > 0);
     const fastest = [...closed].sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
     if (fastest) {
-      let line = `${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${axes.throughput} (${fastest.label}).`;
+      let line = `${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${measures.throughput} (${fastest.label}).`;
       const durable = [...closed].filter((run) => run.traits?.durable).sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
       if (durable && !fastest.traits?.durable) {
-        line += ` The fastest durable transport, ${durable.transport}, reached ${formatRate(durable.throughput.perSec)} ${axes.throughput}: durability cost a factor of ${(fastest.throughput.perSec / durable.throughput.perSec).toFixed(0)} here.`;
+        line += ` The fastest durable transport, ${durable.transport}, reached ${formatRate(durable.throughput.perSec)} ${measures.throughput}: durability cost a factor of ${(fastest.throughput.perSec / durable.throughput.perSec).toFixed(0)} here.`;
       }
       lines.push(line);
     }
@@ -302,18 +305,17 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
   for (const result of results) byScenario.set(result.scenario, [...(byScenario.get(result.scenario) ?? []), result]);
   const sections = [...byScenario.entries()].map(([scenario, files], index): ScenarioSection => {
     const runs = files.flatMap((file) => file.runs);
-    const axes = files[0]!.axes;
+    const { axes, measures } = files[0]!;
     const id = `s${index}`;
     const charts = [
-      throughputChart(`${id}-workers`, runs, 'workers', axes, colors),
-      throughputChart(`${id}-concurrency`, runs, 'concurrency', axes, colors),
+      ...axes.map((axis) => throughputChart(`${id}-${axis.key}`, runs, axis, axes, measures, colors)),
       spectrumChart(`${id}-spectrum`, runs, colors),
       rateChart(`${id}-rate`, runs, colors),
       httpLatencyChart(`${id}-http`, runs),
       ...timelineCharts(id, runs, colors),
       ...resourceCharts(id, runs),
     ].filter((chart): chart is ChartSpec => chart !== undefined);
-    return { scenario, axes, runs, charts, complete: files.every((file) => file.complete) };
+    return { scenario, axes, measures, runs, charts, complete: files.every((file) => file.complete) };
   });
   // Claims about scenarios these results do not contain would only be rows of "not measured".
   const claimResults = evaluateClaims(

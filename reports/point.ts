@@ -7,18 +7,18 @@ import type { RunResult } from '../harness/results/types.ts';
  * comparison match runs that differ on purpose (an A/B of job kinds or payload sizes).
  */
 export function pointKey(scenario: string, run: RunResult, ignoredParams: ReadonlySet<string> = new Set()): string {
-  const params = Object.fromEntries(
-    Object.entries(run.params)
-      .filter(([name]) => !ignoredParams.has(name))
-      .sort(([a], [b]) => a.localeCompare(b)),
-  );
-  return JSON.stringify([scenario, run.transport, run.workers, run.concurrency, params]);
+  const sorted = (record: Readonly<Record<string, unknown>>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+  const params = sorted(Object.fromEntries(Object.entries(run.params).filter(([name]) => !ignoredParams.has(name))));
+  return JSON.stringify([scenario, run.transport, run.loadModel, sorted(run.axes), params]);
 }
 
 /** A readable name; open-loop points of one setup differ only in their rate, so it is part of the name. */
 export function pointName(scenario: string, run: RunResult): string {
-  return `${scenario}: ${run.label}${run.params.loadModel === 'rate' ? ` @ ${run.params.perSec}/s` : ''}`;
+  return `${scenario}: ${run.label}${run.loadModel === 'open' && !run.label.includes('/s') ? ` @ ${run.params.perSec}/s` : ''}`;
 }
+
+/** Closed-loop latency of a backlog drain is time spent waiting in the backlog: it follows from throughput. */
+export const isBacklogDrain = (run: RunResult): boolean => run.loadModel === 'closed' && run.params.backlog === true;
 
 export type MetricName = 'throughput' | 'latency p50' | 'latency p99';
 
@@ -36,8 +36,8 @@ export interface PointMetric {
 export function pointMetrics(run: RunResult): PointMetric[] {
   const latency = (name: MetricName, pick: (sample: RunResult['samples'][number]) => number): PointMetric => ({ name, better: 'lower', samples: run.samples.map(pick) });
   return [
-    ...(run.params.loadModel === 'rate' ? [] : [{ name: 'throughput', better: 'higher', samples: run.throughput.samples } as const]),
-    ...(run.params.loadModel === 'drain' ? [] : [latency('latency p50', (sample) => sample.latencyMs.p50), latency('latency p99', (sample) => sample.latencyMs.p99)]),
+    ...(run.loadModel === 'open' ? [] : [{ name: 'throughput', better: 'higher', samples: run.throughput.samples } as const]),
+    ...(isBacklogDrain(run) ? [] : [latency('latency p50', (sample) => sample.latencyMs.p50), latency('latency p99', (sample) => sample.latencyMs.p99)]),
   ].filter((metric) => metric.samples.length > 0);
 }
 

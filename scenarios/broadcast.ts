@@ -1,10 +1,11 @@
-import { defineBroadcastScenario } from '../harness/runners/broadcast.ts';
+import { broadcastKind } from '../harness/runners/broadcast.ts';
+import { defineScenario } from '../harness/scenario.ts';
 
 /** The seeds' chat delivery path: one published message to every WebSocket client in a room. */
-export default defineBroadcastScenario({
+export default defineScenario(broadcastKind, {
   name: 'broadcast',
   description: 'a publisher emits to rooms of WebSocket clients through each fan-out architecture',
-  measures:
+  about:
     'Real WebSocket clients in separate client processes join R rooms (K each); the publisher, inside server 0, emits ' +
     'N messages at a fixed rate, message i to room i mod R. Latency: intended publish time → received by a client, per ' +
     'delivery; throughput: deliveries / (first publish → last receipt). Every delivery (message × member) is accounted ' +
@@ -22,4 +23,5 @@ export default defineBroadcastScenario({
     repeat: 3,
     timeout: 30,
   },
+  settings: undefined,
 });

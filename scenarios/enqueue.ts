@@ -1,10 +1,11 @@
-import { defineEnqueueScenario } from '../harness/runners/enqueue.ts';
+import { enqueueKind } from '../harness/runners/enqueue.ts';
+import { defineScenario } from '../harness/scenario.ts';
 
 /** The producer's side alone: hand-off rate and hand-off latency, with nothing consuming. */
-export default defineEnqueueScenario({
+export default defineScenario(enqueueKind, {
   name: 'enqueue',
   description: 'P producer processes send N messages into each broker, nothing consuming',
-  measures:
+  about:
     'Accepted messages/s (first send → last acceptance over all producers) and the latency of each send call until the ' +
     'broker accepted it: BullMQ add/addBulk resolved, RabbitMQ publisher confirm, Postgres commit, pg-boss send/insert ' +
     'resolved. Closed loop (--rate max): each producer keeps --inflight sends open, single sends or batches of --batch. ' +
@@ -22,4 +23,5 @@ export default defineEnqueueScenario({
     repeat: 3,
     timeout: 60,
   },
+  settings: undefined,
 });

@@ -1,10 +1,11 @@
-import { defineFaultsScenario } from '../harness/runners/faults.ts';
+import { faultsKind } from '../harness/runners/faults.ts';
+import { defineScenario } from '../harness/scenario.ts';
 
 /** Durability under faults: what each architecture loses, duplicates and how long it takes to recover. */
-export default defineFaultsScenario({
+export default defineScenario(faultsKind, {
   name: 'faults',
   description: 'a steady open-loop load with one fault in the middle: a consumer SIGKILLed, or the broker restarted or killed',
-  measures:
+  about:
     'Open loop at --rate for --duration seconds; at --fault-at the fault is injected. Every accepted message id is ' +
     'accounted for from record logs that survive the killed processes: lost, delivered twice, or delivered; refused ' +
     'sends are counted apart. Recovery = seconds from the fault to the first one-second window with ≥ 90% of the ' +
@@ -23,5 +24,5 @@ export default defineFaultsScenario({
     repeat: 3,
     timeout: 60,
   },
-  restartDelayMs: 250,
+  settings: { restartDelayMs: 250 },
 });

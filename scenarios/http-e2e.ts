@@ -1,14 +1,16 @@
-import { defineHttpE2eScenario } from '../harness/runners/http-e2e.ts';
+import { httpE2eKind } from '../harness/runners/http-e2e.ts';
+import { defineScenario } from '../harness/scenario.ts';
 
 /** The seeds' architectures end to end: HTTP POST → … → every WebSocket client of the room. */
-export default defineHttpE2eScenario({
+export default defineScenario(httpE2eKind, {
   name: 'http-e2e',
   description: 'POST /send-message through each architecture to the WebSocket clients of the room',
-  measures:
-    'autocannon posts messages (fixed rate, or as fast as --connections allow) with an id and a send timestamp in the ' +
-    'body; socket.io clients in separate processes, R rooms × K each, record send → received for every delivery. ' +
-    'HTTP latency from autocannon; every delivery of every 2xx request accounted for; Redis commands per message ' +
-    '(INFO commandstats) on paths through Redis; hops named per architecture.',
+  about:
+    'A load generator process posts messages open loop at a fixed rate (request i due at start + i/rate, stamped with ' +
+    'that intended time) or closed loop with autocannon (--connections requests in flight), each with an id and its ' +
+    'send time in the body; socket.io clients in separate processes, R rooms × K each, record send → received for ' +
+    'every delivery. HTTP latency is recorded by hopbench (hrtime, ns); every delivery of every 2xx request is ' +
+    'accounted for; Redis commands per message (INFO commandstats) on paths through Redis; hops named per architecture.',
   defaults: {
     architectures: ['queued', 'direct', 'inline'],
     rate: [200, 'max'],
@@ -23,4 +25,5 @@ export default defineHttpE2eScenario({
     repeat: 3,
     timeout: 30,
   },
+  settings: undefined,
 });

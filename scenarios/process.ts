@@ -1,10 +1,11 @@
-import { defineProcessScenario } from '../harness/runners/process.ts';
+import { processKind } from '../harness/runners/process.ts';
+import { defineScenario } from '../harness/scenario.ts';
 
 /** The same job-processing workload across every delivery architecture. */
-export default defineProcessScenario({
+export default defineScenario(processKind, {
   name: 'process',
   description: 'N jobs through each transport to W consumer processes × concurrency C',
-  measures:
+  about:
     'Closed loop (--rate max): the backlog of N messages is enqueued with consumers paused, then released; throughput is ' +
     'delivered / (last − first job completion). Open loop (--rate N): N messages at a fixed arrival rate; latency is ' +
     'intended send → job done. Every id is accounted for: delivered, duplicated or lost.',
@@ -22,18 +23,20 @@ export default defineProcessScenario({
     repeat: 3,
     timeout: 60,
   },
-  defaultOverrides: [
-    {
-      transport: 'direct',
-      messages: 1_000_000,
-      warmup: 50_000,
-      reason: 'an in-process handoff takes well under a microsecond: 50,000 messages would be a sample of a few ms',
-    },
-    {
-      transport: 'pgboss',
-      messages: 300,
-      warmup: 50,
-      reason: 'pg-boss at its defaults polls every 2 s for one job per fetch loop: 50,000 jobs would take many minutes',
-    },
-  ],
+  settings: {
+    defaultOverrides: [
+      {
+        transport: 'direct',
+        messages: 1_000_000,
+        warmup: 50_000,
+        reason: 'an in-process handoff takes well under a microsecond: 50,000 messages would be a sample of a few ms',
+      },
+      {
+        transport: 'pgboss',
+        messages: 300,
+        warmup: 50,
+        reason: 'pg-boss at its defaults polls every 2 s for one job per fetch loop: 50,000 jobs would take many minutes',
+      },
+    ],
+  },
 });

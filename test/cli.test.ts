@@ -38,7 +38,7 @@ describe('bad input: one line, exit 2, no result file', () => {
     [['bench', 'enqueue', '--payload', '1024,big'], /invalid --payload "1024,big": must be a whole number/],
     [['bench', 'enqueue', '--rate', '1', '--producers', '2'], /below one message per second per producer/],
     [['bench', 'broadcast', '--architectures', 'kafka'], /unknown architecture "kafka"/],
-    [['bench', 'broadcast', '--rate', 'max'], /--rate max does not apply to broadcast/],
+    [['bench', 'broadcast', '--rate', 'max'], /invalid --rate "max": must be a whole number/],
     [['bench', 'broadcast', '--servers', '1'], /invalid --servers "1": must be at least 2/],
     [['bench', 'broadcast', '--architectures', 'socketio', '--servers', '3'], /--servers applies to multi-server architectures only \(socketio-redis, socketio-redis-streams\)/],
     [['bench', 'broadcast', '--clients-per-room', '5000', '--client-processes', '1'], /raise --client-processes/],
@@ -93,13 +93,13 @@ describe('bench process', () => {
     assert.equal(reportPath, path.replace(/\.json$/, '.html'), 'the HTML report is written beside the JSON');
     assert.match(readFileSync(reportPath!, 'utf8'), /<canvas id=/);
     const file = JSON.parse(readFileSync(path, 'utf8')) as ResultFile;
-    assert.equal(file.schemaVersion, 1);
+    assert.equal(file.schemaVersion, 2);
     assert.equal(file.scenario, 'process');
     assert.equal(file.complete, true);
     assert.equal(file.env.services.redis?.provider, 'native');
     assert.ok(file.env.harness['hot path per message']! > 0);
     assert.deepEqual(
-      file.runs.map((run) => [run.transport, run.workers, run.concurrency, run.samples.length, run.counts.delivered, run.counts.lost, run.counts.duplicates]),
+      file.runs.map((run) => [run.transport, run.axes.workers, run.axes.concurrency, run.samples.length, run.counts.delivered, run.counts.lost, run.counts.duplicates]),
       [
         ['direct', 1, 8, 2, 2000, 0, 0],
         ['bullmq', 1, 8, 2, 2000, 0, 0],

@@ -14,7 +14,7 @@ const dir = mkdtempSync(join(tmpdir(), 'hopbench-test-compare-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A run whose samples are `center` × each factor (throughput) and `latencyMs` × each factor (latency). */
-function runWith(transport: string, throughputCenter: number, p99Center: number, factors: readonly number[], loadModel: 'drain' | 'rate' = 'drain'): RunResult {
+function runWith(transport: string, throughputCenter: number, p99Center: number, factors: readonly number[], loadModel: 'closed' | 'open' = 'closed'): RunResult {
   const samples = factors.map(
     (factor): Sample => ({
       throughputPerSec: Math.round(throughputCenter * factor),
@@ -26,7 +26,7 @@ function runWith(transport: string, throughputCenter: number, p99Center: number,
       errors: [],
     }),
   );
-  return fixtureRun({ transport, workers: 1, params: { loadModel, ...(loadModel === 'rate' ? { perSec: 100 } : {}) }, throughput: { perSec: throughputCenter, samples: samples.map((sample) => sample.throughputPerSec), cv: 0.01 }, samples });
+  return fixtureRun({ transport, workers: 1, loadModel, params: loadModel === 'open' ? { perSec: 100 } : { backlog: true }, throughput: { perSec: throughputCenter, samples: samples.map((sample) => sample.throughputPerSec), cv: 0.01 }, samples });
 }
 
 // ±1% noise, five samples a side.
@@ -63,15 +63,15 @@ describe('compare', () => {
   });
 
   it('reads latency in the right direction: a p99 rise is a regression, a p99 fall an improvement (open loop)', () => {
-    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE, 'rate'), runWith('pg', 1_000, 15, NOISE, 'rate'), 'latency p99').verdict, 'regression');
-    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE, 'rate'), runWith('pg', 1_000, 6, NOISE, 'rate'), 'latency p99').verdict, 'improvement');
+    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE, 'open'), runWith('pg', 1_000, 15, NOISE, 'open'), 'latency p99').verdict, 'regression');
+    assert.equal(verdict(runWith('pg', 1_000, 10, NOISE, 'open'), runWith('pg', 1_000, 6, NOISE, 'open'), 'latency p99').verdict, 'improvement');
   });
 
   it('compares throughput of closed-loop runs and latency of open-loop runs only', () => {
-    const metrics = (loadModel: 'drain' | 'rate') =>
+    const metrics = (loadModel: 'closed' | 'open') =>
       compareResults([fixtureResult('process', [runWith('pg', 1, 1, NOISE, loadModel)])], [fixtureResult('process', [runWith('pg', 1, 1, NOISE, loadModel)])], options).metrics.map((item) => item.metric);
-    assert.deepEqual(metrics('drain'), ['throughput']);
-    assert.deepEqual(metrics('rate'), ['latency p50', 'latency p99']);
+    assert.deepEqual(metrics('closed'), ['throughput']);
+    assert.deepEqual(metrics('open'), ['latency p50', 'latency p99']);
   });
 
   it('says inconclusive when too few samples could ever be significant', () => {

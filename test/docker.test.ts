@@ -19,7 +19,7 @@ import { freePort } from '../harness/net.ts';
 import type { ResultFile } from '../harness/results/types.ts';
 import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { roundTrip } from './helpers/round-trip.ts';
-import { pidsMentioning } from './helpers/system.ts';
+import { rolePids } from './helpers/system.ts';
 
 const engine = await dockerEngineAnswers();
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-docker-'));
@@ -96,7 +96,7 @@ describe.runIf(engine)('docker provider on a real engine', () => {
   it('Ctrl-C mid-run leaves no container, network or volume', async () => {
     const before = engineState();
     const run = startCli(['bench', 'process', '--transports', 'pg', '--workers', '2', '--messages', '200000', '--repeat', '1', '--out', out, '--services', 'docker'], { CI: 'true' });
-    await waitForOutput(run, () => pidsMentioning(fileURLToPath(new URL('../harness/worker/consumer-process.ts', import.meta.url))).length > 0, 180_000);
+    await waitForOutput(run, () => rolePids('consumer').length > 0, 180_000);
     assert.notEqual(engineState().containers, before.containers, 'the run had started a container');
     run.child.kill('SIGINT');
     const result = await run.done;

@@ -10,9 +10,9 @@ import type { ServiceSet } from '../harness/services/provision.ts';
 import type { Service, ServiceKind } from '../harness/services/types.ts';
 import faultsScenario from '../scenarios/faults.ts';
 import type { ResultFile } from '../harness/results/types.ts';
-import { crashSummary } from '../harness/worker/child.ts';
+import { crashSummary } from '../harness/roles/child.ts';
 import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
-import { hopbenchTempDirs, pidsMentioning } from './helpers/system.ts';
+import { hopbenchTempDirs, pidsMentioning, rolePids } from './helpers/system.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-faults-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -71,7 +71,7 @@ describe('faults plan', () => {
 
   it('refuses broker faults on services hopbench did not start, before any sample runs', () => {
     const plan = faultsScenario.plan({ transports: 'bullmq', fault: 'broker-restart' });
-    assert.throws(() => plan.checkServices!(servicesFrom('external', false)), (error: unknown) => error instanceof UsageError && /restarts redis, which hopbench did not start \(external\): use --services native, or --fault worker-kill/.test(error.message));
+    assert.throws(() => plan.checkServices!(servicesFrom('external', false)), (error: unknown) => error instanceof UsageError && /restarts redis, which hopbench did not start \(external\): use --services native or docker, or --fault worker-kill/.test(error.message));
     assert.doesNotThrow(() => plan.checkServices!(servicesFrom('native', true)));
     assert.doesNotThrow(() => faultsScenario.plan({ transports: 'bullmq', fault: 'worker-kill' }).checkServices!(servicesFrom('external', false)));
   });
@@ -85,13 +85,13 @@ describe('faults plan', () => {
   it('adds Redis persistence variants only where a broker fault hits Redis', () => {
     const labels = faultsScenario.plan({ transports: 'direct,bullmq,pg', fault: 'worker-kill,broker-kill' }).points.map((point) => point.identity.label);
     assert.deepEqual(labels, [
-      'direct worker-kill W=2 C=20',
-      'direct broker-kill W=2 C=20',
-      'bullmq worker-kill W=2 C=20',
-      'bullmq broker-kill redis none W=2 C=20',
-      'bullmq broker-kill redis aof W=2 C=20',
-      'pg worker-kill W=2 C=20',
-      'pg broker-kill W=2 C=20',
+      'direct worker-kill W=2 C=20 @ 500/s',
+      'direct broker-kill W=2 C=20 @ 500/s',
+      'bullmq worker-kill W=2 C=20 @ 500/s',
+      'bullmq broker-kill redis none W=2 C=20 @ 500/s',
+      'bullmq broker-kill redis aof W=2 C=20 @ 500/s',
+      'pg worker-kill W=2 C=20 @ 500/s',
+      'pg broker-kill W=2 C=20 @ 500/s',
     ]);
   });
 });
@@ -139,7 +139,7 @@ describe('a broker that dies during a normal run', () => {
       { CI: 'true' },
     );
     // The first point's consumer is up: the measured load is running.
-    await waitForOutput(run, () => pidsMentioning('consumer-process.ts').length > 0, 120_000);
+    await waitForOutput(run, () => rolePids('consumer').length > 0, 120_000);
     await new Promise((resolve) => setTimeout(resolve, 1_500));
     const beam = pidsMentioning('hopbench-rabbitmq-').filter((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('beam'));
     assert.ok(beam.length > 0, 'the RabbitMQ server runs');

@@ -2,13 +2,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { connectSocketIo } from '../harness/broadcast/socketio-common.ts';
-import { parseHttpArchitectureChoice } from '../harness/http/registry.ts';
+import { HTTP_ARCHITECTURES, parseHttpArchitectureChoice } from '../harness/http/registry.ts';
+import { open } from '../harness/load/open.ts';
 import { resolveConfig } from '../harness/registry.ts';
-import { runHttpE2eSample, type HttpE2ePlan } from '../harness/runners/http-e2e-sample.ts';
-import type { SampleProgress } from '../harness/scenario.ts';
+import { httpE2ePhases, type HttpE2ePlan } from '../harness/runners/http-e2e-sample.ts';
+import type { SampleProgress } from '../harness/sample.ts';
 import type { Envelope } from '../harness/transports/types.ts';
-import { uniqueQueue } from './helpers/plan.ts';
-import { nativeServicesForFile, never } from './helpers/services.ts';
+import { runPlan, sampleContext, uniqueQueue } from './helpers/plan.ts';
+import { nativeServicesForFile } from './helpers/services.ts';
 import { pidsMentioning } from './helpers/system.ts';
 
 const services = nativeServicesForFile();
@@ -22,7 +23,7 @@ function plan(architecture: string, overrides: Partial<HttpE2ePlan> = {}): HttpE
     rooms: 2,
     clientsPerRoom: 3,
     clientProcesses: 2,
-    perSec: 50,
+    load: open({ perSec: 50 }),
     connections: 4,
     durationSec: 2,
     warmup: 10,
@@ -32,17 +33,16 @@ function plan(architecture: string, overrides: Partial<HttpE2ePlan> = {}): HttpE
   };
 }
 
-const run = (testPlan: HttpE2ePlan, onProgress: (progress: SampleProgress) => void = () => {}) =>
-  runHttpE2eSample(testPlan, { services: services(), sampleId: uniqueQueue(), signal: never, onProgress });
+const run = (testPlan: HttpE2ePlan, onProgress?: (progress: SampleProgress) => void) => runPlan(httpE2ePhases, testPlan, sampleContext(services(), onProgress));
 
 describe('each architecture delivers every posted message to every client of its room exactly once', () => {
-  for (const architecture of ['queued', 'queued:rabbitmq', 'direct', 'inline']) {
+  for (const architecture of HTTP_ARCHITECTURES) {
     it(architecture, async () => {
       const sample = await run(plan(architecture));
       assert.deepEqual(sample.errors, []);
       const accepted = sample.metrics!.httpAccepted!;
       assert.ok(accepted >= 50, `about 100 requests in 2 s at 50/s: ${accepted}`);
-      assert.equal(sample.metrics!.httpNon2xx, 0);
+      assert.equal(sample.metrics!.httpFailed, 0);
       const { sent, delivered, lost, duplicates, unexpected } = sample.counts;
       assert.deepEqual({ sent, delivered, lost, duplicates, unexpected }, { sent: accepted * 3, delivered: accepted * 3, lost: 0, duplicates: 0, unexpected: 0 });
       assert.equal(sample.latencyMs.count, accepted * 3, 'one end-to-end latency per delivery');
@@ -86,7 +86,7 @@ describe('a stopped worker', () => {
     const sample = await run(plan('queued', { warmup: 0, durationSec: 3, timeoutMs: 4_000 }), () => {
       if (stopped.length > 0) return;
       // The first progress report comes during the load: freeze every worker/socket process (SIGSTOP keeps its sockets open).
-      stopped = pidsMentioning('process-entry.ts\0socket');
+      stopped = pidsMentioning('http-process\0socket');
       stopped.forEach((pid) => process.kill(pid, 'SIGSTOP'));
     });
     assert.equal(stopped.length, 2, 'both worker/socket processes were found');

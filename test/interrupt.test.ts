@@ -13,7 +13,7 @@ import type { ResultFile } from '../harness/results/types.ts';
 import { writeResult } from '../harness/results/write.ts';
 import { fixtureResult, fixtureRun } from './fixtures/results.ts';
 import { startCli, waitForOutput } from './helpers/cli.ts';
-import { hopbenchTempDirs, pidsMentioning } from './helpers/system.ts';
+import { hopbenchTempDirs, pidsMentioning, rolePids } from './helpers/system.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-interrupt-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -36,7 +36,7 @@ const cases: Array<{ name: string; args: string[]; when: Moment; signals: NodeJS
   {
     name: 'SIGTERM in the middle of a sample (consumers, sender and a fault in flight)',
     args: ['bench', 'faults', '--transports', 'pg', '--fault', 'worker-kill', '--rate', '100', '--duration', '20', '--fault-at', '1', '--repeat', '1'],
-    when: () => pidsMentioning(`${HARNESS}worker/consumer-process.ts`).length > 0 && pidsMentioning(`${HARNESS}faults/sender-process.ts`).length > 0,
+    when: () => rolePids('consumer').length > 0 && rolePids('producer').length > 0,
     signals: ['SIGTERM'],
     code: 143,
   },
@@ -51,7 +51,7 @@ const cases: Array<{ name: string; args: string[]; when: Moment; signals: NodeJS
   {
     name: 'a second Ctrl-C forces the exit and still cleans up',
     args: ['bench', 'process', '--transports', 'pg', '--workers', '2', '--messages', '200000', '--repeat', '1'],
-    when: () => pidsMentioning(`${HARNESS}worker/consumer-process.ts`).length > 0,
+    when: () => rolePids('consumer').length > 0,
     signals: ['SIGINT', 'SIGINT'],
     code: 130,
   },

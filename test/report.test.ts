@@ -23,7 +23,7 @@ const processResult = fixtureResult('process', [
     transport: 'direct',
     transportName: 'direct',
     workers: 1,
-    traits: { durable: false, acks: false, crossProcess: false },
+    traits: { durable: false, acks: false },
     throughput: { perSec: 2_000_000, samples: [1_900_000, 2_000_000, 2_100_000], cv: 0.05 },
     latencyHistogram: histogramOf([500, 1_500, 2_500, 10_000]),
   }),
@@ -46,7 +46,8 @@ const faultsRun = fixtureRun({
   transport: 'pg',
   workers: 2,
   label: 'pg worker-kill W=2 C=20',
-  params: { loadModel: 'rate', perSec: 100, fault: 'worker-kill' },
+  loadModel: 'open',
+  params: { perSec: 100, fault: 'worker-kill' },
   samples: [sample(0.5, [25, 25, 25, 25, 0, 0, 25, 25]), sample(0.25, [25, 25, 25, 25, 0, 25, 25, 25]), sample(1, [25, 25, 25, 25, 0, 0, 0, 50])],
 });
 const faultsResult = fixtureResult('faults', [faultsRun]);
@@ -192,7 +193,7 @@ describe('hostile and unknown input', () => {
   });
 
   it('renders the tables of a scenario it has never heard of', () => {
-    const future = fixtureResult('teleport', [fixtureRun({ transport: 'quantum', workers: 3, params: { loadModel: 'entangle', distance: 'far' } })]);
+    const future = fixtureResult('teleport', [fixtureRun({ transport: 'quantum', workers: 3, params: { distance: 'far' } })]);
     const model = buildReport([future], loadClaims());
     const html = renderHtml(model);
     assert.match(html, /<h2>teleport<\/h2>/);

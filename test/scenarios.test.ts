@@ -1,45 +1,32 @@
 /** The enqueue and broadcast scenarios against real services, real producer processes and real sockets. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { parseArchitectureChoice } from '../harness/broadcast/registry.ts';
-import { drain } from '../harness/load/drain.ts';
+import { ARCHITECTURE_SPECS, parseArchitectureChoice } from '../harness/broadcast/registry.ts';
+import { closed } from '../harness/load/closed.ts';
+import { open } from '../harness/load/open.ts';
 import { resolveConfig } from '../harness/registry.ts';
-import { runBroadcastSample, type BroadcastPlan } from '../harness/runners/broadcast-sample.ts';
-import { runEnqueueSample, type EnqueuePlan } from '../harness/runners/enqueue-sample.ts';
-import type { SampleContext, SampleProgress } from '../harness/scenario.ts';
-import { parseTransportChoice } from '../harness/transports/registry.ts';
-import { uniqueQueue } from './helpers/plan.ts';
-import { nativeServicesForFile, never } from './helpers/services.ts';
+import { broadcastPhases, type BroadcastPlan } from '../harness/runners/broadcast-sample.ts';
+import { enqueuePhases, type EnqueuePlan } from '../harness/runners/enqueue-sample.ts';
+import type { SampleProgress } from '../harness/sample.ts';
+import { TRANSPORT_SPECS, parseTransportChoice } from '../harness/transports/registry.ts';
+import { runPlan, sampleContext } from './helpers/plan.ts';
+import { nativeServicesForFile } from './helpers/services.ts';
 import { pidsMentioning } from './helpers/system.ts';
 
 const services = nativeServicesForFile();
 
-const context = (onProgress: (progress: SampleProgress) => void = () => {}): SampleContext => ({ services: services(), sampleId: uniqueQueue(), signal: never, onProgress });
+const context = (onProgress?: (progress: SampleProgress) => void) => sampleContext(services(), onProgress);
+
+/** Every transport with a broker (enqueue measures the hand-off to one). */
+const BROKERS = TRANSPORT_SPECS.filter((spec) => !parseTransportChoice(spec).definition.inProcess && !spec.includes(':'));
 
 describe('enqueue leaves exactly the accepted messages in each queue', () => {
-  for (const transport of ['bullmq', 'rabbitmq', 'pgboss', 'pg']) {
-    it(`${transport}: depth() counts what was sent`, async () => {
-      const choice = parseTransportChoice(transport);
-      const queue = uniqueQueue();
-      const urls = Object.fromEntries(choice.definition.services.map((kind) => [kind, services().get(kind).url]));
-      const admin = choice.definition.create({ urls, queue, config: resolveConfig(choice), concurrency: 1 });
-      await admin.setup();
-      try {
-        const producer = await admin.producer();
-        await producer.sendBatch(Array.from({ length: 30 }, (_, id) => ({ id, sentAtNs: 0, payload: 'x' })));
-        for (let id = 30; id < 37; id++) await producer.send({ id, sentAtNs: 0, payload: 'x' });
-        await producer.close();
-        assert.equal(await admin.depth!(), 37);
-      } finally {
-        await admin.teardown();
-      }
-    });
-
+  for (const transport of BROKERS) {
     for (const batch of [1, 25]) {
       it(`${transport}: 2 producer processes, ${batch === 1 ? 'single sends' : `batches of ${batch}`}`, async () => {
         const choice = parseTransportChoice(transport);
-        const plan: EnqueuePlan = { choice, config: resolveConfig(choice), producers: 2, load: drain({ batch, inflight: 4 }), messages: 300, warmup: 50, payloadBytes: 1024, timeoutMs: 30_000 };
-        const sample = await runEnqueueSample(plan, context());
+        const plan: EnqueuePlan = { choice, config: resolveConfig(choice), producers: 2, load: closed({ batch, inflight: 4 }), messages: 300, warmup: 50, payloadBytes: 1024, timeoutMs: 30_000 };
+        const sample = await runPlan(enqueuePhases, plan, context());
         assert.deepEqual(sample.errors, []);
         const { sent, delivered, lost, duplicates } = sample.counts;
         assert.deepEqual({ sent, delivered, lost, duplicates }, { sent: 300, delivered: 300, lost: 0, duplicates: 0 });
@@ -60,7 +47,7 @@ function broadcastPlan(architecture: string, overrides: Partial<BroadcastPlan> =
     rooms: 2,
     clientsPerRoom: 5,
     clientProcesses: 2,
-    perSec: 500,
+    load: open({ perSec: 500 }),
     messages: 200,
     warmup: 20,
     payloadBytes: 64,
@@ -70,9 +57,9 @@ function broadcastPlan(architecture: string, overrides: Partial<BroadcastPlan> =
 }
 
 describe('broadcast delivers every message to every member of its room exactly once (2 rooms × 5 clients)', () => {
-  for (const architecture of ['ws-direct', 'socketio', 'socketio-redis', 'socketio-redis-streams']) {
+  for (const architecture of ARCHITECTURE_SPECS) {
     it(architecture, async () => {
-      const sample = await runBroadcastSample(broadcastPlan(architecture), context());
+      const sample = await runPlan(broadcastPhases, broadcastPlan(architecture), context());
       assert.deepEqual(sample.errors, []);
       const { sent, delivered, lost, duplicates, unexpected } = sample.counts;
       // 200 messages, each to the 5 members of its room.
@@ -91,12 +78,13 @@ describe('broadcast delivers every message to every member of its room exactly o
   it('a client process that dies mid-run is counted as lost deliveries, and the sample does not wait for them', async () => {
     let killed: number | undefined;
     const started = Date.now();
-    const plan = broadcastPlan('ws-direct', { perSec: 100, messages: 400, timeoutMs: 300_000 });
-    const sample = await runBroadcastSample(
+    const plan = broadcastPlan('ws-direct', { load: open({ perSec: 100 }), messages: 400, timeoutMs: 300_000 });
+    const sample = await runPlan(
+      broadcastPhases,
       plan,
       context((progress) => {
         if (killed !== undefined || progress.delivered < 100) return;
-        killed = pidsMentioning('broadcast/client-process.ts')[0];
+        killed = pidsMentioning('broadcast-client')[0];
         if (killed) process.kill(killed, 'SIGKILL');
       }),
     );
@@ -105,6 +93,6 @@ describe('broadcast delivers every message to every member of its room exactly o
     assert.equal(sample.counts.sent, 2000);
     assert.ok(sample.counts.lost > 0 && sample.counts.lost <= 1000, `the dead process's share is lost: ${JSON.stringify(sample.counts)}`);
     assert.equal(sample.counts.delivered + sample.counts.lost, 2000);
-    assert.match(sample.errors.join('\n'), /client process \d+ exited \(SIGKILL\)/);
+    assert.match(sample.errors.join('\n'), /client process \d+ \(pid \d+\) exited \(SIGKILL\)/);
   });
 });

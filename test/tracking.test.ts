@@ -25,9 +25,9 @@ function sample(throughputPerSec: number, p99: number): Sample {
   };
 }
 
-function run(transport: string, throughputs: readonly number[], p99s: readonly number[], params: RunResult['params'] = { loadModel: 'drain' }): RunResult {
+function run(transport: string, throughputs: readonly number[], p99s: readonly number[], params: RunResult['params'] = { backlog: true }): RunResult {
   const samples = throughputs.map((value, index) => sample(value, p99s[index]!));
-  return fixtureRun({ transport, workers: 1, params, throughput: { perSec: throughputs[Math.floor(throughputs.length / 2)]!, samples: [...throughputs], cv: 0.01 }, samples });
+  return fixtureRun({ transport, workers: 1, loadModel: params.perSec ? 'open' : 'closed', params, throughput: { perSec: throughputs[Math.floor(throughputs.length / 2)]!, samples: [...throughputs], cv: 0.01 }, samples });
 }
 
 const write = (name: string, result: ResultFile) => {
@@ -38,7 +38,7 @@ const write = (name: string, result: ResultFile) => {
 
 describe('export', () => {
   const drain = run('bullmq', [900, 1000, 1100], [5, 6, 7]);
-  const open = run('pg', [100, 100, 100], [3, 9, 4], { loadModel: 'rate', perSec: 100 });
+  const open = run('pg', [100, 100, 100], [3, 9, 4], { perSec: 100 });
   const results = [fixtureResult('process', [drain, open])];
 
   it('writes Bencher BMF: median with the lowest and highest sample, the metrics compare judges', () => {
@@ -62,8 +62,8 @@ describe('export', () => {
 describe('compare options', () => {
   const options = { threshold: 0.1, alpha: 0.05 };
   it('matches runs that differ on purpose when told to ignore that param', () => {
-    const noop = fixtureResult('process', [run('bullmq', [1000, 1010, 990, 1005, 995], [1, 1, 1, 1, 1], { loadModel: 'drain', job: 'noop' })]);
-    const cpu = fixtureResult('process', [run('bullmq', [700, 710, 690, 705, 695], [1, 1, 1, 1, 1], { loadModel: 'drain', job: 'cpu:50' })]);
+    const noop = fixtureResult('process', [run('bullmq', [1000, 1010, 990, 1005, 995], [1, 1, 1, 1, 1], { backlog: true, job: 'noop' })]);
+    const cpu = fixtureResult('process', [run('bullmq', [700, 710, 690, 705, 695], [1, 1, 1, 1, 1], { backlog: true, job: 'cpu:50' })]);
     assert.equal(compareResults([noop], [cpu], options).metrics.length, 0);
     const matched = compareResults([noop], [cpu], { ...options, ignoredParams: new Set(['job']) });
     assert.deepEqual(matched.metrics.map((item) => item.verdict), ['regression']);

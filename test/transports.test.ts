@@ -1,38 +1,71 @@
+/**
+ * The contract every registered transport keeps, checked by iterating the registry: a new transport is tested by
+ * being registered. Then what one transport's knobs or the measurement path promise on top.
+ */
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
 import { parseJob } from '../harness/jobs.ts';
-import { rate } from '../harness/load/rate.ts';
-import { runSample } from '../harness/runners/process-sample.ts';
+import { open } from '../harness/load/open.ts';
+import { resolveConfig } from '../harness/registry.ts';
+import { TRANSPORT_SPECS, parseTransportChoice } from '../harness/transports/registry.ts';
 import { DROPPED_ID } from './fixtures/faulty-transport.ts';
-import { fixtureChoice, point, uniqueQueue } from './helpers/plan.ts';
-import { nativeServicesForFile, never } from './helpers/services.ts';
+import { fixtureChoice, processPlan, runProcessPlan, uniqueQueue } from './helpers/plan.ts';
+import { nativeServicesForFile } from './helpers/services.ts';
 
 const services = nativeServicesForFile();
 
-describe('every transport delivers N messages exactly once (W=2, C=4)', () => {
-  const cases: Array<[string, number]> = [
-    ['direct', 2_000],
-    ['bullmq', 500],
-    ['rabbitmq', 500],
-    ['pgboss:tuned', 500],
-    ['pgboss', 24], // 2 s polling, one job per fetch: a handful of jobs is already several seconds
-    ['pg', 500],
-  ];
-  for (const [transport, messages] of cases) {
-    it(transport, async () => {
-      const sample = await runSample(point(transport, { messages, warmup: 10 }), services(), uniqueQueue(), never);
-      assert.deepEqual(
-        { sent: sample.counts.sent, delivered: sample.counts.delivered, lost: sample.counts.lost, duplicates: sample.counts.duplicates, unexpected: sample.counts.unexpected },
-        { sent: messages, delivered: messages, lost: 0, duplicates: 0, unexpected: 0 },
-      );
-      assert.equal(sample.latencyMs.count, messages, 'one latency per measured message, warmup excluded');
-      assert.ok(sample.throughputPerSec > 0);
-      assert.deepEqual(sample.errors, []);
-    });
-  }
+/** Enough to see loss and duplicates, few enough for pg-boss at its defaults (2 s polling, one job per fetch). */
+const MESSAGES = 100;
 
+describe.each(TRANSPORT_SPECS)('transport contract: %s', (spec) => {
+  const choice = parseTransportChoice(spec);
+
+  it(`delivers ${MESSAGES} messages exactly once (W=2, C=4), warmup excluded from the latencies`, async () => {
+    const sample = await runProcessPlan(processPlan(choice, { messages: MESSAGES, warmup: 10, timeoutMs: 120_000 }), services());
+    const { sent, delivered, lost, duplicates, unexpected } = sample.counts;
+    assert.deepEqual({ sent, delivered, lost, duplicates, unexpected }, { sent: MESSAGES, delivered: MESSAGES, lost: 0, duplicates: 0, unexpected: 0 });
+    assert.equal(sample.latencyMs.count, MESSAGES, 'one latency per measured message');
+    assert.ok(sample.throughputPerSec > 0);
+    assert.deepEqual(sample.errors, []);
+  });
+
+  it(choice.definition.inProcess ? 'has no broker: no depth, nothing to set up' : 'counts what waits in its queue, and teardown leaves nothing for the next setup', async () => {
+    const urls = Object.fromEntries(choice.definition.services.map((kind) => [kind, services().get(kind).url]));
+    const transport = choice.definition.create({ urls, queue: uniqueQueue(), config: resolveConfig(choice), concurrency: 1 });
+    if (choice.definition.inProcess) return assert.equal(transport.depth, undefined);
+    await transport.setup();
+    try {
+      const producer = await transport.producer();
+      await producer.sendBatch(Array.from({ length: 30 }, (_, id) => ({ id, sentAtNs: 0, payload: 'x' })));
+      for (let id = 30; id < 37; id++) await producer.send({ id, sentAtNs: 0, payload: 'x' });
+      await producer.close();
+      assert.equal(await transport.depth!(), 37);
+      await transport.teardown();
+      await transport.setup();
+      assert.equal(await transport.depth!(), 0, 'a new queue after teardown starts empty');
+    } finally {
+      await transport.teardown();
+    }
+  });
+
+  it('names its effective knobs and what they promise', () => {
+    const transport = choice.definition.create({ urls: {}, queue: 'plan', config: resolveConfig(choice), concurrency: 7 });
+    assert.ok(Object.keys(transport.config).length > 0, 'every knob that changes results is recorded');
+    assert.equal(typeof transport.traits.durable, 'boolean');
+    assert.equal(typeof transport.traits.acks, 'boolean');
+  });
+});
+
+describe('durability follows the effective configuration, not the transport name', () => {
+  it('rabbitmq:transient and pg:unlogged are not durable; their defaults are', () => {
+    const durable = (spec: string) => parseTransportChoice(spec).definition.create({ urls: {}, queue: 'q', config: resolveConfig(parseTransportChoice(spec)), concurrency: 1 }).traits.durable;
+    assert.deepEqual(['rabbitmq', 'rabbitmq:transient', 'pg', 'pg:unlogged', 'direct'].map(durable), [true, false, true, false, false]);
+  });
+});
+
+describe('jobs', () => {
   it('pg-insert jobs write one row per message', async () => {
-    const sample = await runSample(point('rabbitmq', { messages: 200, job: parseJob('pg-insert') }), services(), uniqueQueue(), never);
+    const sample = await runProcessPlan(processPlan('rabbitmq', { messages: 200, job: parseJob('pg-insert') }), services());
     assert.equal(sample.counts.delivered, 200);
     const pg = (await import('pg')).default;
     const client = new pg.Client(services().get('postgres').url);
@@ -46,7 +79,7 @@ describe('every transport delivers N messages exactly once (W=2, C=4)', () => {
 describe('accounting through real processes', () => {
   it('detects an injected drop and an injected duplicate', async () => {
     const choice = await fixtureChoice('../fixtures/faulty-transport.ts');
-    const sample = await runSample(point(choice, { messages: 100, timeoutMs: 3_000 }), services(), uniqueQueue(), never);
+    const sample = await runProcessPlan(processPlan(choice, { messages: 100, timeoutMs: 3_000 }), services());
     assert.equal(sample.counts.sent, 100);
     assert.equal(sample.counts.delivered, 99);
     assert.equal(sample.counts.lost, 1);
@@ -61,12 +94,7 @@ describe('open loop', () => {
     // 200 msg/s for 1 s into one consumer that needs ≥ 20 ms per message (at most 50 msg/s): the last message is
     // intended at ~1 s but cannot be done before 200 × 20 ms = 4 s, so its latency is at least ~3 s. A sender that
     // waited for the consumer, or latency measured from the actual send, would hide that.
-    const sample = await runSample(
-      point('direct', { workers: 1, concurrency: 1, messages: 200, job: parseJob('sleep:20'), load: rate({ perSec: 200 }) }),
-      services(),
-      uniqueQueue(),
-      never,
-    );
+    const sample = await runProcessPlan(processPlan('direct', { workers: 1, concurrency: 1, messages: 200, job: parseJob('sleep:20'), load: open({ perSec: 200 }) }), services());
     assert.equal(sample.counts.delivered, 200);
     assert.ok(sample.latencyMs.max >= 2_900, `max latency ${sample.latencyMs.max} ms reflects the queueing delay`);
     assert.ok(sample.senderLagMs, 'open loop reports sender lag');

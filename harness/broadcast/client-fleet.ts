@@ -3,14 +3,11 @@
  * client processes (connection j joins room j mod rooms), their progress, and per-delivery accounting at the end.
  * Shared by every scenario that delivers to rooms (broadcast, http-e2e).
  */
-import { fileURLToPath } from 'node:url';
 import type { DeliveryCounts } from '../measure/accounting.ts';
 import { mergeEncoded, type Histogram } from '../measure/histogram.ts';
-import { waitUntil, within } from '../wait.ts';
-import { forkChild, type Child } from '../worker/child.ts';
-import type { ClientCommand, ClientMessage, ClientReport } from './protocol.ts';
-
-const CLIENT_ENTRY = fileURLToPath(new URL('./client-process.ts', import.meta.url));
+import type { ResourceTarget } from '../measure/resources.ts';
+import { startGroup, type RoleGroup } from '../roles/group.ts';
+import type { ClientProgress, ClientReport, ClientSpec } from './protocol.ts';
 
 export interface FleetSpec {
   /** Module of the architecture whose `connect` the clients use. */
@@ -33,7 +30,7 @@ export interface FleetOutcome {
 }
 
 export interface ClientFleet {
-  readonly pids: readonly number[];
+  readonly resourceTargets: readonly ResourceTarget[];
   /** Distinct deliveries so far. */
   delivered(phase: 'warmup' | 'measured'): number;
   failure(): string | undefined;
@@ -44,87 +41,47 @@ export interface ClientFleet {
   kill(): Promise<void>;
 }
 
-interface Member {
-  readonly child: Child<ClientCommand>;
-  readonly connections: readonly number[];
-  ready: boolean;
-  warmup: number;
-  measured: number;
-  closed: readonly number[];
-  report?: ClientReport;
-  failure?: string;
-}
+/** Connections a client process holds, indexes into the fleet's connections. */
+const connectionsOf = (spec: FleetSpec, process: number) =>
+  Array.from({ length: spec.rooms * spec.clientsPerRoom }, (_, connection) => connection).filter((connection) => connection % spec.clientProcesses === process);
 
 export async function startClientFleet(spec: FleetSpec, readyTimeoutMs: number, signal: AbortSignal): Promise<ClientFleet> {
-  const connectionCount = spec.rooms * spec.clientsPerRoom;
   const roomOf = (connection: number) => connection % spec.rooms;
-  const members = Array.from({ length: Math.min(spec.clientProcesses, connectionCount) }, (_, index): Member => {
-    const connections = Array.from({ length: connectionCount }, (_, connection) => connection).filter((connection) => connection % spec.clientProcesses === index);
-    const member: Member = {
-      connections,
-      ready: false,
-      warmup: 0,
-      measured: 0,
-      closed: [],
-      child: forkChild<ClientCommand, ClientMessage>(
-        CLIENT_ENTRY,
-        'client',
-        (message) => {
-          if (message.type === 'ready') member.ready = true;
-          else if (message.type === 'progress') Object.assign(member, { warmup: message.warmup, measured: message.measured, closed: message.closed });
-          else if (message.type === 'report') member.report = message.report;
-          else member.failure = `client process ${index}: ${message.error}`;
-        },
-        (description) => {
-          if (!member.report) member.failure ??= description;
-        },
-      ),
-    };
-    member.child.send({
-      type: 'start',
-      spec: {
-        architectureModule: spec.architectureModule,
-        config: spec.config,
-        connections: connections.map((connection) => ({ url: spec.urlOf(connection), room: roomOf(connection) })),
-        rooms: spec.rooms,
-        warmup: spec.warmup,
-      },
-    });
-    return member;
-  });
-  const kill = async () => {
-    members.forEach((member) => member.child.kill());
-    await within(Promise.all(members.map((member) => member.child.ended)), 5_000);
-  };
-  const failure = () => members.find((member) => member.failure)?.failure;
-  const ready = await waitUntil(() => members.every((member) => member.ready) || failure() !== undefined, Date.now() + readyTimeoutMs + connectionCount * 50, signal);
-  if (!ready || failure()) {
-    await kill();
-    throw new Error(failure() ?? (signal.aborted ? 'interrupted' : `clients not connected within ${readyTimeoutMs / 1000}s`));
-  }
+  const processes = Math.min(spec.clientProcesses, spec.rooms * spec.clientsPerRoom);
+  const shares = Array.from({ length: processes }, (_, index) => connectionsOf(spec, index));
+  const group: RoleGroup<unknown, ClientProgress, never, ClientReport> = await startGroup(
+    'broadcast-client',
+    shares.map((connections): ClientSpec => ({
+      architectureModule: spec.architectureModule,
+      config: spec.config,
+      connections: connections.map((connection) => ({ url: spec.urlOf(connection), room: roomOf(connection) })),
+      rooms: spec.rooms,
+      warmup: spec.warmup,
+    })),
+    { where: 'process', label: (index) => `client process ${index}`, readyTimeoutMs: readyTimeoutMs + shares.flat().length * 50, signal },
+  );
+  const progressOf = (index: number) => group.members[index]!.progress();
   return {
-    pids: members.map((member) => member.child.pid),
-    delivered: (phase) => members.reduce((total, member) => total + member[phase], 0),
-    failure,
+    resourceTargets: group.pids.map((pid, index) => ({ label: `clients ${index}`, pid, tree: false })),
+    delivered: (phase) => group.progress().reduce((total, progress) => total + progress[phase], 0),
+    failure: () => group.failures()[0],
     dueToLive: (dueForRoom) =>
-      members.reduce(
-        (total, member) =>
-          total + (member.failure ? 0 : member.connections.filter((_, local) => !member.closed.includes(local)).reduce((sum, connection) => sum + dueForRoom(roomOf(connection)), 0)),
-        0,
-      ),
+      shares.reduce((total, connections, index) => {
+        if (group.members[index]!.failure()) return total;
+        const closed = progressOf(index)?.closed ?? [];
+        return total + connections.filter((_, local) => !closed.includes(local)).reduce((sum, connection) => sum + dueForRoom(roomOf(connection)), 0);
+      }, 0),
     async finish(dueIds, timeoutMs) {
-      members.forEach((member) => member.child.send({ type: 'finish' }));
-      await waitUntil(() => members.every((member) => member.report || member.failure), Date.now() + timeoutMs, signal);
-      await kill();
-      const errors: string[] = [];
+      await group.finish(timeoutMs);
+      const errors = group.failures();
       const counts = { sent: 0, delivered: 0, lost: 0, duplicates: 0, unexpected: 0, lostSample: [] };
       const closedReasons = new Map<string, number>();
-      for (const member of members) {
-        if (member.failure) errors.push(member.failure);
-        counts.unexpected += member.report?.unexpected ?? 0;
-        member.connections.forEach((connection, local) => {
+      shares.forEach((connections, index) => {
+        const report = group.members[index]!.report();
+        counts.unexpected += report?.unexpected ?? 0;
+        connections.forEach((connection, local) => {
           const room = roomOf(connection);
-          const state = member.report?.connections[local];
+          const state = report?.connections[local];
           if (state?.closed) closedReasons.set(state.closed, (closedReasons.get(state.closed) ?? 0) + 1);
           for (const id of dueIds(room)) {
             counts.sent++;
@@ -136,10 +93,10 @@ export async function startClientFleet(spec: FleetSpec, readyTimeoutMs: number, 
             }
           }
         });
-      }
+      });
       for (const [reason, count] of closedReasons) errors.push(`${count} connections closed mid-run (${reason}): their missing deliveries are counted as lost`);
       if (counts.unexpected > 0) errors.push(`${counts.unexpected} deliveries of messages to another room or of unknown ids`);
-      const reports = members.flatMap((member) => (member.report ? [member.report] : []));
+      const reports = group.members.flatMap((member) => member.report() ?? []);
       return {
         counts,
         histogram: mergeEncoded(reports.map((report) => report.histogram)),
@@ -147,6 +104,6 @@ export async function startClientFleet(spec: FleetSpec, readyTimeoutMs: number, 
         errors,
       };
     },
-    kill,
+    kill: () => group.kill(),
   };
 }

@@ -1,4 +1,5 @@
-/** Messages between the coordinator and the broadcast server and client processes. */
+/** What the broadcast server and client roles take and report (the roles are in server-role.ts and client-role.ts). */
+import type { LoadSpec } from '../load/types.ts';
 import type { ServiceKind } from '../services/types.ts';
 
 export interface ServerSpec {
@@ -8,11 +9,11 @@ export interface ServerSpec {
   readonly channel: string;
 }
 
-/** Publish ids [from, to) at `perSec`, message i to room i mod rooms. */
+/** Publish ids [from, to) with `load`, message i to room i mod rooms. */
 export interface PublishCommand {
   readonly from: number;
   readonly to: number;
-  readonly perSec: number;
+  readonly load: LoadSpec;
   readonly rooms: number;
   readonly payloadBytes: number;
 }
@@ -21,16 +22,9 @@ export interface PublishReport {
   readonly published: number;
   readonly startNs: number;
   readonly endNs: number;
-  /** Encoded histogram of how late each publish was against its schedule. */
-  readonly senderLag: string;
+  /** Encoded histogram of how late each publish was against its schedule (open loop). */
+  readonly senderLag?: string;
 }
-
-export type ServerCommand = { readonly type: 'start'; readonly spec: ServerSpec } | { readonly type: 'publish'; readonly command: PublishCommand };
-
-export type ServerMessage =
-  | { readonly type: 'ready'; readonly url: string }
-  | { readonly type: 'published'; readonly report: PublishReport }
-  | { readonly type: 'failed'; readonly error: string };
 
 export interface ClientConnectionSpec {
   readonly url: string;
@@ -70,11 +64,3 @@ export interface ClientProgress {
   /** Indexes (into the spec's connections) of connections that ended early. */
   readonly closed: readonly number[];
 }
-
-export type ClientCommand = { readonly type: 'start'; readonly spec: ClientSpec } | { readonly type: 'finish' };
-
-export type ClientMessage =
-  | { readonly type: 'ready' }
-  | ({ readonly type: 'progress' } & ClientProgress)
-  | { readonly type: 'report'; readonly report: ClientReport }
-  | { readonly type: 'failed'; readonly error: string };

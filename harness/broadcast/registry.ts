@@ -10,6 +10,7 @@ const registry = await loadRegistry<BroadcastArchitecture>(
 );
 
 export const ARCHITECTURES = registry.entries;
+export const ARCHITECTURE_SPECS = registry.specs;
 
 export type ArchitectureChoice = Choice<BroadcastArchitecture>;
 

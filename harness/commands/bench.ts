@@ -8,7 +8,7 @@ import { BenchRun, runPlans, type SampleOrder } from '../bench.ts';
 import { UsageError } from '../errors.ts';
 import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
 import { showProgress } from '../progress.ts';
-import { captureEnvironment } from '../results/env.ts';
+import { captureEnvironment } from '../environment.ts';
 import type { ResultFile, RunResult } from '../results/types.ts';
 import { SCHEMA_VERSION } from '../results/types.ts';
 import { ensureWritableDir, writeResult } from '../results/write.ts';
@@ -81,6 +81,7 @@ async function runGroup(
     tool: { name: 'hopbench', version: TOOL_VERSION },
     scenario: scenario.name,
     axes: scenario.axes,
+    measures: scenario.measures,
     startedAt,
     finishedAt: new Date().toISOString(),
     complete,

@@ -1,70 +1,74 @@
 /**
- * Keeps one forked child running, as a process manager would: when it exits (killed by a fault, or crashed
- * because its broker went away), a replacement is started after a short delay. Every exit is recorded.
+ * Keeps one role running, as a process manager would: when its process exits (killed by a fault, or crashed because
+ * its broker went away), a replacement starts after a short delay. Every exit is recorded, with its reason.
  */
 import { nowNs } from '../measure/clock.ts';
-import { forkChild, type Child } from '../worker/child.ts';
+import { startRole, type RoleHandle } from '../roles/child.ts';
+import type { RoleName } from '../roles/protocol.ts';
 import { within } from '../wait.ts';
-
-export interface SupervisorOptions<Outgoing, Incoming> {
-  readonly entry: string;
-  readonly role: string;
-  readonly restartDelayMs: number;
-  /** Sends what starts generation `generation` (0 first, then 1 per replacement). */
-  start(child: Child<Outgoing>, generation: number): void;
-  onMessage(message: Incoming, child: Child<Outgoing>, generation: number): void;
-}
 
 export interface Exit {
   readonly atNs: number;
   readonly description: string;
 }
 
-export interface Supervised<Outgoing> {
-  current(): Child<Outgoing>;
+export interface Supervised<Ready, Progress, Command, Report> {
+  current(): RoleHandle<Ready, Progress, Command, Report>;
   generation(): number;
+  /** When each generation became ready, CLOCK_MONOTONIC ns. */
+  readyAt(generation: number): number | undefined;
   /** Exits before `stop`, in order: the fault's kill, crashes. */
   readonly exits: readonly Exit[];
   /** SIGKILL to the current process (a fault); a replacement follows. */
   kill(): void;
-  /** No more replacements: sends `finish` and waits up to timeoutMs for the exit, then kills. */
-  stop(finish: Outgoing, timeoutMs: number): Promise<void>;
+  /** No more replacements: asks for the report and waits up to timeoutMs for the exit, then kills. */
+  stop(timeoutMs: number): Promise<void>;
 }
 
-export function supervise<Outgoing, Incoming>(options: SupervisorOptions<Outgoing, Incoming>): Supervised<Outgoing> {
+export interface SuperviseOptions<Spec, Ready, Progress, Command, Report> {
+  readonly label: string;
+  readonly restartDelayMs: number;
+  /** The spec of generation `generation` (0 first, then 1 per replacement). */
+  spec(generation: number): Spec;
+  /** Called when a generation is ready (a replacement joins the work here). */
+  onReady?(role: RoleHandle<Ready, Progress, Command, Report>, generation: number): void;
+}
+
+export function supervise<Spec, Ready, Progress, Command, Report>(name: RoleName, options: SuperviseOptions<Spec, Ready, Progress, Command, Report>): Supervised<Ready, Progress, Command, Report> {
   const exits: Exit[] = [];
+  const readyAt = new Map<number, number>();
   let stopping = false;
   let generation = -1;
-  let child!: Child<Outgoing>;
+  let role!: RoleHandle<Ready, Progress, Command, Report>;
   let restartTimer: NodeJS.Timeout | undefined;
   const spawn = () => {
     const mine = ++generation;
-    const started: Child<Outgoing> = forkChild<Outgoing, Incoming>(
-      options.entry,
-      options.role,
-      (message) => options.onMessage(message, started, mine),
-      (description) => {
-        if (stopping) return;
-        exits.push({ atNs: nowNs(), description });
-        if (mine === generation) restartTimer = setTimeout(spawn, options.restartDelayMs);
-      },
-    );
-    child = started;
-    options.start(started, mine);
+    const started = startRole<Spec, Ready, Progress, Command, Report>(name, options.spec(mine), { where: 'process', label: `${options.label} (generation ${mine})` });
+    role = started;
+    started.started.then(() => {
+      readyAt.set(mine, nowNs());
+      options.onReady?.(started, mine);
+    }, () => {});
+    void started.ended.then(() => {
+      if (stopping) return;
+      exits.push({ atNs: nowNs(), description: started.failure() ?? `${options.label} (generation ${mine}) exited` });
+      if (mine === generation) restartTimer = setTimeout(spawn, options.restartDelayMs);
+    });
   };
   spawn();
   return {
-    current: () => child,
+    current: () => role,
     generation: () => generation,
+    readyAt: (which) => readyAt.get(which),
     exits,
-    kill: () => child.kill(),
-    async stop(finish, timeoutMs) {
+    kill: () => role.kill(),
+    async stop(timeoutMs) {
       stopping = true;
       clearTimeout(restartTimer);
-      child.send(finish);
-      if ((await within(child.ended, timeoutMs)) === undefined) {
-        child.kill();
-        await child.ended;
+      role.finish();
+      if ((await within(role.ended, timeoutMs)) === undefined) {
+        role.kill();
+        await role.ended;
       }
     },
   };

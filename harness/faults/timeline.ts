@@ -6,6 +6,7 @@
  */
 import { NS_PER_MS, NS_PER_S } from '../measure/clock.ts';
 import { createHistogram, summarizeMs, type Histogram } from '../measure/histogram.ts';
+import type { Timeline } from '../results/types.ts';
 
 export const BUCKET_MS = 250;
 const WINDOW_MS = 1_000;
@@ -15,18 +16,6 @@ export interface Delivery {
   /** Intended send time and completion time, CLOCK_MONOTONIC ns. */
   readonly sentAtNs: number;
   readonly doneAtNs: number;
-}
-
-/** Per bucket of BUCKET_MS from the start of the schedule; times in ms from that start. */
-export interface Timeline {
-  readonly bucketMs: number;
-  readonly faultAtMs: number;
-  readonly faultEndMs: number;
-  readonly loadEndMs: number;
-  /** Deliveries completed in each bucket. */
-  readonly delivered: readonly number[];
-  readonly p50Ms: readonly number[];
-  readonly p99Ms: readonly number[];
 }
 
 export interface FaultWindow {

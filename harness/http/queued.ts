@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { attachSocketIo, redisPubSubAdapter } from '../broadcast/socketio-common.ts';
 import { listenOnLoopback } from '../net.ts';
-import { parseTransportChoice, resolveConfig } from '../transports/registry.ts';
+import { resolveConfig } from '../registry.ts';
+import { parseTransportChoice } from '../transports/registry.ts';
 import type { Transport } from '../transports/types.ts';
 import { startApiServer } from './api-server.ts';
 import { createTables, dropTables, openStore } from './store.ts';
@@ -18,7 +19,7 @@ const config = z
     queue: z
       .string()
       .default('bullmq')
-      .refine((name) => parseTransportChoice(name).definition.traits.crossProcess, { message: 'needs a transport with a broker: the API and the workers are separate processes' }),
+      .refine((name) => !parseTransportChoice(name).definition.inProcess, { message: 'needs a transport with a broker: the API and the workers are separate processes' }),
     /** Jobs in flight per worker/socket process. */
     workerConcurrency: z.number().int().positive().default(50),
     poolSize: z.number().int().positive().default(10),
@@ -77,7 +78,6 @@ export default defineHttpArchitecture({
     }
     const sockets = await attachSocketIo(await listenOnLoopback(), redisPubSubAdapter(context.urls.redis!, context.channel));
     const consumer = await transport.consumer({
-      concurrency: context.config.workerConcurrency,
       handle: async ({ id, sentAtNs, payload }) => {
         const { room, text } = JSON.parse(payload) as { room: string; text: string };
         sockets.publish(room, { id, sentAtNs, payload: text });

@@ -9,6 +9,8 @@ const registry = await loadRegistry<HttpArchitecture>(
   FILES.map((file) => new URL(`./${file}.ts`, import.meta.url).href),
 );
 
+export const HTTP_ARCHITECTURES = registry.specs;
+
 export type HttpArchitectureChoice = Choice<HttpArchitecture>;
 
 export const parseHttpArchitectureChoice = (spec: string): HttpArchitectureChoice => registry.choose(spec);

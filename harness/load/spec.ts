@@ -1,8 +1,8 @@
-/** Rebuilds a load model from its plain-data spec (in a producer or server process). */
-import { drain } from './drain.ts';
-import { rate } from './rate.ts';
+/** Rebuilds a load model from its plain-data spec (in the process that runs it). */
+import { closed } from './closed.ts';
+import { open } from './open.ts';
 import type { LoadModel, LoadSpec } from './types.ts';
 
 export function loadModel(spec: LoadSpec): LoadModel {
-  return spec.name === 'drain' ? drain(spec) : rate(spec);
+  return spec.model === 'closed' ? closed(spec) : open(spec);
 }

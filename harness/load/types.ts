@@ -1,14 +1,20 @@
 /**
- * Load models, after k6's executors: `drain` is closed-loop (send as fast as the transport accepts, a bounded
- * number of sends in flight: measures maximum throughput); `rate` is open-loop (a fixed arrival rate whatever the
- * system does: latency is measured from each message's intended send time, so a stalled system cannot hide
- * its queueing delay — no coordinated omission).
+ * Load models, after k6's executors: named, swappable units that any scenario uses for any load, HTTP included.
+ * `closed` keeps a fixed number of sends in flight (each waits for the transport to accept it: throughput);
+ * `open` sends at a fixed arrival rate whatever the system does (latency runs from each message's intended send
+ * time, so a stalled system cannot hide its queueing delay: no coordinated omission).
  */
 import type { Histogram } from '../measure/histogram.ts';
+import type { LoadModelName } from '../results/types.ts';
 import type { Producer } from '../transports/types.ts';
 
+/** A load model as plain data, for the processes that run it. */
+export type LoadSpec =
+  | { readonly model: 'closed'; readonly batch: number; readonly inflight: number }
+  | { readonly model: 'open'; readonly perSec: number };
+
 export interface LoadTarget {
-  readonly producer: Producer;
+  readonly producer: Producer | DrivingProducer;
   /** Ids [from, to) to send. */
   readonly from: number;
   readonly to: number;
@@ -17,14 +23,18 @@ export interface LoadTarget {
   readonly accepted: (id: number) => void;
   /** Stop sending (interrupt, deadline). */
   readonly signal: AbortSignal;
-  /** Open loop: CLOCK_MONOTONIC ns at which id `from` is due (default: now), to continue an earlier schedule. */
+  /** Open loop: CLOCK_MONOTONIC ns at which id `from` is due (default: now), to join an earlier schedule. */
   readonly startNs?: number;
+  /** Stop issuing sends at this CLOCK_MONOTONIC ns even if ids remain (a load that lasts a duration). */
+  readonly untilNs?: number;
 }
 
 export interface LoadOutcome {
-  /** CLOCK_MONOTONIC ns of the first intended send. */
+  /** CLOCK_MONOTONIC ns of the first (intended) send. */
   readonly startNs: number;
   readonly endNs: number;
+  /** Ids handed to the producer. */
+  readonly sent: number;
   readonly sendErrors: number;
   readonly firstSendError?: string;
   /** Open loop only: how late each send was relative to its schedule. */
@@ -33,18 +43,18 @@ export interface LoadOutcome {
   readonly acceptLatency: Histogram;
 }
 
-/** A load model as plain data, for processes that build their own. */
-export type LoadSpec = { readonly name: 'drain'; readonly batch: number; readonly inflight: number } | { readonly name: 'rate'; readonly perSec: number };
+/**
+ * A producer that runs its own closed loop (HTTP: autocannon keeps `inflight` requests per connection going);
+ * the closed model hands the loop to it instead of calling `send`.
+ */
+export interface DrivingProducer extends Producer {
+  drive(target: LoadTarget, inflight: number): Promise<LoadOutcome>;
+}
 
 export interface LoadModel {
-  readonly name: LoadSpec['name'];
+  readonly name: LoadModelName;
   readonly spec: LoadSpec;
-  /**
-   * Closed loop builds the whole backlog with consumers paused, then releases them: throughput is the
-   * consumers' drain rate (first to last completion), as published job-queue figures are measured.
-   */
-  readonly backlogFirst: boolean;
   /** Parameters recorded in results. */
-  readonly params: Readonly<Record<string, number | string>>;
+  readonly params: Readonly<Record<string, number>>;
   run(target: LoadTarget): Promise<LoadOutcome>;
 }

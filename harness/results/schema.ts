@@ -1,41 +1,108 @@
-/** Validation of result files read back (report, compare): the documented contract, extra fields allowed. */
+/**
+ * Validation of result files read back (report, compare, decide): the documented contract, extra fields allowed.
+ * Files of schema 1 are read too, upgraded to the current shape on the way in.
+ */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { PROCESS_AXES } from '../runners/axes.ts';
-import { SCHEMA_VERSION, type ResultFile } from './types.ts';
+import { SCHEMA_VERSION, type LoadModelName, type ResultFile } from './types.ts';
 
 const percentiles = z.looseObject({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number() });
+const counts = z.looseObject({ sent: z.number(), delivered: z.number(), lost: z.number(), duplicates: z.number() });
+const measured = {
+  params: z.record(z.string(), z.unknown()),
+  config: z.record(z.string(), z.unknown()),
+  counts,
+  throughput: z.looseObject({ perSec: z.number(), samples: z.array(z.number()) }),
+  latencyMs: percentiles,
+  metrics: z.record(z.string(), z.number()).optional(),
+};
 
-const runSchema = z
-  .looseObject({
-    transport: z.string(),
-    workers: z.number(),
-    concurrency: z.number(),
-    label: z.string().optional(),
-    params: z.record(z.string(), z.unknown()),
-    config: z.record(z.string(), z.unknown()),
-    counts: z.looseObject({ sent: z.number(), delivered: z.number(), lost: z.number(), duplicates: z.number() }),
-    throughput: z.looseObject({ perSec: z.number(), samples: z.array(z.number()) }),
-    latencyMs: percentiles,
-    metrics: z.record(z.string(), z.number()).optional(),
-  })
-  // Files written before labels existed: name the point the way the process scenario does.
-  .transform((run) => ({ ...run, label: run.label ?? `${run.transport} W=${run.workers} C=${run.concurrency}` }));
+const runV2 = z.looseObject({
+  transport: z.string(),
+  label: z.string(),
+  loadModel: z.enum(['closed', 'open']),
+  axes: z.record(z.string(), z.number()),
+  ...measured,
+});
 
-const axesSchema = z.object({ workers: z.string(), concurrency: z.string(), throughput: z.string(), latency: z.string() });
-
-export const resultFileSchema = z.looseObject({
+const fileV2 = z.looseObject({
   schemaVersion: z.literal(SCHEMA_VERSION),
   scenario: z.string(),
-  // Files written before axes were recorded are process results.
-  axes: axesSchema.default(PROCESS_AXES),
+  axes: z.array(z.object({ key: z.string(), title: z.string() })),
+  measures: z.object({ throughput: z.string(), latency: z.string() }),
   startedAt: z.string(),
   complete: z.boolean(),
   env: z.looseObject({ node: z.string(), cpus: z.number(), cpuModel: z.string() }),
-  runs: z.array(runSchema),
+  runs: z.array(runV2),
 });
+
+/** Schema 1 named two axes `workers` and `concurrency` in every scenario; what they were is in its axes text. */
+const V1_AXIS_KEYS: Readonly<Record<string, readonly [string, string]>> = {
+  process: ['workers', 'concurrency'],
+  faults: ['workers', 'concurrency'],
+  enqueue: ['producers', 'inflight'],
+  broadcast: ['servers', 'clientsPerRoom'],
+  'http-e2e': ['socketServers', 'connections'],
+};
+const V1_LOAD_MODEL: Readonly<Record<string, LoadModelName>> = { drain: 'closed', max: 'closed', rate: 'open' };
+
+const fileV1 = z.looseObject({
+  schemaVersion: z.literal(1),
+  scenario: z.string(),
+  axes: z.object({ workers: z.string(), concurrency: z.string(), throughput: z.string(), latency: z.string() }).optional(),
+  startedAt: z.string(),
+  complete: z.boolean(),
+  env: z.looseObject({ node: z.string(), cpus: z.number(), cpuModel: z.string() }),
+  runs: z.array(z.looseObject({ transport: z.string(), workers: z.number(), concurrency: z.number(), label: z.string().optional(), ...measured })),
+});
+
+type FileV1 = z.output<typeof fileV1>;
+
+function upgradeV1(file: FileV1): unknown {
+  const [first, second] = V1_AXIS_KEYS[file.scenario] ?? ['workers', 'concurrency'];
+  const text = file.axes ?? { workers: 'consumer processes', concurrency: 'jobs in flight per consumer', throughput: 'messages/s', latency: 'sent → job done' };
+  return {
+    ...file,
+    schemaVersion: SCHEMA_VERSION,
+    axes: [
+      { key: first, title: text.workers },
+      { key: second, title: text.concurrency },
+    ],
+    measures: { throughput: text.throughput, latency: text.latency },
+    runs: file.runs.map(({ workers, concurrency, params, ...run }) => {
+      const { loadModel = 'drain', ...rest } = params;
+      // Schema 1's process drain built a backlog first, except for direct, which was fed live.
+      const backlog = loadModel === 'drain' && file.scenario === 'process' && run.transport !== 'direct';
+      return {
+        ...run,
+        label: run.label ?? `${run.transport} W=${workers} C=${concurrency}`,
+        loadModel: V1_LOAD_MODEL[String(loadModel)] ?? 'closed',
+        axes: { [first]: workers, [second]: concurrency },
+        params: backlog ? { ...rest, backlog } : rest,
+      };
+    }),
+  };
+}
+
+/** A parsed JSON document as a current result file, or the first problem with it. */
+export function parseResult(data: unknown): { result: ResultFile } | { problem: string } {
+  const version = (data as { schemaVersion?: unknown } | null)?.schemaVersion;
+  let upgraded = data;
+  if (version === 1) {
+    const v1 = fileV1.safeParse(data);
+    if (!v1.success) return { problem: describeIssue(v1.error) };
+    upgraded = upgradeV1(v1.data);
+  }
+  const parsed = fileV2.safeParse(upgraded);
+  return parsed.success ? { result: parsed.data as unknown as ResultFile } : { problem: describeIssue(parsed.error) };
+}
+
+function describeIssue(error: z.ZodError): string {
+  const issue = error.issues[0]!;
+  return `${issue.path.join('.') || 'root'}: ${issue.message}`;
+}
 
 /** Result files from paths (files, or directories whose *.json are results); bad input is a UsageError. */
 export function readResultFiles(paths: readonly string[]): Array<{ path: string; result: ResultFile }> {
@@ -57,11 +124,8 @@ export function readResultFiles(paths: readonly string[]): Array<{ path: string;
     } catch (error) {
       throw new UsageError(`${path} is not valid JSON (${(error as Error).message})`);
     }
-    const parsed = resultFileSchema.safeParse(data);
-    if (!parsed.success) {
-      const issue = parsed.error.issues[0]!;
-      throw new UsageError(`${path} is not a hopbench result (schema ${SCHEMA_VERSION}): ${issue.path.join('.') || 'root'}: ${issue.message}`);
-    }
-    return { path, result: parsed.data as unknown as ResultFile };
+    const parsed = parseResult(data);
+    if ('problem' in parsed) throw new UsageError(`${path} is not a hopbench result (schema 1 or ${SCHEMA_VERSION}): ${parsed.problem}`);
+    return { path, result: parsed.result };
   });
 }

@@ -1,11 +1,113 @@
-/** The result file: one per invocation. Documented in results/README.md; bump SCHEMA_VERSION on breaking changes. */
+/**
+ * The result contract, on the ground floor: every layer that produces or reads results shares these types, and
+ * this folder imports nothing above measure/. One file per invocation, documented in results/README.md; bump
+ * SCHEMA_VERSION on breaking changes (schema.ts keeps reading older files).
+ */
 import type { DeliveryCounts } from '../measure/accounting.ts';
 import type { LatencySummaryMs } from '../measure/histogram.ts';
 import type { ResourceUsage } from '../measure/resources.ts';
-import type { Timeline } from '../faults/timeline.ts';
-import type { Axes, PointIdentity } from '../scenario.ts';
 
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/**
+ * How the load was offered, after k6's executors. `closed`: a fixed number of sends in flight, each waiting for the
+ * one before it (throughput; the process scenario builds its backlog this way). `open`: a fixed arrival rate
+ * whatever the system does, latency from each message's intended send time.
+ */
+export type LoadModelName = 'closed' | 'open';
+export const LOAD_MODELS: readonly LoadModelName[] = ['closed', 'open'];
+
+/** What the compared unit promises, from its effective configuration. */
+export interface Traits {
+  /** Messages survive a broker restart (persisted before the send resolves). */
+  readonly durable: boolean;
+  /** Consumers acknowledge; unacknowledged work is redelivered. */
+  readonly acks: boolean;
+}
+
+/** A sweep axis of a scenario: its key in each run's `axes`, and what it counts. */
+export interface Axis {
+  readonly key: string;
+  readonly title: string;
+}
+
+/** What a scenario's throughput counts and what its latency spans. */
+export interface Measures {
+  /** Unit, e.g. `messages/s`, `deliveries/s`. */
+  readonly throughput: string;
+  readonly latency: string;
+}
+
+/** Everything that names a run point in results: what was compared, along which axes, with which settings. */
+export interface PointIdentity {
+  /** The compared unit as reports name it: a transport (`pgboss:tuned`) or an architecture (`socketio-redis`). */
+  readonly transport: string;
+  readonly transportName: string;
+  readonly preset: string;
+  readonly traits: Traits;
+  readonly loadModel: LoadModelName;
+  /** The point's value on each of the scenario's sweep axes, e.g. `{ workers: 2, concurrency: 50 }`. */
+  readonly axes: Readonly<Record<string, number>>;
+  /** Short human label naming every swept parameter, e.g. `bullmq W=2 C=50`. */
+  readonly label: string;
+  readonly params: Readonly<Record<string, string | number | boolean>>;
+  /** Effective knobs, after derivation from the point's parameters. */
+  readonly config: Readonly<Record<string, unknown>>;
+}
+
+/** Deliveries and latency over time around a fault, per bucket of `bucketMs` from the start of the schedule. */
+export interface Timeline {
+  readonly bucketMs: number;
+  readonly faultAtMs: number;
+  readonly faultEndMs: number;
+  readonly loadEndMs: number;
+  /** Deliveries completed in each bucket. */
+  readonly delivered: readonly number[];
+  readonly p50Ms: readonly number[];
+  readonly p99Ms: readonly number[];
+}
+
+/** What one sample measured: the one per-sample type, from the runner to the file. */
+export interface Sample {
+  readonly throughputPerSec: number;
+  /** The window the throughput was measured over. */
+  readonly durationSec: number;
+  /** Backlog runs: how fast the producer filled the queue (accepted messages / fill time). */
+  readonly enqueuePerSec?: number;
+  readonly counts: DeliveryCounts;
+  readonly latencyMs: LatencySummaryMs;
+  /** Open loop: how late the sender was against its schedule. */
+  readonly senderLagMs?: LatencySummaryMs;
+  /** Further measured figures with a name, e.g. redisCommandsPerMessage. */
+  readonly metrics?: Readonly<Record<string, number>>;
+  /** Encoded HdrHistogram of the latencies, ns. */
+  readonly histogram: string;
+  readonly resources: readonly ResourceUsage[];
+  /** faults: deliveries and latency over time around the fault. */
+  readonly timeline?: Timeline;
+  readonly errors: readonly string[];
+}
+
+type Percentiles = Omit<LatencySummaryMs, 'count' | 'mean'>;
+
+/** A run point's identity and what its samples measured. */
+export interface RunResult extends PointIdentity {
+  /** Summed over samples: a loss in any sample shows. */
+  readonly counts: Omit<DeliveryCounts, 'lostSample'>;
+  readonly throughput: { readonly perSec: number; readonly samples: readonly number[]; readonly cv: number };
+  /** Median over samples of each percentile. */
+  readonly latencyMs: Percentiles;
+  /** Every measured latency of every sample, ns, HdrHistogram compressed base64. */
+  readonly latencyHistogram: string;
+  readonly senderLagMs?: Percentiles;
+  readonly enqueuePerSec?: number;
+  /** Median over samples of each named measurement. */
+  readonly metrics?: Readonly<Record<string, number>>;
+  /** From the sample with the median throughput. */
+  readonly resources: readonly ResourceUsage[];
+  readonly samples: readonly Sample[];
+  readonly errors: readonly string[];
+}
 
 export interface ServiceInfo {
   readonly provider: string;
@@ -32,46 +134,13 @@ export interface Environment {
   readonly harness: Readonly<Record<string, number>>;
 }
 
-export interface Sample {
-  readonly throughputPerSec: number;
-  readonly durationSec: number;
-  readonly enqueuePerSec?: number;
-  readonly counts: DeliveryCounts;
-  readonly latencyMs: LatencySummaryMs;
-  readonly senderLagMs?: LatencySummaryMs;
-  readonly metrics?: Readonly<Record<string, number>>;
-  readonly histogram: string;
-  readonly resources: readonly ResourceUsage[];
-  /** faults: deliveries and latency over time around the fault. */
-  readonly timeline?: Timeline;
-  readonly errors: readonly string[];
-}
-
-/** A run point's identity (transport, axes, label, params, config) and what its samples measured. */
-export interface RunResult extends PointIdentity {
-  /** Summed over samples: a loss in any sample shows. */
-  readonly counts: Omit<DeliveryCounts, 'lostSample'>;
-  readonly throughput: { readonly perSec: number; readonly samples: readonly number[]; readonly cv: number };
-  /** Median over samples of each percentile. */
-  readonly latencyMs: Omit<LatencySummaryMs, 'count' | 'mean'>;
-  /** Every measured latency of every sample, ns, HdrHistogram compressed base64. */
-  readonly latencyHistogram: string;
-  readonly senderLagMs?: Omit<LatencySummaryMs, 'count' | 'mean'>;
-  readonly enqueuePerSec?: number;
-  /** Further named measurements (median over samples), e.g. redisCommandsPerMessage. */
-  readonly metrics?: Readonly<Record<string, number>>;
-  /** From the sample with the median throughput. */
-  readonly resources: readonly ResourceUsage[];
-  readonly samples: readonly Sample[];
-  readonly errors: readonly string[];
-}
-
 export interface ResultFile {
   readonly schemaVersion: typeof SCHEMA_VERSION;
   readonly tool: { readonly name: 'hopbench'; readonly version: string };
   readonly scenario: string;
-  /** What `workers`, `concurrency`, throughput and latency mean in this scenario. */
-  readonly axes: Axes;
+  /** The scenario's sweep axes, in the order its labels name them. */
+  readonly axes: readonly Axis[];
+  readonly measures: Measures;
   readonly startedAt: string;
   readonly finishedAt: string;
   /** False when the run was interrupted: the runs present are complete, others are missing. */

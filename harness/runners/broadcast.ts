@@ -1,72 +1,50 @@
 /**
- * The `broadcast` kind of scenario: fan-out of published messages to WebSocket clients in rooms, per
- * architecture (ws-direct, socketio, socketio-redis), swept over clients per room and server processes.
+ * The `broadcast` kind of scenario: fan-out of published messages to WebSocket clients in rooms, per architecture
+ * (ws-direct, socketio, socketio-redis, …), swept over server processes, clients per room and publish rate.
  */
-import { z } from 'zod';
-import { ARCHITECTURES, parseArchitectureChoice } from '../broadcast/registry.ts';
+import { ARCHITECTURES, ARCHITECTURE_SPECS, parseArchitectureChoice } from '../broadcast/registry.ts';
 import { UsageError } from '../errors.ts';
-import { commonFlags, list, names, parseFlags, wholeNumber } from '../options.ts';
+import { open } from '../load/open.ts';
+import { commonFlags, flag, list, names, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
-import type { RunPoint, Scenario } from '../scenario.ts';
-import { BROADCAST_AXES } from './axes.ts';
-import { runBroadcastSample, type BroadcastPlan } from './broadcast-sample.ts';
+import type { RunPoint, ScenarioKind } from '../scenario.ts';
+import { runSample } from '../sample.ts';
+import { broadcastPhases, type BroadcastPlan } from './broadcast-sample.ts';
 
-export const broadcastFlags = z
-  .object({
-    ...commonFlags,
-    architectures: names,
-    servers: list(wholeNumber(2, 16)),
-    rooms: wholeNumber(1, 10_000),
-    clientsPerRoom: list(wholeNumber(1, 10_000)),
-    clientProcesses: wholeNumber(1, 64),
-    rate: list(wholeNumber(1, 1_000_000)),
-    payload: wholeNumber(0, 1024 * 1024),
-  })
-  .partial()
-  .strict();
-
-export type BroadcastOptions = {
-  readonly architectures: readonly string[];
-  readonly servers: readonly number[];
-  readonly rooms: number;
-  readonly clientsPerRoom: readonly number[];
-  readonly clientProcesses: number;
-  readonly rate: readonly number[];
-  readonly messages: number;
-  readonly warmup: number;
-  readonly payload: number;
-  readonly repeat: number;
-  readonly timeout: number;
+export const roomFlags = {
+  rooms: flag(wholeNumber(1, 10_000), '<n>', 'rooms; message i goes to room i mod rooms'),
+  clientsPerRoom: flag(list(wholeNumber(1, 10_000)), '<list>', 'WebSocket clients in each room, comma-separated'),
+  clientProcesses: flag(wholeNumber(1, 64), '<n>', 'OS processes the clients are spread over'),
 };
 
-export interface BroadcastScenarioDefinition {
-  readonly name: string;
-  readonly description: string;
-  readonly measures: string;
-  readonly defaults: BroadcastOptions;
-}
+const flags = {
+  ...commonFlags,
+  ...roomFlags,
+  architectures: flag(names, '<list>', `comma-separated broadcast architectures (${ARCHITECTURE_SPECS.join(', ')})`),
+  servers: flag(list(wholeNumber(2, 16)), '<list>', 'server processes of multi-server architectures, comma-separated (≥ 2)'),
+  rate: flag(list(wholeNumber(1, 1_000_000)), '<list>', 'messages published per second, comma-separated (open loop; no max)'),
+  payload: flag(wholeNumber(0, 1024 * 1024), '<bytes>', 'payload bytes per message'),
+};
 
 /** More connections than this per client process and the clients, not the server, become what is measured. */
 const MAX_CONNECTIONS_PER_CLIENT_PROCESS = 2_000;
 
-export function broadcastPoint(plan: BroadcastPlan): RunPoint {
+function broadcastPoint(plan: BroadcastPlan): RunPoint {
   const { definition, label, preset } = plan.choice;
+  const perSec = plan.load.params.perSec!;
   return {
     identity: {
       transport: label,
       transportName: definition.name,
       preset,
-      traits: { durable: false, acks: false, crossProcess: definition.multiServer },
-      workers: plan.servers,
-      concurrency: plan.clientsPerRoom,
-      label: `${label} S=${plan.servers} rooms=${plan.rooms}×${plan.clientsPerRoom}`,
+      traits: { durable: false, acks: false },
+      loadModel: plan.load.name,
+      axes: { servers: plan.servers, clientsPerRoom: plan.clientsPerRoom, perSec },
+      label: `${label} S=${plan.servers} rooms=${plan.rooms}×${plan.clientsPerRoom} @ ${perSec}/s`,
       params: {
-        loadModel: 'rate',
-        perSec: plan.perSec,
+        ...plan.load.params,
         architecture: label,
-        servers: plan.servers,
         rooms: plan.rooms,
-        clientsPerRoom: plan.clientsPerRoom,
         connections: plan.rooms * plan.clientsPerRoom,
         clientProcesses: plan.clientProcesses,
         messages: plan.messages,
@@ -76,44 +54,38 @@ export function broadcastPoint(plan: BroadcastPlan): RunPoint {
       },
       config: plan.config,
     },
-    runSample: (context) => runBroadcastSample(plan, context),
+    services: definition.services,
+    runSample: (context) => runSample(broadcastPhases(plan, context), context),
   };
 }
 
-/** Typed helper, like vitest's defineConfig. */
-export function defineBroadcastScenario(definition: BroadcastScenarioDefinition): Scenario {
-  return {
-    name: definition.name,
-    description: definition.description,
-    measures: definition.measures,
-    axes: BROADCAST_AXES,
-    plan(rawFlags) {
-      if (rawFlags.rate?.split(',').includes('max')) throw new UsageError('--rate max does not apply to broadcast: give a publish rate in messages per second');
-      const flags = parseFlags(broadcastFlags, rawFlags, definition.name);
-      const options: BroadcastOptions = { ...definition.defaults, ...flags };
-      const choices = [...new Set(options.architectures)].map(parseArchitectureChoice);
-      const multiServer = choices.filter((choice) => choice.definition.multiServer);
-      if (flags.servers && multiServer.length === 0) {
-        throw new UsageError(`--servers applies to multi-server architectures only (${Object.values(ARCHITECTURES).filter((entry) => entry.definition.multiServer).map((entry) => entry.definition.name).join(', ')})`);
-      }
-      const tooMany = options.clientsPerRoom.find((perRoom) => (options.rooms * perRoom) / options.clientProcesses > MAX_CONNECTIONS_PER_CLIENT_PROCESS);
-      if (tooMany !== undefined) {
-        throw new UsageError(`${options.rooms} rooms × ${tooMany} clients over ${options.clientProcesses} client processes is more than ${MAX_CONNECTIONS_PER_CLIENT_PROCESS} connections per process: raise --client-processes`);
-      }
-      const points: RunPoint[] = [];
-      for (const choice of choices) {
-        const config = resolveConfig(choice);
-        for (const servers of choice.definition.multiServer ? options.servers : [1]) {
-          for (const clientsPerRoom of options.clientsPerRoom) {
-            for (const perSec of options.rate) {
-              const { rooms, clientProcesses, messages, warmup } = options;
-              const timeoutMs = options.timeout * 1000;
-              points.push(broadcastPoint({ choice, config, servers, rooms, clientsPerRoom, clientProcesses, perSec, messages, warmup, payloadBytes: options.payload, timeoutMs }));
-            }
-          }
-        }
-      }
-      return { points, repeat: options.repeat, services: [...new Set(choices.flatMap((choice) => choice.definition.services))], options };
-    },
-  };
-}
+export const broadcastKind: ScenarioKind<typeof flags, BroadcastPlan, undefined> = {
+  flags,
+  axes: [
+    { key: 'servers', title: 'server processes' },
+    { key: 'clientsPerRoom', title: 'clients per room' },
+    { key: 'perSec', title: 'messages published per second' },
+  ],
+  measures: { throughput: 'deliveries/s', latency: 'intended publish time → received by a client' },
+  sweep(options, given) {
+    const choices = [...new Set(options.architectures)].map(parseArchitectureChoice);
+    if (given.servers && !choices.some((choice) => choice.definition.multiServer)) {
+      throw new UsageError(`--servers applies to multi-server architectures only (${Object.values(ARCHITECTURES).filter((entry) => entry.definition.multiServer).map((entry) => entry.definition.name).join(', ')})`);
+    }
+    const tooMany = options.clientsPerRoom.find((perRoom) => (options.rooms * perRoom) / options.clientProcesses > MAX_CONNECTIONS_PER_CLIENT_PROCESS);
+    if (tooMany !== undefined) {
+      throw new UsageError(`${options.rooms} rooms × ${tooMany} clients over ${options.clientProcesses} client processes is more than ${MAX_CONNECTIONS_PER_CLIENT_PROCESS} connections per process: raise --client-processes`);
+    }
+    const { rooms, clientProcesses, messages, warmup } = options;
+    return choices.flatMap((choice) =>
+      (choice.definition.multiServer ? options.servers : [1]).flatMap((servers) =>
+        options.clientsPerRoom.flatMap((clientsPerRoom) =>
+          options.rate.map(
+            (perSec): BroadcastPlan => ({ choice, config: resolveConfig(choice), servers, rooms, clientsPerRoom, clientProcesses, load: open({ perSec }), messages, warmup, payloadBytes: options.payload, timeoutMs: options.timeout * 1000 }),
+          ),
+        ),
+      ),
+    );
+  },
+  point: broadcastPoint,
+};

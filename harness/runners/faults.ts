@@ -1,52 +1,46 @@
 /**
  * The `faults` kind of scenario: a steady open-loop load through each transport with one fault in the middle
  * (a consumer SIGKILLed, the broker restarted or killed), measuring what was lost, what was delivered twice, how
- * long until the system kept up again, and the latency over time. A scenario file declares its defaults.
+ * long until the system kept up again, and the latency over time.
  */
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
-import { formatJob, jobServices, parseJob } from '../jobs.ts';
-import { commonFlags, list, names, parseFlags, wholeNumber } from '../options.ts';
-import type { Axes, RunPoint, Scenario } from '../scenario.ts';
+import { formatJob, parseJob } from '../jobs.ts';
+import { commonFlags, flag, list, wholeNumber } from '../options.ts';
+import { resolveConfig } from '../registry.ts';
+import type { RunPoint, ScenarioKind } from '../scenario.ts';
+import { runSample } from '../sample.ts';
 import { REDIS_PERSISTENCE, type RedisPersistence } from '../services/redis-persistence.ts';
 import type { ServiceSet } from '../services/provision.ts';
-import { parseTransportChoice, resolveConfig, transportIdentity, type TransportChoice } from '../transports/registry.ts';
-import { FAULT_KINDS, hitsBroker, runFaultSample, type FaultKind, type FaultPlan } from './faults-sample.ts';
+import { parseTransportChoice, transportIdentity, type TransportChoice } from '../transports/registry.ts';
+import { FAULT_KINDS, faultsPhases, hitsBroker, type FaultKind, type FaultPlan } from './faults-sample.ts';
+import { jobFlag, payloadFlag, transportsFlag } from './process.ts';
+import { pointServices } from './transport-roles.ts';
 
-export const FAULTS_AXES: Axes = {
-  workers: 'consumer processes',
-  concurrency: 'jobs in flight per consumer',
-  throughput: 'messages/s delivered',
-  latency: 'intended send → job done (first delivery of each message)',
+const flags = {
+  repeat: commonFlags.repeat,
+  timeout: flag(commonFlags.timeout, '<s>', 'seconds after the end of the load to wait for deliveries (must cover BullMQ’s stalled-job recovery)'),
+  transports: transportsFlag,
+  fault: flag(list(z.enum(FAULT_KINDS, { message: `must be one of ${FAULT_KINDS.join(', ')}` })), '<list>', `faults to inject, comma-separated: ${FAULT_KINDS.join(', ')}`),
+  redisPersistence: flag(list(z.enum(REDIS_PERSISTENCE, { message: `must be one of ${REDIS_PERSISTENCE.join(', ')}` })), '<list>', `Redis persistence for broker faults of Redis-backed transports: ${REDIS_PERSISTENCE.join(', ')}`),
+  workers: flag(wholeNumber(1, 64), '<n>', 'consumer processes (worker threads for in-process transports)'),
+  concurrency: flag(wholeNumber(1, 10_000), '<n>', 'jobs in flight per consumer'),
+  rate: flag(wholeNumber(1, 1_000_000), '<n>', 'messages per second (open loop only)'),
+  duration: flag(wholeNumber(2, 3_600), '<s>', 'seconds of load per sample'),
+  faultAt: flag(wholeNumber(1, 3_600), '<s>', 'seconds into the load when the fault is injected'),
+  job: jobFlag,
+  payload: payloadFlag,
 };
 
-export const faultsFlags = z
-  .object({
-    repeat: commonFlags.repeat,
-    timeout: commonFlags.timeout,
-    transports: names,
-    fault: list(z.enum(FAULT_KINDS, { message: `must be one of ${FAULT_KINDS.join(', ')}` })),
-    redisPersistence: list(z.enum(REDIS_PERSISTENCE, { message: `must be one of ${REDIS_PERSISTENCE.join(', ')}` })),
-    workers: wholeNumber(1, 64),
-    concurrency: wholeNumber(1, 10_000),
-    rate: wholeNumber(1, 1_000_000),
-    duration: wholeNumber(2, 3_600),
-    faultAt: wholeNumber(1, 3_600),
-    job: z.string(),
-    payload: wholeNumber(0, 16 * 1024 * 1024),
-  })
-  .partial()
-  .strict();
-
-export type FaultsOptions = Required<z.output<typeof faultsFlags>>;
-
-export interface FaultsScenarioDefinition {
-  readonly name: string;
-  readonly description: string;
-  readonly measures: string;
-  readonly defaults: FaultsOptions;
+export interface FaultsSettings {
   /** Pause before a crashed process is replaced, and between a producer's reconnect attempts. */
   readonly restartDelayMs: number;
+}
+
+/** Whether the work survives a restart of where it waits: no for in-memory delivery or Redis without persistence. */
+function persistsAcrossRestart(plan: FaultPlan): boolean {
+  if (!hitsBroker(plan)) return false;
+  return plan.redisPersistence ? plan.redisPersistence !== 'none' : transportIdentity(plan.choice, plan.concurrency).traits.durable;
 }
 
 function faultPoint(plan: FaultPlan): RunPoint {
@@ -54,16 +48,15 @@ function faultPoint(plan: FaultPlan): RunPoint {
   const persistence = plan.redisPersistence ? ` redis ${plan.redisPersistence}` : '';
   return {
     identity: {
-      ...transportIdentity(plan.choice),
-      workers: plan.workers,
-      concurrency: plan.concurrency,
-      label: `${label} ${plan.fault}${persistence} W=${plan.workers} C=${plan.concurrency}`,
+      ...transportIdentity(plan.choice, plan.concurrency),
+      loadModel: 'open',
+      axes: { workers: plan.workers, concurrency: plan.concurrency },
+      label: `${label} ${plan.fault}${persistence} W=${plan.workers} C=${plan.concurrency} @ ${plan.perSec}/s`,
       params: {
-        loadModel: 'rate',
         perSec: plan.perSec,
         fault: plan.fault,
         // What the fault did to this transport: a transport without a broker loses the process holding the work.
-        faultTarget: hitsBroker(plan) ? definition.services.join('+') : definition.traits.crossProcess ? 'consumer process 0' : 'the process holding the in-memory work',
+        faultTarget: hitsBroker(plan) ? definition.services.join('+') : definition.inProcess ? 'the process holding the in-memory work' : 'consumer process 0',
         ...(plan.redisPersistence ? { redisPersistence: plan.redisPersistence } : {}),
         ...(plan.fault === 'worker-kill' ? {} : { persistentBroker: persistsAcrossRestart(plan) }),
         durationSec: plan.durationSec,
@@ -73,16 +66,10 @@ function faultPoint(plan: FaultPlan): RunPoint {
         timeoutSec: plan.timeoutMs / 1000,
         restartDelayMs: plan.restartDelayMs,
       },
-      config: plan.config,
     },
-    runSample: (context) => runFaultSample(plan, context),
+    services: pointServices(plan.choice, plan.job),
+    runSample: (context) => runSample(faultsPhases(plan, context), context),
   };
-}
-
-/** Whether the work survives a restart of where it waits: no for in-memory delivery or Redis without persistence. */
-function persistsAcrossRestart(plan: FaultPlan): boolean {
-  if (!hitsBroker(plan)) return false;
-  return plan.redisPersistence ? plan.redisPersistence !== 'none' : plan.choice.definition.traits.durable;
 }
 
 /** Persistence variants apply where a broker fault hits Redis; elsewhere a point has none. */
@@ -90,63 +77,49 @@ function persistenceVariants(choice: TransportChoice, fault: FaultKind, modes: r
   return hitsBroker({ fault, choice }) && choice.definition.services.includes('redis') ? modes : [undefined];
 }
 
-/** Broker faults restart servers: only servers hopbench started itself can be. */
-function checkRestartable(points: readonly FaultPlan[], services: ServiceSet): void {
-  for (const plan of points.filter(hitsBroker)) {
+/** Broker faults restart servers: only servers hopbench started itself can be (native processes, or containers). */
+function checkRestartable(plans: readonly FaultPlan[], services: ServiceSet): void {
+  for (const plan of plans.filter(hitsBroker)) {
     for (const kind of plan.choice.definition.services) {
       const service = services.get(kind);
-      if (!service.restart) {
-        throw new UsageError(`--fault ${plan.fault} restarts ${kind}, which hopbench did not start (${service.provider}): use --services native, or --fault worker-kill`);
-      }
+      if (!service.restart) throw new UsageError(`--fault ${plan.fault} restarts ${kind}, which hopbench did not start (${service.provider}): use --services native or docker, or --fault worker-kill`);
     }
   }
 }
 
-/** Typed helper, like vitest's defineConfig. */
-export function defineFaultsScenario(definition: FaultsScenarioDefinition): Scenario {
-  return {
-    name: definition.name,
-    description: definition.description,
-    measures: definition.measures,
-    axes: FAULTS_AXES,
-    plan(rawFlags) {
-      const flags = parseFlags(faultsFlags, rawFlags, definition.name);
-      const options: FaultsOptions = { ...definition.defaults, ...flags };
-      if (options.faultAt >= options.duration) throw new UsageError(`--fault-at ${options.faultAt} must be earlier than --duration ${options.duration}: the fault happens during the load`);
-      if (options.rate * options.duration > 10_000_000) throw new UsageError(`--rate × --duration is ${options.rate * options.duration} messages: at most 10,000,000 per sample`);
-      const job = parseJob(options.job);
-      const choices = [...new Set(options.transports)].map(parseTransportChoice);
-      const plans: FaultPlan[] = [];
-      for (const choice of choices) {
-        const config = resolveConfig(choice);
-        for (const fault of [...new Set(options.fault)]) {
-          for (const redisPersistence of persistenceVariants(choice, fault, [...new Set(options.redisPersistence)])) {
-            plans.push({
-              choice,
-              config,
-              fault,
-              redisPersistence,
-              workers: options.workers,
-              concurrency: options.concurrency,
-              perSec: options.rate,
-              durationSec: options.duration,
-              faultAtSec: options.faultAt,
-              job,
-              payloadBytes: options.payload,
-              timeoutMs: options.timeout * 1000,
-              restartDelayMs: definition.restartDelayMs,
-            });
-          }
-        }
-      }
-      const services = [...new Set([...choices.flatMap((choice) => choice.definition.services), ...jobServices(job)])];
-      return {
-        points: plans.map(faultPoint),
-        repeat: options.repeat,
-        services,
-        options: { ...options, job: formatJob(job) },
-        checkServices: (provisioned) => checkRestartable(plans, provisioned),
-      };
-    },
-  };
-}
+export const faultsKind: ScenarioKind<typeof flags, FaultPlan, FaultsSettings> = {
+  flags,
+  axes: [
+    { key: 'workers', title: 'consumer processes' },
+    { key: 'concurrency', title: 'jobs in flight per consumer' },
+  ],
+  measures: { throughput: 'messages/s delivered', latency: 'intended send → job done (first delivery of each message)' },
+  sweep(options, _given, settings) {
+    if (options.faultAt >= options.duration) throw new UsageError(`--fault-at ${options.faultAt} must be earlier than --duration ${options.duration}: the fault happens during the load`);
+    if (options.rate * options.duration > 10_000_000) throw new UsageError(`--rate × --duration is ${options.rate * options.duration} messages: at most 10,000,000 per sample`);
+    const job = parseJob(options.job);
+    return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) =>
+      [...new Set(options.fault)].flatMap((fault) =>
+        persistenceVariants(choice, fault, [...new Set(options.redisPersistence)]).map(
+          (redisPersistence): FaultPlan => ({
+            choice,
+            config: resolveConfig(choice),
+            fault,
+            redisPersistence,
+            workers: options.workers,
+            concurrency: options.concurrency,
+            perSec: options.rate,
+            durationSec: options.duration,
+            faultAtSec: options.faultAt,
+            job,
+            payloadBytes: options.payload,
+            timeoutMs: options.timeout * 1000,
+            restartDelayMs: settings.restartDelayMs,
+          }),
+        ),
+      ),
+    );
+  },
+  point: faultPoint,
+  checkServices: checkRestartable,
+};

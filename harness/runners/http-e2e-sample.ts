@@ -1,24 +1,23 @@
 /**
- * One http-e2e sample: the architecture's process topology (an api process, and worker/socket processes where
- * the architecture has them), WebSocket clients in rooms, and autocannon driving `POST /send-message`. Each
- * request body carries a fresh id and its send time; each client records send → received. Every delivery of every
- * accepted (2xx) request is accounted for; HTTP latency comes from autocannon's own histogram.
+ * One http-e2e sample: the architecture's process topology (an api process, and worker/socket processes where the
+ * architecture has them), WebSocket clients in rooms, and a load generator process posting `POST /send-message`
+ * with the point's load model. Each request body carries a fresh id and its intended send time; each client records
+ * that time → received. Every delivery of every accepted (2xx) request is accounted for; HTTP latency is the load
+ * generator's own hrtime histogram.
  */
-import { fileURLToPath } from 'node:url';
-import autocannon from 'autocannon';
 import { startClientFleet, type ClientFleet } from '../broadcast/client-fleet.ts';
 import { ARCHITECTURES } from '../broadcast/registry.ts';
+import type { TopologyProcessSpec } from '../http/process-role.ts';
 import type { HttpArchitectureChoice } from '../http/registry.ts';
-import type { TopologyMessage, TopologyProcessSpec } from '../http/process-entry.ts';
 import type { ProcessRole } from '../http/types.ts';
-import { NS_PER_S, nowNs } from '../measure/clock.ts';
-import { encodeHistogram, summarizeMs } from '../measure/histogram.ts';
-import { redisCommandCounts, redisCommandMetrics } from '../measure/redis-commands.ts';
-import { sampleResources } from '../measure/resources.ts';
-import type { SampleContext, SampleResult } from '../scenario.ts';
+import type { LoadModel } from '../load/types.ts';
+import { NS_PER_S } from '../measure/clock.ts';
+import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
+import { startGroup, type RoleGroup } from '../roles/group.ts';
+import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
+import { redisMetrics, type SampleContext, type SamplePhases } from '../sample.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
-import { waitFor, waitUntil, within } from '../wait.ts';
-import { forkChild, type Child } from '../worker/child.ts';
+import { waitUntil, within } from '../wait.ts';
 
 export interface HttpE2ePlan {
   readonly choice: HttpArchitectureChoice;
@@ -28,8 +27,8 @@ export interface HttpE2ePlan {
   readonly rooms: number;
   readonly clientsPerRoom: number;
   readonly clientProcesses: number;
-  /** Requests per second over all connections, or undefined: as fast as `connections` allow (closed loop). */
-  readonly perSec: number | undefined;
+  /** Open loop at a rate, or closed loop with `connections` requests in flight. */
+  readonly load: LoadModel;
   readonly connections: number;
   readonly durationSec: number;
   readonly warmup: number;
@@ -37,178 +36,150 @@ export interface HttpE2ePlan {
   readonly timeoutMs: number;
 }
 
-const ENTRY = fileURLToPath(new URL('../http/process-entry.ts', import.meta.url));
+const POSTER_MODULE = new URL('../http/poster.ts', import.meta.url).href;
 /** The clients are socket.io clients whatever the architecture: they connect with the socketio architecture's client. */
 const SOCKET_CLIENT_MODULE = ARCHITECTURES.socketio!.module;
 const READY_TIMEOUT_MS = 60_000;
 const REPORT_TIMEOUT_MS = 20_000;
+/** Ids a closed-loop sample may use at most per second of load (far above what any architecture answers). */
+const MAX_CLOSED_IDS_PER_SEC = 200_000;
 
-interface TopologyMember {
-  readonly child: Child<TopologyProcessSpec>;
-  readonly label: string;
-  url?: string;
-  failure?: string;
+interface Roles {
+  readonly topology: RoleGroup<{ url: string }, never, never, unknown>;
+  readonly clients: ClientFleet;
+  readonly poster: RoleGroup<unknown, ProducerProgress, ProducerGo, ProducerReport>;
 }
 
-interface LoadOutcome {
-  readonly result: autocannon.Result;
-  /** Ids answered 2xx. */
-  readonly accepted: readonly number[];
-  readonly startNs: number;
+interface Loaded {
+  readonly outcome: ProducerOutcome;
+  /** Accepted ids by room. */
+  readonly byRoom: readonly number[][];
 }
 
-/** autocannon over `amount` requests or `duration` seconds; ids from `firstId`; pushes each id answered 2xx onto `accepted`. */
-async function drive(url: string, plan: HttpE2ePlan, firstId: number, limit: { amount: number } | { duration: number }, accepted: number[], signal: AbortSignal): Promise<LoadOutcome> {
-  let nextId = firstId;
-  const text = 'x'.repeat(plan.textBytes);
-  const startNs = nowNs();
-  const options: autocannon.Options = {
-    url: `${url}/send-message`,
-    connections: plan.connections,
-    ...(plan.perSec ? { overallRate: plan.perSec } : {}),
-    ...limit,
-    timeout: plan.timeoutMs / 1000,
-    requests: [
-      {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        setupRequest: (request, context) => {
-          const id = nextId++;
-          (context as { id?: number }).id = id;
-          return { ...request, body: JSON.stringify({ id, sentAtNs: nowNs(), room: `r${id % plan.rooms}`, text }) };
-        },
-        onResponse: (status, _body, context) => {
-          if (status >= 200 && status < 300) accepted.push((context as { id: number }).id);
-        },
-      },
-    ],
+/** The topology: the api, and the worker/socket processes when the architecture has them. */
+async function startTopology(plan: HttpE2ePlan, urls: Record<string, string>, channel: string, signal: AbortSignal) {
+  const { definition, module } = plan.choice;
+  const roles: Array<[ProcessRole, number]> = [['api', 0], ...(definition.socketProcesses ? Array.from({ length: plan.socketServers }, (_, index): [ProcessRole, number] => ['socket', index]) : [])];
+  return startGroup<TopologyProcessSpec, { url: string }, never, never, unknown>(
+    'http-process',
+    roles.map(([role, index]) => ({ architectureModule: module, role, index, config: plan.config, urls, channel })),
+    { where: 'process', label: (index) => (index === 0 ? 'api' : `socket ${index - 1}`), readyTimeoutMs: READY_TIMEOUT_MS, signal },
+  );
+}
+
+function posterSpec(plan: HttpE2ePlan, apiUrl: string, channel: string): ProducerSpec {
+  const perSec = plan.load.params.perSec;
+  const measuredIds = perSec ? perSec * plan.durationSec : MAX_CLOSED_IDS_PER_SEC * plan.durationSec;
+  // Open loop: enough sockets for every request in flight at a second's latency, so a request never waits for one.
+  const poolSize = perSec ? Math.max(plan.connections, Math.ceil(perSec)) : plan.connections;
+  return {
+    transport: { module: POSTER_MODULE, config: { url: apiUrl, rooms: plan.rooms, textBytes: plan.textBytes, poolSize }, urls: {}, queue: channel, concurrency: plan.connections },
+    producer: 0,
+    payloadBytes: 0,
+    warmup: { from: 0, to: plan.warmup, load: { model: 'closed', batch: 1, inflight: plan.connections } },
+    measured: { from: plan.warmup, to: plan.warmup + measuredIds, load: plan.load.spec },
+    ...(perSec ? {} : { durationSec: plan.durationSec }),
   };
-  const result = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(options, (error, finished) => (error ? reject(error) : resolve(finished)));
-    signal.addEventListener('abort', () => instance.stop(), { once: true });
-  });
-  return { result, accepted, startNs };
 }
 
 const ms = (value: number) => Math.round(value * 1e4) / 1e4;
 
-export async function runHttpE2eSample(plan: HttpE2ePlan, { services, sampleId: channel, signal, onProgress }: SampleContext): Promise<SampleResult> {
-  const { definition, module } = plan.choice;
+export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, signal }: SampleContext): SamplePhases<Roles, Loaded> {
+  const { definition } = plan.choice;
   const config = plan.config as never;
   const kinds = definition.services(config);
   const urls = Object.fromEntries(kinds.map((kind) => [kind, services.get(kind).url]));
-  const errors: string[] = [];
-  await definition.setup({ urls, channel, config });
-  const topology: TopologyMember[] = [];
-  let fleet: ClientFleet | undefined;
-  try {
-    const fork = (role: ProcessRole, index: number) => {
-      const member: TopologyMember = {
-        label: role === 'api' ? 'api' : `socket ${index}`,
-        child: forkChild<TopologyProcessSpec, TopologyMessage>(
-          ENTRY,
-          role,
-          (message) => {
-            if (message.type === 'ready') member.url = message.url;
-            else member.failure = `${member.label}: ${message.error}`;
-          },
-          (description) => (member.failure ??= description),
-        ),
-      };
-      member.child.send({ architectureModule: module, role, index, config: plan.config, urls, channel });
-      topology.push(member);
-      return member;
-    };
-    const api = fork('api', 0);
-    const sockets = definition.socketProcesses ? Array.from({ length: plan.socketServers }, (_, index) => fork('socket', index)) : [api];
-    const topologyFailure = () => topology.find((member) => member.failure)?.failure;
-    await waitFor('the topology was not ready', () => topology.every((member) => member.url), topologyFailure, READY_TIMEOUT_MS, signal);
-
-    const clients = await startClientFleet(
-      {
-        architectureModule: SOCKET_CLIENT_MODULE,
-        config: {},
-        urlOf: (connection) => sockets[connection % sockets.length]!.url!,
-        rooms: plan.rooms,
-        clientsPerRoom: plan.clientsPerRoom,
-        clientProcesses: plan.clientProcesses,
-        warmup: plan.warmup,
-      },
-      READY_TIMEOUT_MS,
-      signal,
-    );
-    fleet = clients;
-
-    if (plan.warmup > 0) {
-      const warmup = await drive(api.url!, plan, 0, { amount: plan.warmup }, [], signal);
-      const due = warmup.accepted.length * plan.clientsPerRoom;
-      if (!(await waitUntil(() => clients.delivered('warmup') >= due || topologyFailure() !== undefined, Date.now() + plan.timeoutMs, signal))) {
-        errors.push(`warmup: ${clients.delivered('warmup')} of ${due} deliveries within ${plan.timeoutMs / 1000}s`);
+  const loadDeadlineMs = plan.durationSec * 1000 + plan.timeoutMs;
+  return {
+    setup: () => definition.setup({ urls, channel, config }),
+    async start() {
+      const topology = await startTopology(plan, urls, channel, signal);
+      const stopAll: Array<() => Promise<void>> = [() => topology.kill()];
+      try {
+        const sockets = definition.socketProcesses ? topology.members.slice(1) : topology.members;
+        const fleet = { architectureModule: SOCKET_CLIENT_MODULE, config: {}, urlOf: (connection: number) => sockets[connection % sockets.length]!.ready()!.url, rooms: plan.rooms, clientsPerRoom: plan.clientsPerRoom, clientProcesses: plan.clientProcesses, warmup: plan.warmup };
+        const clients = await startClientFleet(fleet, READY_TIMEOUT_MS, signal);
+        stopAll.push(() => clients.kill());
+        // The poster sends the warmup before it says ready: the clients must be connected by then.
+        const poster = await startGroup<ProducerSpec, unknown, ProducerProgress, ProducerGo, ProducerReport>('producer', [posterSpec(plan, topology.members[0]!.ready()!.url, channel)], {
+          where: 'process',
+          label: () => 'load generator',
+          readyTimeoutMs: READY_TIMEOUT_MS + loadDeadlineMs,
+          signal,
+        });
+        return { topology, clients, poster };
+      } catch (error) {
+        await Promise.all(stopAll.map((stop) => stop()));
+        throw error;
       }
-    }
-
-    const redisUrl = kinds.includes('redis') ? urls.redis : undefined;
-    const redisBefore = redisUrl ? await redisCommandCounts(redisUrl) : undefined;
-    const sampler = sampleResources([
-      { label: 'load generator', pid: process.pid, tree: false },
-      ...topology.map((member) => ({ label: member.label, pid: member.child.pid, tree: false })),
-      ...clients.pids.map((pid, index) => ({ label: `clients ${index}`, pid, tree: false })),
+    },
+    async warmup(roles, errors) {
+      if (plan.warmup === 0) return;
+      const due = plan.warmup * plan.clientsPerRoom;
+      const arrived = () => roles.clients.delivered('warmup') >= due || roles.topology.failures().length > 0;
+      if (!(await waitUntil(arrived, Date.now() + plan.timeoutMs, signal))) errors.push(`warmup: ${roles.clients.delivered('warmup')} of ${due} deliveries within ${plan.timeoutMs / 1000}s`);
+    },
+    resources: (roles) => [
+      ...roles.poster.pids.map((pid) => ({ label: 'load generator', pid, tree: false })),
+      ...roles.topology.members.map((member) => ({ label: member.label, pid: member.pid, tree: false })),
+      ...roles.clients.resourceTargets,
       ...serviceResourceTargets(services, kinds),
-    ]);
-    const accepted: number[] = [];
-    // Progress during the load too: deliveries so far against what the accepted requests owe.
-    const during = setInterval(() => onProgress({ delivered: clients.delivered('measured'), expected: accepted.length * plan.clientsPerRoom }), 250);
-    // At a fixed rate the request count is known: autocannon then waits for every response, so each id is either
-    // accepted or not. At max rate it stops at the duration and drops the requests still in flight (at most one per
-    // connection): their deliveries reach the clients' histogram but are neither expected nor counted.
-    const limit = plan.perSec ? { amount: plan.perSec * plan.durationSec } : { duration: plan.durationSec };
-    const load = await drive(api.url!, plan, plan.warmup, limit, accepted, signal).finally(() => clearInterval(during));
-    const byRoom = Array.from({ length: plan.rooms }, (): number[] => []);
-    for (const id of load.accepted) byRoom[id % plan.rooms]!.push(id);
-    const dueForRoom = (room: number) => byRoom[room]!.length;
-    const report = () => onProgress({ delivered: clients.delivered('measured'), expected: clients.dueToLive(dueForRoom) });
-    await waitUntil(() => clients.delivered('measured') >= clients.dueToLive(dueForRoom), Date.now() + plan.timeoutMs, signal, report);
-    report();
-    const redisAfter = redisUrl ? await redisCommandCounts(redisUrl) : undefined;
-    const resources = sampler.stop();
-
-    const outcome = await clients.finish((room) => byRoom[room]!, REPORT_TIMEOUT_MS);
-    const { counts, histogram, lastReceiveNs } = outcome;
-    errors.push(...outcome.errors);
-    const topologyProblem = topologyFailure();
-    if (topologyProblem) errors.push(topologyProblem);
-    const { result } = load;
-    if (result.non2xx > 0) errors.push(`${result.non2xx} requests answered non-2xx: not delivered, not counted as sent`);
-    if (result.errors > 0) errors.push(`${result.errors} request errors (${result.timeouts} timeouts)`);
-    if (counts.lost > 0) errors.push(`${counts.lost} of ${counts.sent} deliveries lost (not received within ${plan.timeoutMs / 1000}s of the last request, or their connection died)`);
-    const durationSec = lastReceiveNs > load.startNs ? (lastReceiveNs - load.startNs) / NS_PER_S : 0;
-    return {
-      counts,
-      throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
-      durationSec,
-      latencyMs: summarizeMs(histogram),
-      histogram: encodeHistogram(histogram),
-      resources,
-      config: plan.config,
-      metrics: {
-        httpRequests: result.requests.total,
-        httpAccepted: load.accepted.length,
-        httpNon2xx: result.non2xx,
-        httpRequestsPerSec: ms(result.requests.average),
-        httpLatencyP50Ms: ms(result.latency.p50),
-        httpLatencyP90Ms: ms(result.latency.p90),
-        httpLatencyP99Ms: ms(result.latency.p99),
-        httpLatencyP999Ms: ms(result.latency.p99_9),
-        httpLatencyMaxMs: ms(result.latency.max),
-        connections: plan.rooms * plan.clientsPerRoom,
-        ...(redisBefore && redisAfter ? redisCommandMetrics(redisBefore, redisAfter, load.accepted.length, counts.delivered) : {}),
-      },
-      errors,
-    };
-  } finally {
-    await fleet?.kill();
-    topology.forEach((member) => member.child.kill());
-    await within(Promise.all(topology.map((member) => member.child.ended)), 5_000);
-    await within(definition.teardown({ urls, channel, config }).catch(() => {}), 10_000);
-  }
+    ],
+    redisUrl: urls.redis,
+    async load(roles) {
+      const done = await within(roles.poster.run({}), loadDeadlineMs);
+      if (!done) throw new Error(`the load generator did not finish within ${loadDeadlineMs / 1000}s`);
+      const outcome = done[0] as ProducerOutcome;
+      const byRoom = Array.from({ length: plan.rooms }, (): number[] => []);
+      outcome.acceptedIds.forEach((accepted, offset) => accepted && byRoom[(plan.warmup + offset) % plan.rooms]!.push(plan.warmup + offset));
+      return { outcome, byRoom };
+    },
+    progress(roles, loaded) {
+      const delivered = roles.clients.delivered('measured');
+      const accepted = loaded?.outcome.accepted ?? roles.poster.progress()[0]?.accepted ?? 0;
+      const expected = loaded ? roles.clients.dueToLive((room) => loaded.byRoom[room]!.length) : accepted * plan.clientsPerRoom;
+      return { delivered, expected, settled: loaded !== undefined && delivered >= expected };
+    },
+    timeoutMs: plan.timeoutMs,
+    async account(roles, loaded, measured, errors) {
+      const outcome = await roles.clients.finish((room) => loaded.byRoom[room]!, REPORT_TIMEOUT_MS);
+      const [poster] = await roles.poster.finish(REPORT_TIMEOUT_MS);
+      errors.push(...outcome.errors, ...roles.topology.failures(), ...roles.poster.failures());
+      const { counts, histogram, lastReceiveNs } = outcome;
+      const { sent, accepted, sendErrors, firstSendError } = loaded.outcome;
+      if (sendErrors > 0) errors.push(`${sendErrors} requests not answered 2xx (${firstSendError}): not delivered, not counted as sent`);
+      if (counts.lost > 0) errors.push(`${counts.lost} of ${counts.sent} deliveries lost (not received within ${plan.timeoutMs / 1000}s of the last request, or their connection died)`);
+      const startNs = poster?.startNs ?? 0;
+      const durationSec = lastReceiveNs > startNs ? (lastReceiveNs - startNs) / NS_PER_S : 0;
+      const http = summarizeMs(mergeEncoded(poster?.histogram ? [poster.histogram] : []));
+      const loadSec = poster ? (poster.endNs - poster.startNs) / NS_PER_S : 0;
+      return {
+        counts,
+        throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
+        durationSec,
+        latencyMs: summarizeMs(histogram),
+        histogram: encodeHistogram(histogram),
+        senderLagMs: poster?.senderLag ? summarizeMs(mergeEncoded([poster.senderLag])) : undefined,
+        resources: measured.resources,
+        metrics: {
+          httpRequests: sent,
+          httpAccepted: accepted,
+          httpFailed: sendErrors,
+          httpRequestsPerSec: loadSec > 0 ? ms(accepted / loadSec) : 0,
+          httpLatencyP50Ms: http.p50,
+          httpLatencyP90Ms: http.p90,
+          httpLatencyP99Ms: http.p99,
+          httpLatencyP999Ms: http.p999,
+          httpLatencyMaxMs: http.max,
+          connections: plan.rooms * plan.clientsPerRoom,
+          ...redisMetrics(measured, accepted, counts.delivered),
+        },
+        errors,
+      };
+    },
+    async stop(roles) {
+      await Promise.all([roles.poster.kill(), roles.clients.kill(), roles.topology.finish(5_000)]);
+    },
+    teardown: () => definition.teardown({ urls, channel, config }),
+  };
 }

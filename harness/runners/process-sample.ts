@@ -1,27 +1,24 @@
 /**
- * One sample of one run point: clean queue → consumers up → warmup → measured load → wait for deliveries or the
- * deadline → collect reports → exact accounting. A sample never hangs: every wait has a deadline, and whatever
- * was not delivered by then is counted as lost.
+ * One sample of the process scenario: a clean queue, W consumers and one producer process up, a warmup through the
+ * whole path, then the measured load (closed loop: the backlog is built with the consumers paused, then released),
+ * the wait for deliveries, and exact accounting of every id.
  */
-import { errorMessage } from '../errors.ts';
-import { waitUntil, within } from '../wait.ts';
-import { jobServices, prepareJob, type JobSpec } from '../jobs.ts';
-import { drain } from '../load/drain.ts';
-import type { LoadModel, LoadOutcome } from '../load/types.ts';
+import { prepareJob, type JobSpec } from '../jobs.ts';
+import type { LoadModel } from '../load/types.ts';
 import { account } from '../measure/accounting.ts';
-import { NS_PER_S, nowNs } from '../measure/clock.ts';
-import { createHistogram, encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
-import { sampleResources } from '../measure/resources.ts';
-import type { SampleProgress, SampleResult } from '../scenario.ts';
-import { serviceResourceTargets, type ServiceSet } from '../services/provision.ts';
-import type { ServiceKind } from '../services/types.ts';
+import { NS_PER_S } from '../measure/clock.ts';
+import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
+import type { ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
+import type { ProducerOutcome, ProducerSpec } from '../roles/producer.ts';
+import type { Sample } from '../results/types.ts';
+import type { SampleContext, SamplePhases } from '../sample.ts';
 import type { TransportChoice } from '../transports/registry.ts';
-import type { TransportDefinition } from '../transports/types.ts';
-import { startConsumers, type ConsumerGroup, type Placement } from '../worker/consumer-group.ts';
-import type { ConsumerSpec } from '../worker/protocol.ts';
+import { waitUntil, within } from '../wait.ts';
+import { pointServices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
 
-export interface PointPlan {
+export interface ProcessPlan {
   readonly choice: TransportChoice;
+  /** The preset's knobs (the transport derives the rest from the concurrency). */
   readonly config: Readonly<Record<string, unknown>>;
   readonly workers: number;
   readonly concurrency: number;
@@ -30,128 +27,116 @@ export interface PointPlan {
   readonly job: JobSpec;
   readonly payloadBytes: number;
   readonly load: LoadModel;
-  /** How long to wait for deliveries after the last send, before counting the rest as lost. */
+  /** How long to wait for deliveries after the last send. */
   readonly timeoutMs: number;
 }
 
-export function placementOf(definition: TransportDefinition, workers: number): Placement {
-  if (definition.traits.crossProcess) return 'process';
-  return workers > 1 ? 'thread' : 'inline';
-}
-
-/** The URL of each service the point's transport and job use. */
-export function serviceUrls(plan: Pick<PointPlan, 'choice' | 'job'>, services: ServiceSet): Partial<Record<ServiceKind, string>> {
-  return Object.fromEntries([...plan.choice.definition.services, ...jobServices(plan.job)].map((kind) => [kind, services.get(kind).url]));
-}
-
-/** Everything one consumer of the point needs, as data: the process (or thread) builds its transport from it. */
-export function consumerSpec(
-  plan: Pick<PointPlan, 'choice' | 'config' | 'concurrency' | 'job'>,
-  where: { urls: Partial<Record<ServiceKind, string>>; queue: string },
-  worker: number,
-  ids: { warmup: number; ids: number; deliveryLog?: string },
-): ConsumerSpec {
-  return { transportModule: plan.choice.module, config: plan.config, ...where, concurrency: plan.concurrency, job: plan.job, worker, ...ids };
-}
-
-const CONSUMER_READY_TIMEOUT_MS = 60_000;
 const REPORT_TIMEOUT_MS = 20_000;
-const CLOSE_TIMEOUT_MS = 10_000;
+/** Warmup batches: sent as fast as accepted, not measured. */
+const WARMUP_LOAD = { model: 'closed', batch: 50, inflight: 4 } as const;
 
-export async function runSample(
-  plan: PointPlan,
-  services: ServiceSet,
-  queue: string,
-  signal: AbortSignal,
-  onProgress: (progress: SampleProgress) => void = () => {},
-): Promise<SampleResult> {
-  const { definition } = plan.choice;
-  const urls = serviceUrls(plan, services);
-  const context = { urls, queue, config: plan.config, concurrency: plan.concurrency };
-  const admin = definition.create(context);
-  const ids = plan.warmup + plan.messages;
-  const errors: string[] = [];
-  await admin.setup();
-  await prepareJob(plan.job, urls);
-  let group: ConsumerGroup | undefined;
-  try {
-    const specs = Array.from({ length: plan.workers }, (_, worker) => consumerSpec(plan, { urls, queue }, worker, { warmup: plan.warmup, ids }));
-    group = await startConsumers(specs, placementOf(definition, plan.workers), CONSUMER_READY_TIMEOUT_MS);
-    const consumers = group;
-    const producer = await definition.create({ ...context, consumerPorts: consumers.consumerPorts }).producer();
-    const accepted = new Uint8Array(ids);
-    const target = { producer, payload: 'x'.repeat(plan.payloadBytes), accepted: (id: number) => (accepted[id] = 1), signal };
-
-    if (plan.warmup > 0) {
-      await drain({ batch: 50, inflight: 4 }).run({ ...target, from: 0, to: plan.warmup });
-      const warmedUp = await waitUntil(() => consumers.progress().warmup >= plan.warmup || consumers.failures().length > 0, Date.now() + plan.timeoutMs, signal);
-      if (!warmedUp) errors.push(`warmup: only ${consumers.progress().warmup} of ${plan.warmup} warmup messages delivered within ${plan.timeoutMs / 1000}s`);
-    }
-
-    const sampler = sampleResources([
-      { label: 'producer', pid: process.pid, tree: false },
-      ...consumers.pids.map((pid, index) => ({ label: `worker ${index}`, pid, tree: false })),
-      ...serviceResourceTargets(services, Object.keys(urls) as ServiceKind[]),
-    ]);
-    // A transport without a broker (consumers in the producer's process) cannot hold a backlog: it is fed live.
-    const backlogFirst = plan.load.backlogFirst && definition.traits.crossProcess;
-    if (backlogFirst) await consumers.command('pause', CONSUMER_READY_TIMEOUT_MS);
-    const loadStartNs = nowNs();
-    const outcome: LoadOutcome = (await within(plan.load.run({ ...target, from: plan.warmup, to: ids }), loadDeadlineMs(plan))) ?? {
-      startNs: loadStartNs,
-      endNs: nowNs(),
-      sendErrors: 0,
-      firstSendError: `load did not finish within its deadline`,
-      acceptLatency: createHistogram(),
-    };
-    let acceptedMeasured = 0;
-    for (let id = plan.warmup; id < ids; id++) acceptedMeasured += accepted[id]!;
-    if (backlogFirst) await consumers.command('resume', CONSUMER_READY_TIMEOUT_MS);
-    const report = () => onProgress({ delivered: consumers.progress().measured, expected: acceptedMeasured });
-    await waitUntil(() => consumers.progress().measured >= acceptedMeasured || consumers.failures().length === plan.workers, Date.now() + plan.timeoutMs, signal, report);
-    report();
-    const resources = sampler.stop();
-    const reports = await consumers.finish(REPORT_TIMEOUT_MS);
-    errors.push(...consumers.failures());
-    if (outcome.sendErrors > 0) errors.push(`${outcome.sendErrors} sends failed: ${outcome.firstSendError}`);
-    else if (outcome.firstSendError) errors.push(outcome.firstSendError);
-    for (const item of reports) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
-    await within(producer.close().catch((error) => errors.push(`closing producer: ${errorMessage(error)}`)), CLOSE_TIMEOUT_MS);
-
-    const counts = account(
-      reports.map((item) => item.counts),
-      plan.warmup,
-      ids,
-      (id) => accepted[id] === 1,
-    );
-    const histogram = mergeEncoded(reports.map((item) => item.histogram));
-    const lastDoneNs = Math.max(0, ...reports.map((item) => item.lastDoneNs));
-    const firstDoneNs = Math.min(...reports.map((item) => item.firstDoneNs || Infinity));
-    const windowStartNs = backlogFirst ? firstDoneNs : outcome.startNs;
-    const durationSec = lastDoneNs > windowStartNs ? (lastDoneNs - windowStartNs) / NS_PER_S : 0;
-    if (counts.lost > 0) errors.push(`${counts.lost} messages not delivered within ${plan.timeoutMs / 1000}s of the last send (e.g. ids ${counts.lostSample.join(', ')})`);
-    return {
-      counts,
-      throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
-      durationSec,
-      enqueuePerSec: backlogFirst ? acceptedMeasured / ((outcome.endNs - outcome.startNs) / NS_PER_S) : undefined,
-      latencyMs: summarizeMs(histogram),
-      histogram: encodeHistogram(histogram),
-      senderLagMs: outcome.senderLag && summarizeMs(outcome.senderLag),
-      resources,
-      config: admin.config,
-      errors,
-    };
-  } catch (error) {
-    await group?.kill();
-    throw error;
-  } finally {
-    await within(admin.teardown().catch(() => {}), CLOSE_TIMEOUT_MS);
-  }
+interface Loaded {
+  readonly outcome?: ProducerOutcome;
+  /** Measured ids the transport accepted. */
+  readonly accepted: number;
+  readonly backlog: boolean;
+  readonly error?: string;
 }
 
 /** Deadline for the sending phase: open loop takes messages / rate by design; closed loop is bounded generously. */
-function loadDeadlineMs(plan: PointPlan): number {
-  const perSec = Number(plan.load.params.perSec);
-  return perSec > 0 ? (plan.messages / perSec) * 1000 + plan.timeoutMs : plan.timeoutMs * 10;
+function loadDeadlineMs(plan: ProcessPlan): number {
+  const perSec = plan.load.params.perSec;
+  return perSec ? (plan.messages / perSec) * 1000 + plan.timeoutMs : plan.timeoutMs * 10;
+}
+
+export function processPhases(plan: ProcessPlan, { services, sampleId, signal }: SampleContext): SamplePhases<TransportRoles, Loaded> {
+  const ref = transportRef(plan.choice, plan.config, plan.concurrency, services, sampleId, plan.job);
+  const ids = plan.warmup + plan.messages;
+  const admin = plan.choice.definition.create(ref);
+  // A transport without a broker (consumers in the producer's process) cannot hold a backlog: it is fed live.
+  const backlog = plan.load.name === 'closed' && !plan.choice.definition.inProcess;
+  return {
+    async setup() {
+      await admin.setup();
+      await prepareJob(plan.job, ref.urls);
+    },
+    start() {
+      const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => ({ transport: ref, job: plan.job, worker, warmup: plan.warmup, ids }));
+      const producer: ProducerSpec = {
+        transport: ref,
+        producer: 0,
+        payloadBytes: plan.payloadBytes,
+        warmup: { from: 0, to: plan.warmup, load: WARMUP_LOAD },
+        measured: { from: plan.warmup, to: ids, load: plan.load.spec },
+      };
+      return startTransportRoles(plan.choice, consumers, [producer], signal);
+    },
+    async warmup(roles, errors) {
+      if (plan.warmup === 0) return;
+      const arrived = await waitUntil(() => roles.consumerProgress().warmup >= plan.warmup || roles.consumerFailures().length > 0, Date.now() + plan.timeoutMs, signal);
+      if (!arrived) errors.push(`warmup: only ${roles.consumerProgress().warmup} of ${plan.warmup} warmup messages delivered within ${plan.timeoutMs / 1000}s`);
+    },
+    resources: (roles) => roles.resourceTargets(services, pointServices(plan.choice, plan.job)),
+    async load(roles) {
+      if (backlog) await roles.consumers!.run('pause');
+      const sent = roles.producers.run({}).then(([outcome]) => outcome as ProducerOutcome);
+      const outcome = await within(sent, loadDeadlineMs(plan));
+      if (backlog) await roles.consumers!.run('resume');
+      const accepted = outcome?.accepted ?? roles.producers.progress()[0]?.accepted ?? 0;
+      return { outcome, accepted, backlog, error: outcome ? undefined : 'load did not finish within its deadline' };
+    },
+    progress(roles, loaded) {
+      const delivered = roles.consumerProgress().measured;
+      const expected = loaded?.accepted ?? roles.producers.progress()[0]?.accepted ?? 0;
+      return { delivered, expected, settled: loaded !== undefined && (delivered >= expected || roles.consumerFailures().length === plan.workers) };
+    },
+    timeoutMs: plan.timeoutMs,
+    async account(roles, loaded, measured, errors) {
+      const reports = await roles.finish(REPORT_TIMEOUT_MS);
+      errors.push(...roles.consumerFailures(), ...roles.producers.failures());
+      const producer = reports.producers[0];
+      if (loaded.error) errors.push(loaded.error);
+      if (producer && producer.sendErrors > 0) errors.push(`${producer.sendErrors} sends failed: ${producer.firstSendError}`);
+      for (const item of reports.consumers) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
+      return accountProcess(plan, reports.consumers, producer?.accepted, producer, loaded, measured.resources, errors);
+    },
+    stop: (roles) => roles.kill(),
+    teardown: () => admin.teardown(),
+  };
+}
+
+function accountProcess(
+  plan: ProcessPlan,
+  consumers: readonly ConsumerReport[],
+  accepted: Uint8Array | undefined,
+  producer: { readonly startNs: number; readonly endNs: number; readonly senderLag?: string } | undefined,
+  loaded: Loaded,
+  resources: Sample['resources'],
+  errors: string[],
+): Sample {
+  const ids = plan.warmup + plan.messages;
+  const counts = account(
+    consumers.map((item) => item.counts),
+    plan.warmup,
+    ids,
+    (id) => accepted?.[id - plan.warmup] === 1,
+  );
+  const histogram = mergeEncoded(consumers.map((item) => item.histogram));
+  const lastDoneNs = Math.max(0, ...consumers.map((item) => item.lastDoneNs));
+  const firstDoneNs = Math.min(...consumers.map((item) => item.firstDoneNs || Infinity));
+  const windowStartNs = loaded.backlog ? firstDoneNs : (producer?.startNs ?? 0);
+  const durationSec = lastDoneNs > windowStartNs ? (lastDoneNs - windowStartNs) / NS_PER_S : 0;
+  if (counts.lost > 0) errors.push(`${counts.lost} messages not delivered within ${plan.timeoutMs / 1000}s of the last send (e.g. ids ${counts.lostSample.join(', ')})`);
+  const fillSec = producer ? (producer.endNs - producer.startNs) / NS_PER_S : 0;
+  return {
+    counts,
+    throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
+    durationSec,
+    enqueuePerSec: loaded.backlog && fillSec > 0 ? loaded.accepted / fillSec : undefined,
+    latencyMs: summarizeMs(histogram),
+    histogram: encodeHistogram(histogram),
+    senderLagMs: producer?.senderLag ? summarizeMs(mergeEncoded([producer.senderLag])) : undefined,
+    resources,
+    errors,
+  };
 }

@@ -1,33 +1,34 @@
 /**
- * The `process` kind of scenario: N jobs through a transport to W consumer processes × concurrency C. A scenario
- * file declares its defaults; this module validates flags, expands the sweep and wraps each point's sample runner.
+ * The `process` kind of scenario: N jobs through a transport to W consumer processes × concurrency C, from one
+ * producer process. Closed loop drains a backlog; open loop offers a fixed rate.
  */
 import { z } from 'zod';
-import { formatJob, jobServices, parseJob } from '../jobs.ts';
-import { drain } from '../load/drain.ts';
-import { rate } from '../load/rate.ts';
-import { commonFlags, list, names, parseFlags, rateFlag, requireClosedLoopFor, wholeNumber } from '../options.ts';
-import type { RunPoint, Scenario } from '../scenario.ts';
-import { PROCESS_AXES } from './axes.ts';
-import { parseTransportChoice, resolveConfig, transportIdentity } from '../transports/registry.ts';
-import { placementOf, runSample, type PointPlan } from './process-sample.ts';
+import { JOB_SYNTAX, formatJob, parseJob } from '../jobs.ts';
+import { closed } from '../load/closed.ts';
+import { open } from '../load/open.ts';
+import { commonFlags, flag, list, names, rateValue, requireClosedLoopFor, wholeNumber } from '../options.ts';
+import { resolveConfig } from '../registry.ts';
+import type { RunPoint, ScenarioKind } from '../scenario.ts';
+import { TRANSPORT_SPECS, parseTransportChoice, transportIdentity } from '../transports/registry.ts';
+import { processPhases, type ProcessPlan } from './process-sample.ts';
+import { runSample } from '../sample.ts';
+import { placementOf, pointServices } from './transport-roles.ts';
 
-export const processFlags = z
-  .object({
-    ...commonFlags,
-    transports: names,
-    workers: list(wholeNumber(1, 64)),
-    concurrency: list(wholeNumber(1, 10_000)),
-    rate: rateFlag,
-    job: z.string(),
-    payload: wholeNumber(0, 16 * 1024 * 1024),
-    batch: wholeNumber(1, 100_000),
-    inflight: wholeNumber(1, 10_000),
-  })
-  .partial()
-  .strict();
+export const transportsFlag = flag(names, '<list>', `comma-separated transports, name or name:preset (${TRANSPORT_SPECS.join(', ')})`);
+export const jobFlag = flag(z.string(), '<kind>', `what each job does: ${JOB_SYNTAX}`);
+export const payloadFlag = flag(wholeNumber(0, 16 * 1024 * 1024), '<bytes>', 'payload bytes per message on top of id and timestamp');
 
-export type ProcessOptions = Required<z.output<typeof processFlags>>;
+const flags = {
+  ...commonFlags,
+  transports: transportsFlag,
+  workers: flag(list(wholeNumber(1, 64)), '<list>', 'consumer processes per point (worker threads for in-process transports), comma-separated'),
+  concurrency: flag(list(wholeNumber(1, 10_000)), '<list>', 'jobs in flight per consumer, comma-separated'),
+  rate: flag(rateValue, '<max|n>', 'max: closed loop (the backlog of N is built, then drained); n: open loop at n messages/s'),
+  job: jobFlag,
+  payload: payloadFlag,
+  batch: flag(wholeNumber(1, 100_000), '<n>', 'closed loop: messages per producer send (sendBatch when > 1)'),
+  inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: producer sends awaiting acceptance at once'),
+};
 
 /** A default that differs for one transport, applied only when the user did not set that option. */
 export interface DefaultOverride {
@@ -38,67 +39,57 @@ export interface DefaultOverride {
   readonly reason: string;
 }
 
-export interface ProcessScenarioDefinition {
-  readonly name: string;
-  readonly description: string;
-  readonly measures: string;
-  readonly defaults: ProcessOptions;
-  readonly defaultOverrides?: readonly DefaultOverride[];
+export interface ProcessSettings {
+  readonly defaultOverrides: readonly DefaultOverride[];
 }
 
-export function processPoint(plan: PointPlan): RunPoint {
-  const { definition, label } = plan.choice;
+function processPoint(plan: ProcessPlan): RunPoint {
+  const { choice, load } = plan;
+  const rate = load.name === 'open' ? ` @ ${load.params.perSec}/s` : '';
   return {
     identity: {
-      ...transportIdentity(plan.choice),
-      workers: plan.workers,
-      concurrency: plan.concurrency,
-      label: `${label} W=${plan.workers} C=${plan.concurrency}`,
+      ...transportIdentity(choice, plan.concurrency),
+      loadModel: load.name,
+      axes: { workers: plan.workers, concurrency: plan.concurrency },
+      label: `${choice.label} W=${plan.workers} C=${plan.concurrency}${rate}`,
       params: {
-        loadModel: plan.load.name,
-        ...plan.load.params,
+        ...load.params,
         messages: plan.messages,
         warmup: plan.warmup,
         job: formatJob(plan.job),
         payloadBytes: plan.payloadBytes,
         timeoutSec: plan.timeoutMs / 1000,
-        placement: placementOf(definition, plan.workers),
+        placement: placementOf(choice, plan.workers),
+        // Closed loop here drains a backlog: its latency is time spent waiting in it.
+        ...(load.name === 'closed' && !choice.definition.inProcess ? { backlog: true } : {}),
       },
-      config: plan.config,
     },
-    runSample: ({ services, sampleId, signal, onProgress }) => runSample(plan, services, sampleId, signal, onProgress),
+    services: pointServices(choice, plan.job),
+    runSample: (context) => runSample(processPhases(plan, context), context),
   };
 }
 
-/** Typed helper, like vitest's defineConfig. */
-export function defineProcessScenario(definition: ProcessScenarioDefinition): Scenario {
-  return {
-    name: definition.name,
-    description: definition.description,
-    measures: definition.measures,
-    axes: PROCESS_AXES,
-    plan(rawFlags) {
-      const flags = parseFlags(processFlags, rawFlags, definition.name);
-      const options: ProcessOptions = { ...definition.defaults, ...flags };
-      const closedLoop = options.rate === 'max';
-      requireClosedLoopFor(flags, closedLoop);
-      const job = parseJob(options.job);
-      const choices = [...new Set(options.transports)].map(parseTransportChoice);
-      const load = closedLoop ? drain({ batch: options.batch, inflight: options.inflight }) : rate({ perSec: options.rate as number });
-      const points: RunPoint[] = [];
-      for (const choice of choices) {
-        const override = definition.defaultOverrides?.find((candidate) => candidate.transport === choice.label);
-        const messages = flags.messages ?? override?.messages ?? options.messages;
-        const warmup = flags.warmup ?? override?.warmup ?? options.warmup;
-        const config = resolveConfig(choice);
-        for (const workers of options.workers) {
-          for (const concurrency of options.concurrency) {
-            points.push(processPoint({ choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, load, timeoutMs: options.timeout * 1000 }));
-          }
-        }
-      }
-      const services = [...new Set([...choices.flatMap((choice) => choice.definition.services), ...jobServices(job)])];
-      return { points, repeat: options.repeat, services, options: { ...options, job: formatJob(job) } };
-    },
-  };
-}
+export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSettings> = {
+  flags,
+  axes: [
+    { key: 'workers', title: 'consumer processes' },
+    { key: 'concurrency', title: 'jobs in flight per consumer' },
+  ],
+  measures: { throughput: 'messages/s', latency: 'intended send → job done (closed loop: includes the wait in the backlog)' },
+  sweep(options, given, settings) {
+    const closedLoop = options.rate === 'max';
+    requireClosedLoopFor(given, closedLoop);
+    const job = parseJob(options.job);
+    const load = closedLoop ? closed({ batch: options.batch, inflight: options.inflight }) : open({ perSec: options.rate as number });
+    return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) => {
+      const override = settings.defaultOverrides.find((candidate) => candidate.transport === choice.label);
+      const messages = given.messages ?? override?.messages ?? options.messages;
+      const warmup = given.warmup ?? override?.warmup ?? options.warmup;
+      const config = resolveConfig(choice);
+      return options.workers.flatMap((workers) =>
+        options.concurrency.map((concurrency): ProcessPlan => ({ choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, load, timeoutMs: options.timeout * 1000 })),
+      );
+    });
+  },
+  point: processPoint,
+};

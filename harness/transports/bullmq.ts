@@ -31,7 +31,6 @@ export default defineTransport({
   name: 'bullmq',
   description: 'BullMQ 6 Queue/Worker on Redis via ioredis',
   services: ['redis'],
-  traits: { durable: true, acks: true, crossProcess: true },
   config,
   presets: { default: {}, autopipelining: { autoPipelining: true } },
   create({ urls, queue: name, config, concurrency }) {
@@ -49,6 +48,8 @@ export default defineTransport({
     };
     return {
       config: { ...config, workerConcurrency: concurrency, attempts: 1, prefix: PREFIX },
+      // Redis's own persistence decides what survives a restart: the faults scenario sets and records it.
+      traits: { durable: true, acks: true },
       setup: () => adminQueue((queue) => queue.obliterate({ force: true })),
       teardown: () => adminQueue((queue) => queue.obliterate({ force: true })),
       depth: () => adminQueue((queue) => queue.count()),
@@ -65,12 +66,12 @@ export default defineTransport({
           },
         };
       },
-      async consumer({ concurrency: workerConcurrency, handle }: ConsumerOptions): Promise<Consumer> {
+      async consumer({ handle }: ConsumerOptions): Promise<Consumer> {
         const connection = redisConnection(url);
         const worker = new Worker<JobData>(name, (job) => handle(fromJobData(job.data)), {
           connection: connection as ConnectionOptions,
           prefix: PREFIX,
-          concurrency: workerConcurrency,
+          concurrency,
           stalledInterval: config.stalledIntervalMs,
           lockDuration: config.lockDurationMs,
           drainDelay: config.drainDelaySeconds,

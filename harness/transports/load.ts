@@ -1,5 +1,22 @@
+/** Builds a transport instance in any process, from plain data. */
 import { loadDefinition } from '../registry.ts';
-import type { TransportDefinition } from './types.ts';
+import type { ServiceKind } from '../services/types.ts';
+import type { Transport, TransportDefinition } from './types.ts';
 
-/** A transport module's default export; consumers import only the transport they run. */
+/** Everything another process needs to build the same transport instance: what the specs of roles carry. */
+export interface TransportRef {
+  /** URL of the transport's module (a registered transport's, or a test's own). */
+  readonly module: string;
+  /** The preset's knobs, before derivation (the instance derives the rest). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;
+  readonly queue: string;
+  readonly concurrency: number;
+}
+
+export async function openTransport(ref: TransportRef): Promise<Transport> {
+  const definition = await loadDefinition<TransportDefinition>(ref.module);
+  return definition.create({ urls: ref.urls, queue: ref.queue, config: ref.config, concurrency: ref.concurrency });
+}
+
 export const loadTransport = (module: string): Promise<TransportDefinition> => loadDefinition<TransportDefinition>(module);

@@ -29,7 +29,6 @@ export default defineTransport({
   name: 'pg',
   description: 'Postgres table queue: FOR UPDATE SKIP LOCKED, LISTEN/NOTIFY wake-up, delete in the same transaction',
   services: ['postgres'],
-  traits: { durable: true, acks: true, crossProcess: true },
   config,
   presets: { default: {}, unlogged: { unlogged: true } },
   create({ urls, queue, config, concurrency }) {
@@ -43,6 +42,8 @@ export default defineTransport({
     const insertValues = (envelopes: readonly Envelope[]) => [envelopes.map((e) => e.id), envelopes.map((e) => e.sentAtNs), envelopes.map((e) => e.payload)];
     return {
       config: { ...config, connections, batchSize, ackMode: 'delete in the fetching transaction' },
+      // Crash recovery empties an UNLOGGED table.
+      traits: { durable: !config.unlogged, acks: true },
       setup: async () =>
         void await admin(`
           DROP TABLE IF EXISTS ${table};

@@ -41,7 +41,6 @@ export default defineTransport({
   name: 'pgboss',
   description: 'pg-boss 12 job queue on Postgres',
   services: ['postgres'],
-  traits: { durable: true, acks: true, crossProcess: true },
   config,
   presets: {
     default: {},
@@ -75,6 +74,7 @@ export default defineTransport({
     const sql = (text: string, values: unknown[] = []) => queryOnce(urls.postgres!, text, values);
     return {
       config: { ...config, localConcurrency, schema: 'one per sample', supervise: false, schedule: false },
+      traits: { durable: true, acks: true },
       setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify, expireInSeconds: config.expireInSeconds })),
       teardown: async () => void (await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)),
       // pg-boss's getQueueStats serves counts cached by its monitor (off here): count the rows themselves.

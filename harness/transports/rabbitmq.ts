@@ -40,7 +40,6 @@ export default defineTransport({
   name: 'rabbitmq',
   description: 'RabbitMQ via amqplib: confirms, manual acks, prefetch',
   services: ['rabbitmq'],
-  traits: { durable: true, acks: true, crossProcess: true },
   config,
   presets: { default: {}, transient: { durable: false, persistent: false }, quorum: { queueType: 'quorum' } },
   create({ urls, queue, config, concurrency }) {
@@ -57,6 +56,8 @@ export default defineTransport({
     const queueArguments = { durable: config.durable, arguments: { 'x-queue-type': config.queueType } };
     return {
       config: { ...config, prefetch, confirms: true, manualAcks: true },
+      // A message survives a broker restart only in a durable queue and marked persistent.
+      traits: { durable: config.durable && config.persistent, acks: true },
       setup: () => admin(async (channel) => void (await channel.assertQueue(queue, queueArguments), await channel.purgeQueue(queue))),
       teardown: async () => void (await admin((channel) => channel.deleteQueue(queue))),
       depth: () => admin(async (channel) => (await channel.checkQueue(queue)).messageCount),

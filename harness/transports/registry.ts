@@ -1,14 +1,13 @@
 /**
- * Every transport by name. Adding a transport = one file in this folder + its name in FILES. Consumers in other
- * processes load a transport from its module URL, so a transport file works wherever its module can be imported.
+ * Every transport by name. Adding a transport = one file in this folder + its name in FILES. Other processes build
+ * a transport from a TransportRef (its module URL and plain data), so a transport file works wherever its module
+ * can be imported.
  */
-import { loadRegistry, type Choice } from '../registry.ts';
-import type { PointIdentity } from '../scenario.ts';
+import { loadRegistry, resolveConfig, type Choice } from '../registry.ts';
+import type { PointIdentity } from '../results/types.ts';
 import type { TransportDefinition } from './types.ts';
 
-export { resolveConfig } from '../registry.ts';
-
-const FILES = ['direct', 'bullmq', 'rabbitmq', 'pgboss', 'pg'];
+const FILES = ['direct', 'bullmq', 'rabbitmq', 'pgboss', 'pg', 'fixture'];
 
 const registry = await loadRegistry<TransportDefinition>(
   'transport',
@@ -16,13 +15,18 @@ const registry = await loadRegistry<TransportDefinition>(
 );
 
 export const TRANSPORTS = registry.entries;
+export const TRANSPORT_SPECS = registry.specs;
 
 /** A transport and one of its named presets: `pgboss` or `pgboss:tuned`. */
 export type TransportChoice = Choice<TransportDefinition>;
 
 export const parseTransportChoice = (spec: string): TransportChoice => registry.choose(spec);
 
-/** How a run point of this transport choice names what it compared (see PointIdentity). */
-export function transportIdentity(choice: TransportChoice): Pick<PointIdentity, 'transport' | 'transportName' | 'preset' | 'traits'> {
-  return { transport: choice.label, transportName: choice.definition.name, preset: choice.preset, traits: choice.definition.traits };
+/**
+ * How a point of this transport is named in results, and its effective knobs and traits at this concurrency:
+ * an instance built from data, which connects nowhere.
+ */
+export function transportIdentity(choice: TransportChoice, concurrency: number): Pick<PointIdentity, 'transport' | 'transportName' | 'preset' | 'traits' | 'config'> {
+  const instance = choice.definition.create({ urls: {}, queue: 'plan', config: resolveConfig(choice), concurrency });
+  return { transport: choice.label, transportName: choice.definition.name, preset: choice.preset, traits: instance.traits, config: instance.config };
 }

@@ -2,9 +2,11 @@
  * The transport boundary, after OpenMessaging Benchmark's driver SPI: a transport knows how to put a message in and
  * get one out, nothing more. Load, timing, accounting and results live in the harness, written once.
  */
-import type { MessagePort } from 'node:worker_threads';
 import type { z } from 'zod';
+import type { Traits } from '../results/types.ts';
 import type { ServiceKind } from '../services/types.ts';
+
+export type { Traits };
 
 /** What travels through every transport: an id for accounting and the send time for latency. */
 export interface Envelope {
@@ -12,15 +14,6 @@ export interface Envelope {
   /** CLOCK_MONOTONIC ns (see measure/clock.ts): the intended send time in open-loop runs. */
   readonly sentAtNs: number;
   readonly payload: string;
-}
-
-export interface Traits {
-  /** Messages survive a broker restart (persisted before the send resolves). */
-  readonly durable: boolean;
-  /** Consumers acknowledge; unacknowledged work is redelivered. */
-  readonly acks: boolean;
-  /** Producer and consumers may be separate OS processes. False: consumers run in the producer's process. */
-  readonly crossProcess: boolean;
 }
 
 export interface Producer {
@@ -31,7 +24,6 @@ export interface Producer {
 }
 
 export interface ConsumerOptions {
-  readonly concurrency: number;
   /** The job; the transport acknowledges/completes the message after it resolves. */
   readonly handle: (envelope: Envelope) => Promise<void>;
   /**
@@ -48,6 +40,8 @@ export interface Consumer {
 export interface Transport {
   /** Effective knobs of this instance (defaults, preset, and values derived from concurrency), for results. */
   readonly config: Readonly<Record<string, unknown>>;
+  /** What this configuration promises (a transient RabbitMQ queue is not durable). */
+  readonly traits: Traits;
   /** Coordinator, before each sample: create the queue/table and remove leftovers. */
   setup(): Promise<void>;
   producer(): Promise<Producer>;
@@ -58,30 +52,30 @@ export interface Transport {
   teardown(): Promise<void>;
 }
 
-/** Everything a transport instance is built from: plain data, so worker processes can build their own. */
+/** Everything a transport instance is built from: plain data, so that any process can build its own. */
 export interface TransportContext<Config> {
   readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;
   /** Unique per sample; safe as a queue name and as a SQL identifier. */
   readonly queue: string;
   readonly config: Config;
+  /** Jobs in flight per consumer (process or thread): transports size prefetch, fetch loops and pools from it. */
   readonly concurrency: number;
-  /**
-   * In-process transports only (traits.crossProcess false) with consumers in worker threads: the producer side
-   * gets one port per consumer thread, each consumer thread the other end.
-   */
-  readonly consumerPorts?: readonly MessagePort[];
-  readonly producerPort?: MessagePort;
 }
 
 export interface TransportDefinition<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
   readonly name: string;
   readonly description: string;
   readonly services: readonly ServiceKind[];
-  readonly traits: Traits;
+  /**
+   * No broker: consumers run inside the producer's process (in it, or in worker threads when there are several),
+   * and nothing outlives that process. The harness places them there; `depth` and enqueue make no sense.
+   */
+  readonly inProcess?: boolean;
   /** Knobs with defaults; validated, and recorded in every result. */
   readonly config: Schema;
   /** Named knob sets; `default` is used when none is named. Each is a first-class point in results. */
   readonly presets: Readonly<Record<string, z.input<Schema>>>;
+  /** Builds an instance from data. Must not connect anywhere: setup, producer and consumer do. */
   create(context: TransportContext<z.output<Schema>>): Transport;
 }
 

@@ -1,13 +1,20 @@
+/** Plans of single points, and running one sample of them, as the bench loop would. */
 import { parseJob } from '../../harness/jobs.ts';
-import { drain } from '../../harness/load/drain.ts';
-import type { PointPlan } from '../../harness/runners/process-sample.ts';
-import { parseTransportChoice, resolveConfig, type TransportChoice } from '../../harness/transports/registry.ts';
+import { closed } from '../../harness/load/closed.ts';
+import { resolveConfig } from '../../harness/registry.ts';
+import { processPhases, type ProcessPlan } from '../../harness/runners/process-sample.ts';
+import { runSample, type SampleContext, type SamplePhases, type SampleProgress } from '../../harness/sample.ts';
+import type { Sample } from '../../harness/results/types.ts';
+import type { ServiceSet } from '../../harness/services/provision.ts';
 import { loadTransport } from '../../harness/transports/load.ts';
+import { parseTransportChoice, type TransportChoice } from '../../harness/transports/registry.ts';
+import { never } from './services.ts';
 
 let counter = 0;
 export const uniqueQueue = () => `hopbench_test_${process.pid}_${counter++}`;
 
-export function point(transport: string | TransportChoice, overrides: Partial<PointPlan> = {}): PointPlan {
+/** A process point: W=2, C=4, 500 messages in closed loop, unless overridden. */
+export function processPlan(transport: string | TransportChoice, overrides: Partial<ProcessPlan> = {}): ProcessPlan {
   const choice = typeof transport === 'string' ? parseTransportChoice(transport) : transport;
   return {
     choice,
@@ -18,11 +25,20 @@ export function point(transport: string | TransportChoice, overrides: Partial<Po
     warmup: 0,
     job: parseJob('noop'),
     payloadBytes: 16,
-    load: drain({ batch: 50, inflight: 4 }),
+    load: closed({ batch: 50, inflight: 4 }),
     timeoutMs: 30_000,
     ...overrides,
   };
 }
+
+export const sampleContext = (services: ServiceSet, onProgress: (progress: SampleProgress) => void = () => {}): SampleContext => ({ services, sampleId: uniqueQueue(), signal: never, onProgress });
+
+/** One sample of a plan through the lifecycle every scenario uses. */
+export function runPlan<Plan, Roles, Load>(phases: (plan: Plan, context: SampleContext) => SamplePhases<Roles, Load>, plan: Plan, context: SampleContext): Promise<Sample> {
+  return runSample(phases(plan, context), context);
+}
+
+export const runProcessPlan = (plan: ProcessPlan, services: ServiceSet, onProgress?: (progress: SampleProgress) => void) => runPlan(processPhases, plan, sampleContext(services, onProgress));
 
 /** A transport from a module outside the registry (test fixtures), as the runner would load it. */
 export async function fixtureChoice(relativePath: string): Promise<TransportChoice> {

@@ -40,3 +40,8 @@ export function listeningAddresses(pids: readonly number[]): string[] {
     .filter((line) => pids.some((pid) => line.includes(`pid=${pid},`)))
     .map((line) => line.trim().split(/\s+/)[3] ?? '');
 }
+
+/** Pids of the harness's role processes of one kind (`consumer`, `producer`, `broadcast-client`, …). */
+export function rolePids(role: string): number[] {
+  return pidsMentioning(`roles/process-entry.ts\0${role}\0`);
+}

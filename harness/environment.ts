@@ -1,15 +1,15 @@
 /** The environment a result was measured in: enough to tell whether two results are comparable. */
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import { redactUrl } from '../net.ts';
-import type { ServiceSet } from '../services/provision.ts';
-import type { Environment } from './types.ts';
+import { redactUrl } from './net.ts';
+import type { ServiceSet } from './services/provision.ts';
+import type { Environment } from './results/types.ts';
 
 const MEASURED_PACKAGES = ['bullmq', 'ioredis', 'amqplib', 'pg-boss', 'pg', 'hdr-histogram-js'];
 
 function packageVersion(name: string): string {
   try {
-    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
+    const url = new URL(`../node_modules/${name}/package.json`, import.meta.url);
     return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
   } catch {
     return 'not installed';

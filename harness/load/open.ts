@@ -8,12 +8,11 @@ import type { LoadModel, LoadOutcome, LoadTarget } from './types.ts';
  * Open loop at `perSec` messages per second. Message i is due at start + i/perSec; each is stamped with that
  * intended time, sent without waiting for earlier sends, and the sender's lateness goes into its own histogram.
  */
-export function rate({ perSec }: { perSec: number }): LoadModel {
+export function open({ perSec }: { perSec: number }): LoadModel {
   return {
-    name: 'rate',
-    backlogFirst: false,
+    name: 'open',
     params: { perSec },
-    spec: { name: 'rate', perSec },
+    spec: { model: 'open', perSec },
     async run(target: LoadTarget): Promise<LoadOutcome> {
       const senderLag = createHistogram();
       const acceptLatency = createHistogram();
@@ -23,7 +22,8 @@ export function rate({ perSec }: { perSec: number }): LoadModel {
       let sendErrors = 0;
       let firstSendError: string | undefined;
       let id = target.from;
-      while (id < target.to && !target.signal.aborted) {
+      const more = () => id < target.to && !target.signal.aborted && (target.untilNs === undefined || nowNs() < target.untilNs);
+      while (more()) {
         const now = nowNs();
         // Everything due by now goes out in this turn of the loop, each with its own intended time.
         while (id < target.to) {
@@ -50,7 +50,7 @@ export function rate({ perSec }: { perSec: number }): LoadModel {
         await (waitMs >= 1 ? sleep(Math.floor(waitMs)) : new Promise((resolve) => setImmediate(resolve)));
       }
       await Promise.all(pending);
-      return { startNs, endNs: nowNs(), sendErrors, firstSendError, senderLag, acceptLatency };
+      return { startNs, endNs: nowNs(), sent: id - target.from, sendErrors, firstSendError, senderLag, acceptLatency };
     },
   };
 }

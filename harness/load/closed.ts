@@ -2,23 +2,26 @@ import { errorMessage } from '../errors.ts';
 import { nowNs } from '../measure/clock.ts';
 import { createHistogram } from '../measure/histogram.ts';
 import type { Envelope } from '../transports/types.ts';
-import type { LoadModel, LoadOutcome, LoadTarget } from './types.ts';
+import type { DrivingProducer, LoadModel, LoadOutcome, LoadTarget } from './types.ts';
+
+const drives = (producer: LoadTarget['producer']): producer is DrivingProducer => 'drive' in producer;
 
 /** Closed loop: batches of `batch` ids, at most `inflight` batches awaiting the transport's acceptance. */
-export function drain({ batch, inflight }: { batch: number; inflight: number }): LoadModel {
+export function closed({ batch, inflight }: { batch: number; inflight: number }): LoadModel {
   return {
-    name: 'drain',
-    backlogFirst: true,
+    name: 'closed',
     params: { batch, inflight },
-    spec: { name: 'drain', batch, inflight },
+    spec: { model: 'closed', batch, inflight },
     async run(target: LoadTarget): Promise<LoadOutcome> {
+      if (drives(target.producer)) return target.producer.drive(target, inflight);
       const acceptLatency = createHistogram();
       const startNs = nowNs();
       let next = target.from;
       let sendErrors = 0;
       let firstSendError: string | undefined;
+      const more = () => next < target.to && !target.signal.aborted && (target.untilNs === undefined || nowNs() < target.untilNs);
       const sender = async () => {
-        while (next < target.to && !target.signal.aborted) {
+        while (more()) {
           const from = next;
           const to = Math.min(from + batch, target.to);
           next = to;
@@ -36,7 +39,7 @@ export function drain({ batch, inflight }: { batch: number; inflight: number }):
         }
       };
       await Promise.all(Array.from({ length: inflight }, sender));
-      return { startNs, endNs: nowNs(), sendErrors, firstSendError, acceptLatency };
+      return { startNs, endNs: nowNs(), sent: next - target.from, sendErrors, firstSendError, acceptLatency };
     },
   };
 }

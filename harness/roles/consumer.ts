@@ -1,0 +1,124 @@
+/**
+ * The consumer role, the same wherever it runs (a forked process, a worker thread, or inline in a producer that
+ * hosts in-process consumers): builds the transport from data, runs the job, counts each id and records
+ * sent → done latency. The hot path is one job call, one clock read, one byte increment and one histogram record.
+ */
+import { errorMessage } from '../errors.ts';
+import { createJob, type JobSpec } from '../jobs.ts';
+import { createDeliveryCounter } from '../measure/accounting.ts';
+import { nowNs } from '../measure/clock.ts';
+import { createHistogram, encodeHistogram } from '../measure/histogram.ts';
+import { openRecordLog } from '../measure/record-log.ts';
+import { openTransport, type TransportRef } from '../transports/load.ts';
+import type { Consumer, Envelope } from '../transports/types.ts';
+import { defineRole } from './role.ts';
+
+/** Everything a consumer needs, as plain data: a consumer on another host could be started from it. */
+export interface ConsumerSpec {
+  readonly transport: TransportRef;
+  readonly job: JobSpec;
+  readonly worker: number;
+  /** Ids below `warmup` are warmup messages: delivered and counted, not measured. */
+  readonly warmup: number;
+  /** Ids run from 0 to `ids` - 1. */
+  readonly ids: number;
+  /** When set, every completed job is also appended to this record log (faults: it survives a SIGKILL). */
+  readonly deliveryLog?: string;
+}
+
+export interface ConsumerProgress {
+  /** Distinct warmup ids delivered. */
+  readonly warmup: number;
+  /** Distinct measured ids delivered. */
+  readonly measured: number;
+}
+
+/** Stop consuming (a backlog can build), consume again. */
+export type ConsumerCommand = 'pause' | 'resume';
+
+export interface ConsumerReport {
+  readonly worker: number;
+  readonly pid: number;
+  /** Encoded HdrHistogram of sent → job done, in ns, measured messages only. */
+  readonly histogram: string;
+  /** Deliveries per id (see measure/accounting.ts). */
+  readonly counts: Uint8Array;
+  /** Earliest and latest job completion of a measured message (CLOCK_MONOTONIC ns), 0 if none. */
+  readonly firstDoneNs: number;
+  readonly lastDoneNs: number;
+  readonly jobErrors: number;
+  readonly firstJobError?: string;
+}
+
+export const sumProgress = (items: readonly ConsumerProgress[]): ConsumerProgress =>
+  items.reduce((sum, item) => ({ warmup: sum.warmup + item.warmup, measured: sum.measured + item.measured }), { warmup: 0, measured: 0 });
+
+export default defineRole({
+  async start(spec: ConsumerSpec) {
+    const transport = await openTransport(spec.transport);
+    const job = createJob(spec.job, { urls: spec.transport.urls, concurrency: spec.transport.concurrency, worker: spec.worker });
+    const counts = createDeliveryCounter(spec.ids);
+    const histogram = createHistogram();
+    const warmup = spec.warmup;
+    let warmupDistinct = 0;
+    let measuredDistinct = 0;
+    let firstDoneNs = 0;
+    let lastDoneNs = 0;
+    let jobErrors = 0;
+    let firstJobError: string | undefined;
+    let deliveryLog = spec.deliveryLog === undefined ? undefined : openRecordLog(spec.deliveryLog);
+    let rejectFailed: (error: Error) => void = () => {};
+    const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+    failed.catch(() => {}); // observed by whoever serves the role; never an unhandled rejection here
+
+    const record = (envelope: Envelope): void => {
+      const done = nowNs();
+      const id = envelope.id;
+      const seen = counts[id];
+      if (seen === undefined) return; // not an id of this run
+      // Written before the job counts as done (and before the transport acks it): a kill after this line is a
+      // duplicate if the broker redelivers, a kill before it a redelivery or a loss.
+      deliveryLog?.append(id, envelope.sentAtNs, done);
+      if (seen === 0) {
+        if (id < warmup) warmupDistinct++;
+        else measuredDistinct++;
+      }
+      if (seen < 255) counts[id] = seen + 1;
+      if (id >= warmup) {
+        histogram.recordValue(Math.max(1, done - envelope.sentAtNs));
+        if (done > lastDoneNs) lastDoneNs = done;
+        if (firstDoneNs === 0 || done < firstDoneNs) firstDoneNs = done;
+      }
+    };
+    const jobFailed = (error: unknown): never => {
+      jobErrors++;
+      firstJobError ??= errorMessage(error);
+      throw error; // the transport nacks / fails the message
+    };
+    const handle = (envelope: Envelope): Promise<void> => job.run(envelope).then(() => record(envelope), jobFailed);
+    const consume = () => transport.consumer({ handle, fail: rejectFailed });
+    let consumer: Consumer | undefined = await consume();
+    return {
+      ready: {},
+      failed,
+      progress: (): ConsumerProgress => ({ warmup: warmupDistinct, measured: measuredDistinct }),
+      async run(command: ConsumerCommand) {
+        if (command === 'pause') {
+          await consumer?.close();
+          consumer = undefined;
+        } else {
+          consumer ??= await consume();
+        }
+      },
+      async finish(): Promise<ConsumerReport> {
+        await consumer?.close();
+        await job.close();
+        // Jobs still finishing after this are not logged (their fd would be closed, or reused by another file).
+        const log = deliveryLog;
+        deliveryLog = undefined;
+        log?.close();
+        return { worker: spec.worker, pid: process.pid, histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, jobErrors, firstJobError };
+      },
+    };
+  },
+});

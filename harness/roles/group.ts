@@ -1,0 +1,63 @@
+/** Several roles of one kind started together (W consumers, P producers, S servers, client processes): one small API. */
+import { waitUntil, within } from '../wait.ts';
+import { startRole, type RoleHandle, type Where } from './child.ts';
+import type { RoleName } from './protocol.ts';
+
+export interface RoleGroup<Ready, Progress, Command, Report> {
+  readonly members: ReadonlyArray<RoleHandle<Ready, Progress, Command, Report>>;
+  /** OS pids of the members that are processes. */
+  readonly pids: readonly number[];
+  /** Members that died or failed, with the reason. */
+  failures(): string[];
+  /** Progress of each member that has reported some. */
+  progress(): Progress[];
+  /** Runs a command in every member that has not failed; resolves when all have run it. */
+  run(command: Command): Promise<unknown[]>;
+  /** Asks every member for its report; members that do not answer in time are killed and reported as failed. */
+  finish(timeoutMs: number): Promise<Report[]>;
+  /** Hard stop (error paths); resolves when all have ended (or after a few seconds). */
+  kill(): Promise<void>;
+}
+
+/**
+ * Starts one role per spec and resolves once every one is ready. A failure or the timeout stops all of them and
+ * throws the first reason.
+ */
+export async function startGroup<Spec, Ready, Progress, Command, Report>(
+  name: RoleName,
+  specs: readonly Spec[],
+  options: { where: Where; label: (index: number) => string; readyTimeoutMs: number; signal: AbortSignal },
+): Promise<RoleGroup<Ready, Progress, Command, Report>> {
+  const members = specs.map((spec, index) => startRole<Spec, Ready, Progress, Command, Report>(name, spec, { where: options.where, label: options.label(index) }));
+  const failures = () => members.flatMap((member) => member.failure() ?? []);
+  const kill = async () => {
+    members.forEach((member) => member.kill());
+    await within(Promise.all(members.map((member) => member.ended)), 5_000);
+  };
+  const group: RoleGroup<Ready, Progress, Command, Report> = {
+    members,
+    pids: options.where === 'process' ? members.map((member) => member.pid) : [],
+    failures,
+    progress: () => members.flatMap((member) => member.progress() ?? []),
+    run: (command) => Promise.all(members.filter((member) => !member.failure()).map((member) => member.run(command))),
+    async finish(timeoutMs) {
+      members.forEach((member) => member.finish());
+      const reported = () => members.every((member) => member.report() !== undefined || member.failure() !== undefined);
+      // Not the start's signal: finishing is how an interrupted sample collects what it has.
+      if (!(await waitUntil(reported, Date.now() + timeoutMs, new AbortController().signal))) {
+        for (const member of members) if (member.report() === undefined) member.kill(`${member.label} did not report within ${timeoutMs / 1000}s and was killed`);
+      }
+      await within(Promise.all(members.map((member) => member.ended)), 5_000);
+      return members.flatMap((member) => member.report() ?? []);
+    },
+    kill,
+  };
+  const allReady = () => members.every((member) => member.ready() !== undefined);
+  const settled = await waitUntil(() => allReady() || failures().length > 0, Date.now() + options.readyTimeoutMs, options.signal);
+  if (!settled || !allReady()) {
+    const reason = failures()[0] ?? (options.signal.aborted ? 'interrupted' : `${options.label(0).replace(/ \d+$/, '')}s not ready within ${options.readyTimeoutMs / 1000}s`);
+    await kill();
+    throw new Error(reason);
+  }
+  return group;
+}

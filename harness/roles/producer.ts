@@ -1,0 +1,180 @@
+/**
+ * The producer role: builds the transport's producer from data, sends its warmup ids before it says ready, and on
+ * `go` runs the measured load over its ids, recording how long each send took to be accepted (and, open loop, how
+ * late the sender was). It runs in a process of its own, so that pacing never competes with the coordinator's
+ * sampling. For in-process transports it also hosts the consumers (in its thread, or in worker threads): it is then
+ * the process that holds the in-memory work.
+ */
+import { nowNs } from '../measure/clock.ts';
+import { encodeHistogram } from '../measure/histogram.ts';
+import { openRecordLog } from '../measure/record-log.ts';
+import { loadModel } from '../load/spec.ts';
+import type { LoadSpec } from '../load/types.ts';
+import { openTransport, type TransportRef } from '../transports/load.ts';
+import type { Producer } from '../transports/types.ts';
+import consumerRole, { sumProgress, type ConsumerProgress, type ConsumerReport, type ConsumerSpec } from './consumer.ts';
+import { startGroup } from './group.ts';
+import { reconnectingProducer } from './reconnecting-producer.ts';
+import { defineRole } from './role.ts';
+
+/** Ids [from, to) and the load that sends them. */
+export interface IdRange {
+  readonly from: number;
+  readonly to: number;
+  readonly load: LoadSpec;
+}
+
+export interface ProducerSpec {
+  readonly transport: TransportRef;
+  readonly producer: number;
+  readonly payloadBytes: number;
+  /** Sent before `ready`, not measured. */
+  readonly warmup: IdRange;
+  /** Sent on `go`. */
+  readonly measured: IdRange;
+  /** A load that lasts a duration: stop sending this many seconds after the first send even if ids remain. */
+  readonly durationSec?: number;
+  /** In-process transports: the consumers, hosted in this process. */
+  readonly consumers?: readonly ConsumerSpec[];
+  /** faults: a failed send marks the connection broken and a new producer is built after this delay. */
+  readonly reconnectDelayMs?: number;
+  /** faults: each accepted id is appended to this record log, which survives a SIGKILL of this process. */
+  readonly acceptedLog?: string;
+}
+
+export interface ProducerProgress {
+  /** Measured ids accepted so far. */
+  readonly accepted: number;
+  /** Hosted consumers: their deliveries, and why any failed. */
+  readonly consumers?: ConsumerProgress;
+  readonly consumerFailures?: readonly string[];
+}
+
+/** Start the measured load; `startNs` joins a schedule that started then (a replacement sender). */
+export interface ProducerGo {
+  readonly startNs?: number;
+}
+
+export interface ProducerOutcome {
+  readonly sent: number;
+  /** Measured ids the transport accepted. */
+  readonly accepted: number;
+  /** One byte per measured id: 1 if the transport accepted it. */
+  readonly acceptedIds: Uint8Array;
+  readonly sendErrors: number;
+  readonly firstSendError?: string;
+}
+
+export interface ProducerReport extends Omit<ProducerOutcome, 'accepted' | 'acceptedIds'> {
+  readonly producer: number;
+  readonly pid: number;
+  /** Encoded HdrHistogram, ns: send call (or intended time) → accepted, measured sends only. */
+  readonly histogram: string;
+  readonly senderLag?: string;
+  /** One byte per measured id: 1 if the transport accepted it. */
+  readonly accepted: Uint8Array;
+  readonly warmupAccepted: number;
+  readonly startNs: number;
+  readonly endNs: number;
+  /** Hosted consumers' reports, and why any failed. */
+  readonly consumers: readonly ConsumerReport[];
+  readonly consumerFailures: readonly string[];
+}
+
+interface Hosted {
+  progress(): ConsumerProgress;
+  failures(): string[];
+  finish(): Promise<ConsumerReport[]>;
+}
+
+const HOSTED_READY_TIMEOUT_MS = 60_000;
+const HOSTED_FINISH_TIMEOUT_MS = 10_000;
+
+/** One consumer runs in this thread (its handler is a function call away); more run in worker threads. */
+async function hostConsumers(specs: readonly ConsumerSpec[], signal: AbortSignal): Promise<Hosted> {
+  if (specs.length === 1) {
+    const instance = await consumerRole.start(specs[0]!);
+    let failure: string | undefined;
+    instance.failed?.catch((error: Error) => (failure = error.message));
+    return { progress: () => instance.progress!(), failures: () => (failure ? [failure] : []), finish: async () => [await instance.finish()] };
+  }
+  const group = await startGroup<ConsumerSpec, unknown, ConsumerProgress, never, ConsumerReport>('consumer', specs, {
+    where: 'thread',
+    label: (index) => `consumer thread ${index}`,
+    readyTimeoutMs: HOSTED_READY_TIMEOUT_MS,
+    signal,
+  });
+  return { progress: () => sumProgress(group.progress()), failures: group.failures, finish: () => group.finish(HOSTED_FINISH_TIMEOUT_MS) };
+}
+
+/** The first id still due at `now` on a schedule that started at `startNs` (ids that fell due meanwhile were never sent). */
+function joinSchedule(range: IdRange, startNs: number): { from: number; startNs: number } {
+  if (range.load.model !== 'open') return { from: range.from, startNs };
+  const intervalNs = 1e9 / range.load.perSec;
+  const from = Math.min(range.to, Math.max(range.from, Math.ceil((nowNs() - startNs) / intervalNs) + range.from));
+  return { from, startNs: startNs + (from - range.from) * intervalNs };
+}
+
+export default defineRole({
+  async start(spec: ProducerSpec) {
+    const controller = new AbortController();
+    const hosted = spec.consumers?.length ? await hostConsumers(spec.consumers, controller.signal) : undefined;
+    const build = async () => (await openTransport(spec.transport)).producer();
+    const producer: Producer = spec.reconnectDelayMs === undefined ? await build() : await reconnectingProducer(build, spec.reconnectDelayMs, controller.signal);
+    const payload = 'x'.repeat(spec.payloadBytes);
+    let warmupAccepted = 0;
+    if (spec.warmup.to > spec.warmup.from) {
+      await loadModel(spec.warmup.load).run({ producer, from: spec.warmup.from, to: spec.warmup.to, payload, accepted: () => warmupAccepted++, signal: controller.signal });
+    }
+    const { from, to } = spec.measured;
+    const accepted = new Uint8Array(to - from);
+    let acceptedCount = 0;
+    const log = spec.acceptedLog === undefined ? undefined : openRecordLog(spec.acceptedLog);
+    let outcome: Awaited<ReturnType<ReturnType<typeof loadModel>['run']>> | undefined;
+    return {
+      ready: {},
+      progress: (): ProducerProgress => ({ accepted: acceptedCount, consumers: hosted?.progress(), consumerFailures: hosted?.failures() }),
+      async run(go: ProducerGo): Promise<ProducerOutcome> {
+        const joined = go.startNs === undefined ? { from, startNs: nowNs() } : joinSchedule(spec.measured, go.startNs);
+        const load = loadModel(spec.measured.load);
+        const intervalNs = load.spec.model === 'open' ? 1e9 / load.spec.perSec : 0;
+        outcome = await load.run({
+          producer,
+          from: joined.from,
+          to,
+          payload,
+          signal: controller.signal,
+          startNs: joined.startNs,
+          untilNs: spec.durationSec === undefined ? undefined : joined.startNs + spec.durationSec * 1e9,
+          accepted: (id) => {
+            accepted[id - from] = 1;
+            acceptedCount++;
+            log?.append(id, joined.startNs + (id - joined.from) * intervalNs, nowNs());
+          },
+        });
+        return { sent: outcome.sent, accepted: acceptedCount, acceptedIds: accepted, sendErrors: outcome.sendErrors, firstSendError: outcome.firstSendError };
+      },
+      async finish(): Promise<ProducerReport> {
+        controller.abort();
+        await producer.close().catch(() => {});
+        log?.close();
+        const consumers = (await hosted?.finish()) ?? [];
+        return {
+          producer: spec.producer,
+          pid: process.pid,
+          histogram: outcome ? encodeHistogram(outcome.acceptLatency) : '',
+          senderLag: outcome?.senderLag && encodeHistogram(outcome.senderLag),
+          accepted,
+          warmupAccepted,
+          startNs: outcome?.startNs ?? 0,
+          endNs: outcome?.endNs ?? 0,
+          sent: outcome?.sent ?? 0,
+          sendErrors: outcome?.sendErrors ?? 0,
+          firstSendError: outcome?.firstSendError,
+          consumers,
+          consumerFailures: hosted?.failures() ?? [],
+        };
+      },
+    };
+  },
+});

@@ -1,0 +1,112 @@
+/**
+ * The roles of a scenario that sends through a transport (process, enqueue, faults): W consumer processes and P
+ * producer processes, or, for an in-process transport, one producer process that hosts its W consumers (in its
+ * thread, or in worker threads). One place decides where consumers run and how their progress is read.
+ */
+import { jobServices, type JobSpec } from '../jobs.ts';
+import type { ConsumerProgress, ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
+import { sumProgress } from '../roles/consumer.ts';
+import { startGroup, type RoleGroup } from '../roles/group.ts';
+import type { ProducerGo, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
+import { serviceResourceTargets, type ServiceSet } from '../services/provision.ts';
+import type { ServiceKind } from '../services/types.ts';
+import type { TransportRef } from '../transports/load.ts';
+import type { TransportChoice } from '../transports/registry.ts';
+import type { ResourceTarget } from '../measure/resources.ts';
+
+export type Placement = 'process' | 'thread' | 'inline';
+
+/** Where W consumers of this transport run. */
+export function placementOf(choice: TransportChoice, workers: number): Placement {
+  if (!choice.definition.inProcess) return 'process';
+  return workers > 1 ? 'thread' : 'inline';
+}
+
+/** The services a point uses: its transport's and its job's. */
+export const pointServices = (choice: TransportChoice, job?: JobSpec): ServiceKind[] => [...new Set([...choice.definition.services, ...(job ? jobServices(job) : [])])];
+
+/** The point's transport as data for its roles, with the URLs of the services it uses. */
+export function transportRef(choice: TransportChoice, config: Readonly<Record<string, unknown>>, concurrency: number, services: ServiceSet, queue: string, job?: JobSpec): TransportRef {
+  const urls = Object.fromEntries(pointServices(choice, job).map((kind) => [kind, services.get(kind).url]));
+  return { module: choice.module, config, urls, queue, concurrency };
+}
+
+export type ConsumerGroup = RoleGroup<unknown, ConsumerProgress, 'pause' | 'resume', ConsumerReport>;
+export type ProducerGroup = RoleGroup<unknown, ProducerProgress, ProducerGo, ProducerReport>;
+
+export interface TransportRoles {
+  /** Separate consumer processes; undefined when the producer hosts them (in-process transports). */
+  readonly consumers?: ConsumerGroup;
+  readonly producers: ProducerGroup;
+  /** Deliveries so far, wherever the consumers run. */
+  consumerProgress(): ConsumerProgress;
+  consumerFailures(): string[];
+  /** Process pids and labels to sample. */
+  resourceTargets(services: ServiceSet, kinds: readonly ServiceKind[]): ResourceTarget[];
+  /** Stops the producers and consumers, returning every report (hosted consumers' included). */
+  finish(timeoutMs: number): Promise<{ producers: ProducerReport[]; consumers: ConsumerReport[] }>;
+  kill(): Promise<void>;
+}
+
+const READY_TIMEOUT_MS = 60_000;
+
+export async function startTransportRoles(
+  choice: TransportChoice,
+  consumerSpecs: readonly ConsumerSpec[],
+  producerSpecs: readonly ProducerSpec[],
+  signal: AbortSignal,
+): Promise<TransportRoles> {
+  const inProcess = choice.definition.inProcess === true && consumerSpecs.length > 0;
+  const consumers = inProcess
+    ? undefined
+    : consumerSpecs.length > 0
+      ? await startGroup<ConsumerSpec, unknown, ConsumerProgress, 'pause' | 'resume', ConsumerReport>('consumer', consumerSpecs, {
+          where: 'process',
+          label: (index) => `consumer ${index}`,
+          readyTimeoutMs: READY_TIMEOUT_MS,
+          signal,
+        })
+      : undefined;
+  const specs = inProcess ? producerSpecs.map((spec, index) => (index === 0 ? { ...spec, consumers: consumerSpecs } : spec)) : producerSpecs;
+  let producers: ProducerGroup;
+  try {
+    producers = await startGroup<ProducerSpec, unknown, ProducerProgress, ProducerGo, ProducerReport>('producer', specs, {
+      where: 'process',
+      label: (index) => `producer ${index}`,
+      readyTimeoutMs: READY_TIMEOUT_MS,
+      signal,
+    });
+  } catch (error) {
+    await consumers?.kill();
+    throw error;
+  }
+  const hosted = () => producers.progress().flatMap((progress) => progress.consumers ?? []);
+  return {
+    consumers,
+    producers,
+    consumerProgress: () => (consumers ? sumProgress(consumers.progress()) : sumProgress(hosted())),
+    consumerFailures: () => [...(consumers?.failures() ?? []), ...producers.progress().flatMap((progress) => progress.consumerFailures ?? [])],
+    resourceTargets: (services, kinds) => [
+      ...producers.pids.map((pid, index) => {
+        const producer = producers.pids.length === 1 ? 'producer' : `producer ${index}`;
+        return { label: inProcess ? `${producer} + consumers` : producer, pid, tree: false };
+      }),
+      ...(consumers?.pids ?? []).map((pid, index) => ({ label: `worker ${index}`, pid, tree: false })),
+      ...serviceResourceTargets(services, kinds),
+    ],
+    async finish(timeoutMs) {
+      const producerReports = await producers.finish(timeoutMs);
+      const consumerReports = consumers ? await consumers.finish(timeoutMs) : producerReports.flatMap((report) => report.consumers);
+      return { producers: producerReports, consumers: consumerReports };
+    },
+    async kill() {
+      await Promise.all([producers.kill(), consumers?.kill()]);
+    },
+  };
+}
+
+/** Splits [from, to) into `parts` contiguous slices of nearly equal size. */
+export function slices(from: number, to: number, parts: number): Array<{ from: number; to: number }> {
+  const size = (to - from) / parts;
+  return Array.from({ length: parts }, (_, index) => ({ from: from + Math.round(index * size), to: from + Math.round((index + 1) * size) }));
+}

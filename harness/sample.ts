@@ -1,0 +1,97 @@
+/**
+ * One sample's lifecycle, the same for every scenario: setup → start roles → warmup → measure (resources and
+ * service counters around the load) → wait for what is owed, with progress → collect and account → teardown. A
+ * scenario supplies its roles and its accounting as phases; the order, the deadlines and the cleanup on every path
+ * are written once, here. A sample never hangs: every wait has a deadline.
+ */
+import { redisCommandCounts, redisCommandMetrics, type CommandCounts } from './measure/redis-commands.ts';
+import { sampleResources, type ResourceTarget, type ResourceUsage } from './measure/resources.ts';
+import type { Sample } from './results/types.ts';
+import type { ServiceSet } from './services/provision.ts';
+import { waitUntil, within } from './wait.ts';
+
+export interface SampleProgress {
+  readonly delivered: number;
+  readonly expected: number;
+}
+
+export interface SampleContext {
+  readonly services: ServiceSet;
+  /** Unique per sample, lower-case: safe as a queue name, SQL identifier or Redis key prefix. */
+  readonly sampleId: string;
+  readonly signal: AbortSignal;
+  readonly onProgress: (progress: SampleProgress) => void;
+}
+
+/** What the lifecycle measured around the load, for the scenario's accounting. */
+export interface Measured {
+  readonly resources: readonly ResourceUsage[];
+  /** Redis commands over the measured window, when the path goes through Redis (see redis-commands.ts). */
+  readonly redis?: { readonly before: CommandCounts; readonly after: CommandCounts };
+  /** Whether everything owed arrived before the deadline. */
+  readonly settled: boolean;
+}
+
+export interface SamplePhases<Roles, Load> {
+  /** Queues, tables, schemas: before any role starts. */
+  setup(): Promise<void>;
+  /** Starts the roles; resolves once every one is ready (or throws, naming the one that failed). */
+  start(): Promise<Roles>;
+  /** Unmeasured traffic through the whole path; problems go into `errors`, they do not end the sample. */
+  warmup(roles: Roles, errors: string[]): Promise<void>;
+  /** Processes to sample while measuring. */
+  resources(roles: Roles): ResourceTarget[];
+  /** Redis whose command counts bracket the measured window, when the path goes through it. */
+  readonly redisUrl?: string;
+  /** Runs the measured load; the wait for what it owes follows. */
+  load(roles: Roles): Promise<Load>;
+  /** Deliveries so far against what is owed; `settled` once nothing more can arrive. */
+  progress(roles: Roles, load: Load | undefined): SampleProgress & { readonly settled: boolean };
+  /** How long to wait for what is owed after the load. */
+  readonly timeoutMs: number;
+  /** Collects the roles' reports and accounts for every id. */
+  account(roles: Roles, load: Load, measured: Measured, errors: string[]): Promise<Sample>;
+  /** Stops every role (every exit path). */
+  stop(roles: Roles): Promise<void>;
+  /** Removes what setup made (every exit path). */
+  teardown(): Promise<void>;
+}
+
+const PROGRESS_INTERVAL_MS = 250;
+const CLEANUP_TIMEOUT_MS = 15_000;
+
+export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, { signal, onProgress }: SampleContext): Promise<Sample> {
+  const errors: string[] = [];
+  await phases.setup();
+  let roles: Roles | undefined;
+  try {
+    roles = await phases.start();
+    const started = roles;
+    await phases.warmup(started, errors);
+    let load: Load | undefined;
+    const report = () => onProgress(phases.progress(started, load));
+    const redisBefore = phases.redisUrl ? await redisCommandCounts(phases.redisUrl) : undefined;
+    const sampler = sampleResources(phases.resources(started));
+    const ticker = setInterval(report, PROGRESS_INTERVAL_MS);
+    try {
+      load = await phases.load(started);
+    } finally {
+      clearInterval(ticker);
+    }
+    const loaded = load;
+    const settled = await waitUntil(() => phases.progress(started, loaded).settled, Date.now() + phases.timeoutMs, signal, report);
+    report();
+    const resources = sampler.stop();
+    const redis = redisBefore && phases.redisUrl ? { before: redisBefore, after: await redisCommandCounts(phases.redisUrl) } : undefined;
+    if (signal.aborted) throw new Error('interrupted');
+    return await phases.account(started, loaded, { resources, redis, settled }, errors);
+  } finally {
+    if (roles !== undefined) await within(phases.stop(roles).catch(() => {}), CLEANUP_TIMEOUT_MS);
+    await within(phases.teardown().catch(() => {}), CLEANUP_TIMEOUT_MS);
+  }
+}
+
+/** Redis commands per message and per delivery over the measured window, when it was counted. */
+export function redisMetrics(measured: Measured, messages: number, deliveries: number): Record<string, number> {
+  return measured.redis ? redisCommandMetrics(measured.redis.before, measured.redis.after, messages, deliveries) : {};
+}
