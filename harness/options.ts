@@ -49,11 +49,15 @@ export const commonFlags = {
   timeout: flag(wholeNumber(1, 24 * 3600), '<s>', 'seconds to wait for deliveries after the last send before counting the rest as not delivered'),
 };
 
-/** --batch and --inflight shape a closed loop; with an open-loop --rate they would be silently ignored. */
-export function requireClosedLoopFor(flags: { readonly batch?: unknown; readonly inflight?: unknown }, closedLoop: boolean): void {
-  if (!closedLoop && (flags.batch !== undefined || flags.inflight !== undefined)) {
+/**
+ * Whether `--rate` asks for a closed loop (`max`). --batch and --inflight shape a closed loop; given with an
+ * open-loop rate they would be silently ignored, so that is an error.
+ */
+export function isClosedLoop(rate: number | 'max', given: { readonly batch?: unknown; readonly inflight?: unknown }): boolean {
+  if (rate !== 'max' && (given.batch !== undefined || given.inflight !== undefined)) {
     throw new UsageError('--batch and --inflight apply to --rate max (closed loop) only; an open-loop --rate sends each message on its own schedule');
   }
+  return rate === 'max';
 }
 
 export const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { parseFlags } from './options.ts';
 import type { Axis, Measures, PointIdentity, Sample } from './results/types.ts';
-import type { SampleContext } from './sample.ts';
+import { runSample, type SampleContext, type SamplePhases } from './sample.ts';
 import type { ServiceSet } from './services/provision.ts';
 import type { ServiceKind } from './services/types.ts';
 
@@ -28,6 +28,9 @@ export interface BenchPlan {
   readonly checkServices?: (services: ServiceSet) => void;
 }
 
+/** A scenario's sweep axes, in label order, from `{ key: title }`. */
+export const sweepAxes = (titles: Readonly<Record<string, string>>): Axis[] => Object.entries(titles).map(([key, title]) => ({ key, title }));
+
 /** Command-line flags as zod schemas from strings (see options.ts `flag`): every kind has `repeat`. */
 export type FlagShape = z.ZodRawShape & { readonly repeat: z.ZodType<number, string> };
 export type Options<Flags extends z.ZodRawShape> = { readonly [K in keyof Flags]: z.output<Flags[K]> };
@@ -38,7 +41,13 @@ export interface ScenarioKind<Flags extends FlagShape, Plan, Settings = undefine
   readonly measures: Measures;
   /** The points of a sweep, from the options (defaults with the given flags over them); a UsageError names a contradiction. */
   sweep(options: Options<Flags>, given: Partial<Options<Flags>>, settings: Settings): Plan[];
-  point(plan: Plan): RunPoint;
+  /** How a point is named in results. */
+  identity(plan: Plan): PointIdentity;
+  /** The services a point's transport, architecture and job use. */
+  services(plan: Plan): readonly ServiceKind[];
+  /** One sample of a point: its roles and accounting, run by the lifecycle every scenario shares (sample.ts). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  phases(plan: Plan, context: SampleContext): SamplePhases<any, any>;
   checkServices?(plans: readonly Plan[], services: ServiceSet): void;
 }
 
@@ -77,7 +86,7 @@ export function defineScenario<Flags extends FlagShape, Plan, Settings>(kind: Sc
       const given = parseFlags(schema, raw, file.name) as Partial<Options<Flags>>;
       const options = { ...file.defaults, ...given } as Options<Flags>;
       const plans = kind.sweep(options, given, file.settings);
-      const points = plans.map((plan) => kind.point(plan));
+      const points = plans.map((plan): RunPoint => ({ identity: kind.identity(plan), services: kind.services(plan), runSample: (context) => runSample(kind.phases(plan, context), context) }));
       return {
         points,
         repeat: options.repeat as number,

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
+import { readResultFiles } from '../harness/results/schema.ts';
 import { mannWhitney, smallestPossibleP } from '../harness/measure/mann-whitney.ts';
 import type { RunResult, Sample } from '../harness/results/types.ts';
 import { compareResults } from '../reports/compare.ts';
@@ -32,6 +34,17 @@ function runWith(transport: string, throughputCenter: number, p99Center: number,
 // ±1% noise, five samples a side.
 const NOISE = [0.99, 1.01, 1.0, 0.995, 1.005];
 const options = { threshold: 0.1, alpha: 0.05 };
+
+describe('result files of schema 1', () => {
+  it('are read in the current shape: named axes, the load model, a backlog drain marked as one', () => {
+    const { result } = readResultFiles([fileURLToPath(new URL('../results/baseline/process-2026-11-23T01-55-44-567Z.json', import.meta.url))])[0]!;
+    assert.equal(result.schemaVersion, 2);
+    assert.deepEqual(result.axes.map((axis) => axis.key), ['workers', 'concurrency']);
+    assert.equal(result.measures.throughput, 'messages/s');
+    const run = result.runs[0]!;
+    assert.deepEqual([run.transport, run.loadModel, run.axes, run.params.backlog, run.params.loadModel], ['bullmq', 'closed', { workers: 1, concurrency: 50 }, true, undefined]);
+  });
+});
 
 describe('Mann-Whitney U', () => {
   it('matches the exact distribution', () => {

@@ -27,7 +27,7 @@ function plan(architecture: string, overrides: Partial<HttpE2ePlan> = {}): HttpE
     connections: 4,
     durationSec: 2,
     warmup: 10,
-    textBytes: 32,
+    payloadBytes: 32,
     timeoutMs: 20_000,
     ...overrides,
   };

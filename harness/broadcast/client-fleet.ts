@@ -4,8 +4,10 @@
  * Shared by every scenario that delivers to rooms (broadcast, http-e2e).
  */
 import type { DeliveryCounts } from '../measure/accounting.ts';
-import { mergeEncoded, type Histogram } from '../measure/histogram.ts';
+import { NS_PER_S } from '../measure/clock.ts';
+import { encodeHistogram, mergeEncoded, summarizeMs, type Histogram } from '../measure/histogram.ts';
 import type { ResourceTarget } from '../measure/resources.ts';
+import type { Sample } from '../results/types.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
 import type { ClientProgress, ClientReport, ClientSpec } from './protocol.ts';
 
@@ -39,6 +41,26 @@ export interface ClientFleet {
   /** Collects every report (a process that does not answer in time counts as dead), then accounts every delivery. */
   finish(dueIds: (room: number) => Iterable<number>, timeoutMs: number): Promise<FleetOutcome>;
   kill(): Promise<void>;
+}
+
+/**
+ * A rooms sample's delivery figures: every delivery accounted for, throughput from the start of the load to the last
+ * receipt, latency per delivery. `after` says after what a delivery was due (`the last publish`).
+ */
+export function fleetSample(outcome: FleetOutcome, startNs: number, senderLag: string | undefined, timeoutMs: number, after: string): Omit<Sample, 'resources' | 'metrics'> {
+  const { counts, histogram, lastReceiveNs } = outcome;
+  const errors = [...outcome.errors];
+  if (counts.lost > 0) errors.push(`${counts.lost} of ${counts.sent} deliveries lost (not received within ${timeoutMs / 1000}s of ${after}, or their connection died)`);
+  const durationSec = lastReceiveNs > startNs ? (lastReceiveNs - startNs) / NS_PER_S : 0;
+  return {
+    counts,
+    throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
+    durationSec,
+    latencyMs: summarizeMs(histogram),
+    histogram: encodeHistogram(histogram),
+    senderLagMs: senderLag ? summarizeMs(mergeEncoded([senderLag])) : undefined,
+    errors,
+  };
 }
 
 /** Connections a client process holds, indexes into the fleet's connections. */

@@ -7,7 +7,9 @@ import type { BroadcastServer } from '../broadcast/types.ts';
 import { startApiServer } from './api-server.ts';
 import type { SendMessage } from './message.ts';
 import { openStore, type MessageStore } from './store.ts';
-import type { RunningProcess } from './types.ts';
+import { z } from 'zod';
+import { createTables, dropTables } from './store.ts';
+import { defineHttpArchitecture, type RunningProcess } from './types.ts';
 
 export async function startInProcessApi(postgresUrl: string, channel: string, poolSize: number, store: (db: MessageStore, message: SendMessage) => Promise<void>): Promise<RunningProcess> {
   const db = openStore(postgresUrl, channel, poolSize);
@@ -26,4 +28,20 @@ export async function startInProcessApi(postgresUrl: string, channel: string, po
       await db.close();
     },
   };
+}
+
+/** An architecture that is one process: its name, what its handler stores, and the hops that make. */
+export function inProcessArchitecture(definition: { name: string; description: string; store: string; save: (db: MessageStore, message: SendMessage) => Promise<void> }) {
+  return defineHttpArchitecture({
+    name: definition.name,
+    description: definition.description,
+    config: z.object({ poolSize: z.number().int().positive().default(10) }).strict(),
+    presets: { default: {} },
+    services: () => ['postgres'],
+    hops: () => ['HTTP → api process', definition.store, 'socket.io emit in-process', 'WebSocket → client'],
+    socketProcesses: false,
+    setup: ({ urls, channel }) => createTables(urls.postgres!, channel),
+    teardown: ({ urls, channel }) => dropTables(urls.postgres!, channel),
+    start: (_role, { urls, channel, config }) => startInProcessApi(urls.postgres!, channel, config.poolSize, definition.save),
+  });
 }

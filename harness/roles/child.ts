@@ -10,8 +10,9 @@ import { errorMessage } from '../errors.ts';
 import { signalQuietly, trackProcess } from '../lifecycle.ts';
 import type { FromRole, RoleName, ToRole } from './protocol.ts';
 
-const PROCESS_ENTRY = fileURLToPath(new URL('./process-entry.ts', import.meta.url));
-const THREAD_ENTRY = new URL('./thread-entry.ts', import.meta.url);
+// The entry points sit above every role (they load the role a spec names): paths, not imports.
+const PROCESS_ENTRY = fileURLToPath(new URL('../entry/process.ts', import.meta.url));
+const THREAD_ENTRY = new URL('../entry/thread.ts', import.meta.url);
 
 export type Where = 'process' | 'thread';
 

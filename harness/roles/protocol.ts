@@ -4,7 +4,7 @@
  * spec that is plain data, says when it is ready, reports progress, runs commands and ends with a report.
  */
 
-/** Every kind of role a coordinator can start; each has its module in catalog.ts. */
+/** Every kind of role a coordinator can start; each has its module in entry/catalog.ts. */
 export type RoleName = 'consumer' | 'producer' | 'broadcast-server' | 'broadcast-client' | 'http-process';
 
 export type ToRole<Spec, Command> =

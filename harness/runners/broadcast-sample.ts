@@ -4,29 +4,20 @@
  * accounted for: delivered once, duplicated, or lost. A connection or client process that dies stops being waited
  * for; its missing deliveries are counted as lost.
  */
-import { startClientFleet, type ClientFleet } from '../broadcast/client-fleet.ts';
+import { fleetSample, startClientFleet, type ClientFleet } from '../broadcast/client-fleet.ts';
 import type { PublishCommand, PublishReport, ServerSpec } from '../broadcast/protocol.ts';
 import type { ArchitectureChoice } from '../broadcast/registry.ts';
-import type { LoadModel } from '../load/types.ts';
-import { NS_PER_S } from '../measure/clock.ts';
-import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
+import type { BroadcastArchitecture } from '../broadcast/types.ts';
+import type { PlanBase, RoomsPlan } from './plan.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
 import { redisMetrics, type SampleContext, type SamplePhases } from '../sample.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
 import { waitUntil, within } from '../wait.ts';
 
-export interface BroadcastPlan {
+export interface BroadcastPlan extends PlanBase<BroadcastArchitecture>, RoomsPlan {
   readonly choice: ArchitectureChoice;
-  readonly config: Readonly<Record<string, unknown>>;
   readonly servers: number;
-  readonly rooms: number;
-  readonly clientsPerRoom: number;
-  readonly clientProcesses: number;
-  readonly load: LoadModel;
   readonly messages: number;
-  readonly warmup: number;
-  readonly payloadBytes: number;
-  readonly timeoutMs: number;
 }
 
 const READY_TIMEOUT_MS = 60_000;
@@ -103,20 +94,12 @@ export function broadcastPhases(plan: BroadcastPlan, { services, sampleId, signa
       const outcome = await roles.clients.finish(function* (room) {
         for (let id = firstIdForRoom(plan.warmup, plan.rooms, room); id < plan.warmup + published.published; id += plan.rooms) yield id;
       }, REPORT_TIMEOUT_MS);
-      const { counts, histogram, lastReceiveNs } = outcome;
-      errors.push(...outcome.errors, ...roles.servers.failures());
-      if (counts.lost > 0) errors.push(`${counts.lost} of ${counts.sent} deliveries lost (not received within ${plan.timeoutMs / 1000}s of the last publish, or their connection died)`);
-      const durationSec = lastReceiveNs > published.startNs ? (lastReceiveNs - published.startNs) / NS_PER_S : 0;
+      const deliveries = fleetSample(outcome, published.startNs, published.senderLag, plan.timeoutMs, 'the last publish');
       return {
-        counts,
-        throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
-        durationSec,
-        latencyMs: summarizeMs(histogram),
-        histogram: encodeHistogram(histogram),
-        senderLagMs: published.senderLag ? summarizeMs(mergeEncoded([published.senderLag])) : undefined,
+        ...deliveries,
         resources: measured.resources,
-        metrics: { connections: plan.rooms * plan.clientsPerRoom, messagesPublished: published.published, ...redisMetrics(measured, published.published, counts.delivered) },
-        errors,
+        metrics: { connections: plan.rooms * plan.clientsPerRoom, messagesPublished: published.published, ...redisMetrics(measured, published.published, outcome.counts.delivered) },
+        errors: [...errors, ...deliveries.errors, ...roles.servers.failures()],
       };
     },
     async stop(roles) {

@@ -7,9 +7,9 @@ import { UsageError } from '../errors.ts';
 import { open } from '../load/open.ts';
 import { commonFlags, flag, list, names, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
-import type { RunPoint, ScenarioKind } from '../scenario.ts';
-import { runSample } from '../sample.ts';
+import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { broadcastPhases, type BroadcastPlan } from './broadcast-sample.ts';
+import { architectureIdentity, pointIdentity, rateLabel, roomParams } from './plan.ts';
 
 export const roomFlags = {
   rooms: flag(wholeNumber(1, 10_000), '<n>', 'rooms; message i goes to room i mod rooms'),
@@ -29,43 +29,9 @@ const flags = {
 /** More connections than this per client process and the clients, not the server, become what is measured. */
 const MAX_CONNECTIONS_PER_CLIENT_PROCESS = 2_000;
 
-function broadcastPoint(plan: BroadcastPlan): RunPoint {
-  const { definition, label, preset } = plan.choice;
-  const perSec = plan.load.params.perSec!;
-  return {
-    identity: {
-      transport: label,
-      transportName: definition.name,
-      preset,
-      traits: { durable: false, acks: false },
-      loadModel: plan.load.name,
-      axes: { servers: plan.servers, clientsPerRoom: plan.clientsPerRoom, perSec },
-      label: `${label} S=${plan.servers} rooms=${plan.rooms}×${plan.clientsPerRoom} @ ${perSec}/s`,
-      params: {
-        ...plan.load.params,
-        architecture: label,
-        rooms: plan.rooms,
-        connections: plan.rooms * plan.clientsPerRoom,
-        clientProcesses: plan.clientProcesses,
-        messages: plan.messages,
-        warmup: plan.warmup,
-        payloadBytes: plan.payloadBytes,
-        timeoutSec: plan.timeoutMs / 1000,
-      },
-      config: plan.config,
-    },
-    services: definition.services,
-    runSample: (context) => runSample(broadcastPhases(plan, context), context),
-  };
-}
-
 export const broadcastKind: ScenarioKind<typeof flags, BroadcastPlan, undefined> = {
   flags,
-  axes: [
-    { key: 'servers', title: 'server processes' },
-    { key: 'clientsPerRoom', title: 'clients per room' },
-    { key: 'perSec', title: 'messages published per second' },
-  ],
+  axes: sweepAxes({ servers: 'server processes', clientsPerRoom: 'clients per room', perSec: 'messages published per second' }),
   measures: { throughput: 'deliveries/s', latency: 'intended publish time → received by a client' },
   sweep(options, given) {
     const choices = [...new Set(options.architectures)].map(parseArchitectureChoice);
@@ -87,5 +53,11 @@ export const broadcastKind: ScenarioKind<typeof flags, BroadcastPlan, undefined>
       ),
     );
   },
-  point: broadcastPoint,
+  identity: (plan) =>
+    pointIdentity(architectureIdentity(plan), plan, { servers: plan.servers, clientsPerRoom: plan.clientsPerRoom, perSec: plan.load.params.perSec! }, `${plan.choice.label} S=${plan.servers} rooms=${plan.rooms}×${plan.clientsPerRoom}${rateLabel(plan.load)}`, {
+      ...roomParams(plan),
+      messages: plan.messages,
+    }),
+  services: (plan) => plan.choice.definition.services,
+  phases: broadcastPhases,
 };

@@ -4,25 +4,22 @@
  * broker accepted: a shortfall is counted as lost, an excess as duplicated.
  */
 import { errorMessage } from '../errors.ts';
-import type { LoadModel, LoadSpec } from '../load/types.ts';
+import type { LoadSpec } from '../load/types.ts';
 import { NS_PER_S } from '../measure/clock.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import type { ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import type { Sample } from '../results/types.ts';
 import type { SampleContext, SamplePhases } from '../sample.ts';
 import type { TransportChoice } from '../transports/registry.ts';
+import type { TransportDefinition } from '../transports/types.ts';
+import type { PlanBase } from './plan.ts';
 import { within } from '../wait.ts';
 import { slices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
 
-export interface EnqueuePlan {
+export interface EnqueuePlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
-  readonly config: Readonly<Record<string, unknown>>;
   readonly producers: number;
-  readonly load: LoadModel;
   readonly messages: number;
-  readonly warmup: number;
-  readonly payloadBytes: number;
-  readonly timeoutMs: number;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;

@@ -5,12 +5,12 @@
 import { UsageError } from '../errors.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
-import { commonFlags, flag, list, rateValue, requireClosedLoopFor, wholeNumber } from '../options.ts';
+import { commonFlags, flag, list, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
-import type { RunPoint, ScenarioKind } from '../scenario.ts';
-import { runSample } from '../sample.ts';
+import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { enqueuePhases, type EnqueuePlan } from './enqueue-sample.ts';
+import { pointIdentity } from './plan.ts';
 import { transportsFlag } from './process.ts';
 import { pointServices } from './transport-roles.ts';
 
@@ -28,32 +28,12 @@ function formatBytes(bytes: number): string {
   return bytes >= 1024 && bytes % 1024 === 0 ? `${bytes / 1024} KiB` : `${bytes} B`;
 }
 
-function enqueuePoint(plan: EnqueuePlan): RunPoint {
-  const { spec } = plan.load;
-  const sends = spec.model === 'open' ? `@ ${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
-  return {
-    identity: {
-      ...transportIdentity(plan.choice, 1),
-      loadModel: plan.load.name,
-      axes: { producers: plan.producers, inflight: spec.model === 'closed' ? spec.inflight : 0 },
-      label: `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}`,
-      params: { ...plan.load.params, messages: plan.messages, warmup: plan.warmup, payloadBytes: plan.payloadBytes, timeoutSec: plan.timeoutMs / 1000 },
-    },
-    services: pointServices(plan.choice),
-    runSample: (context) => runSample(enqueuePhases(plan, context), context),
-  };
-}
-
 export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
   flags,
-  axes: [
-    { key: 'producers', title: 'producer processes' },
-    { key: 'inflight', title: 'sends in flight per producer (0: open loop)' },
-  ],
+  axes: sweepAxes({ producers: 'producer processes', inflight: 'sends in flight per producer (0: open loop)' }),
   measures: { throughput: 'accepted messages/s', latency: 'send call → accepted by the broker (open loop: from the intended send time)' },
   sweep(options, given) {
-    const closedLoop = options.rate === 'max';
-    requireClosedLoopFor(given, closedLoop);
+    const closedLoop = isClosedLoop(options.rate, given);
     const choices = [...new Set(options.transports)].map(parseTransportChoice);
     const brokerless = choices.find((choice) => choice.definition.inProcess);
     if (brokerless) throw new UsageError(`${brokerless.label} has no broker to enqueue into (its hand-off is the in-process call the process scenario measures): leave it out of --transports`);
@@ -69,5 +49,12 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
       ),
     );
   },
-  point: enqueuePoint,
+  identity(plan) {
+    const { spec } = plan.load;
+    const sends = spec.model === 'open' ? `@ ${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
+    const axes = { producers: plan.producers, inflight: spec.model === 'closed' ? spec.inflight : 0 };
+    return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}`, { messages: plan.messages });
+  },
+  services: (plan) => pointServices(plan.choice),
+  phases: enqueuePhases,
 };

@@ -24,15 +24,16 @@ import { setRedisPersistence, type RedisPersistence } from '../services/redis-pe
 import type { ServiceSet } from '../services/provision.ts';
 import type { TransportRef } from '../transports/load.ts';
 import type { TransportChoice } from '../transports/registry.ts';
+import type { TransportDefinition } from '../transports/types.ts';
+import type { PlanBase } from './plan.ts';
 import { waitUntil } from '../wait.ts';
 import { transportRef } from './transport-roles.ts';
 
 export const FAULT_KINDS = ['worker-kill', 'broker-restart', 'broker-kill'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
-export interface FaultPlan {
+export interface FaultPlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
-  readonly config: Readonly<Record<string, unknown>>;
   readonly fault: FaultKind;
   /** Redis's persistence for broker faults of Redis-backed transports. */
   readonly redisPersistence?: RedisPersistence;
@@ -42,8 +43,6 @@ export interface FaultPlan {
   readonly durationSec: number;
   readonly faultAtSec: number;
   readonly job: JobSpec;
-  readonly payloadBytes: number;
-  readonly timeoutMs: number;
   readonly restartDelayMs: number;
 }
 
@@ -117,6 +116,33 @@ async function injectFault(plan: FaultPlan, services: ServiceSet, roles: Roles, 
   return victim.readyAt(generation)!;
 }
 
+type SenderHandle = RoleHandle<unknown, ProducerProgress, ProducerGo, ProducerReport>;
+
+/** Supervised consumers (unless the sender hosts them) and a supervised sender, all ready (generation 0). */
+async function startRoles(
+  plan: FaultPlan,
+  consumerSpec: (worker: number, log: string) => ConsumerSpec,
+  senderSpec: (generation: number) => ProducerSpec,
+  onSenderReady: (role: SenderHandle, generation: number) => void,
+  signal: AbortSignal,
+): Promise<Roles> {
+  const consumers = plan.choice.definition.inProcess
+    ? []
+    : Array.from({ length: plan.workers }, (_, worker) =>
+        supervise<ConsumerSpec, unknown, ConsumerProgress, ConsumerCommand, ConsumerReport>('consumer', { label: `consumer ${worker}`, restartDelayMs: plan.restartDelayMs, spec: (generation) => consumerSpec(worker, `w${worker}-g${generation}`) }),
+      );
+  // A replacement sender joins the schedule where it stands: ids that fell due while no sender ran were never sent.
+  const sender = supervise<ProducerSpec, unknown, ProducerProgress, ProducerGo, ProducerReport>('producer', { label: 'sender', restartDelayMs: plan.restartDelayMs, spec: senderSpec, onReady: onSenderReady });
+  const all = [sender, ...consumers];
+  const failure = () => all.flatMap((role) => role.exits)[0]?.description;
+  const ready = await waitUntil(() => all.every((role) => role.readyAt(0) !== undefined) || failure() !== undefined, Date.now() + READY_TIMEOUT_MS, signal);
+  if (!ready || failure()) {
+    await Promise.all(all.map((role) => role.stop(STOP_TIMEOUT_MS)));
+    throw new Error(failure() ?? `sender and consumers not ready within ${READY_TIMEOUT_MS / 1000}s`);
+  }
+  return { consumers, sender };
+}
+
 export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: SampleContext): SamplePhases<Roles, Loaded> {
   const ref: TransportRef = transportRef(plan.choice, plan.config, plan.concurrency, services, sampleId, plan.job);
   const admin = plan.choice.definition.create(ref);
@@ -139,7 +165,7 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
     reconnectDelayMs: plan.restartDelayMs,
     acceptedLog: join(dir, `accepted-g${generation}.log`),
   });
-  const go = (sender: RoleHandle<unknown, ProducerProgress, ProducerGo, ProducerReport>, generation: number) =>
+  const go = (sender: SenderHandle, generation: number) =>
     void sender.run({ startNs: scheduleStartNs }).then((outcome) => outcomes.set(generation, outcome as ProducerOutcome), () => {});
   let logs: Logs = { accepted: new Set(), delivered: new Map(), deliveries: new Map() };
   let logsReadAt = 0;
@@ -153,29 +179,7 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
       await admin.setup();
       await prepareJob(plan.job, ref.urls);
     },
-    async start() {
-      const consumers = inProcess
-        ? []
-        : Array.from({ length: plan.workers }, (_, worker) =>
-            supervise<ConsumerSpec, unknown, ConsumerProgress, ConsumerCommand, ConsumerReport>('consumer', { label: `consumer ${worker}`, restartDelayMs: plan.restartDelayMs, spec: (generation) => consumerSpec(worker, `w${worker}-g${generation}`) }),
-          );
-      const sender = supervise<ProducerSpec, unknown, ProducerProgress, ProducerGo, ProducerReport>('producer', {
-        label: 'sender',
-        restartDelayMs: plan.restartDelayMs,
-        spec: senderSpec,
-        // A replacement joins the schedule where it stands: ids that fell due while no sender ran were never sent.
-        onReady: (role, generation) => scheduleStartNs !== undefined && go(role, generation),
-      });
-      const roles = { consumers, sender };
-      const all = [sender, ...consumers];
-      const failure = () => all.flatMap((role) => role.exits)[0]?.description;
-      const ready = await waitUntil(() => all.every((role) => role.readyAt(0) !== undefined) || failure() !== undefined, Date.now() + READY_TIMEOUT_MS, signal);
-      if (!ready || failure()) {
-        await Promise.all(all.map((role) => role.stop(STOP_TIMEOUT_MS)));
-        throw new Error(failure() ?? `sender and consumers not ready within ${READY_TIMEOUT_MS / 1000}s`);
-      }
-      return roles;
-    },
+    start: () => startRoles(plan, consumerSpec, senderSpec, (role, generation) => scheduleStartNs !== undefined && go(role, generation), signal),
     warmup: async () => {},
     resources: () => [],
     async load(roles) {

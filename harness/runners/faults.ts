@@ -8,13 +8,14 @@ import { UsageError } from '../errors.ts';
 import { formatJob, parseJob } from '../jobs.ts';
 import { commonFlags, flag, list, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
-import type { RunPoint, ScenarioKind } from '../scenario.ts';
-import { runSample } from '../sample.ts';
+import { open } from '../load/open.ts';
+import type { ScenarioKind } from '../scenario.ts';
 import { REDIS_PERSISTENCE, type RedisPersistence } from '../services/redis-persistence.ts';
 import type { ServiceSet } from '../services/provision.ts';
 import { parseTransportChoice, transportIdentity, type TransportChoice } from '../transports/registry.ts';
 import { FAULT_KINDS, faultsPhases, hitsBroker, type FaultKind, type FaultPlan } from './faults-sample.ts';
-import { jobFlag, payloadFlag, transportsFlag } from './process.ts';
+import { pointIdentity, rateLabel } from './plan.ts';
+import { CONSUMER_AXES, jobFlag, payloadFlag, transportsFlag } from './process.ts';
 import { pointServices } from './transport-roles.ts';
 
 const flags = {
@@ -43,35 +44,6 @@ function persistsAcrossRestart(plan: FaultPlan): boolean {
   return plan.redisPersistence ? plan.redisPersistence !== 'none' : transportIdentity(plan.choice, plan.concurrency).traits.durable;
 }
 
-function faultPoint(plan: FaultPlan): RunPoint {
-  const { label, definition } = plan.choice;
-  const persistence = plan.redisPersistence ? ` redis ${plan.redisPersistence}` : '';
-  return {
-    identity: {
-      ...transportIdentity(plan.choice, plan.concurrency),
-      loadModel: 'open',
-      axes: { workers: plan.workers, concurrency: plan.concurrency },
-      label: `${label} ${plan.fault}${persistence} W=${plan.workers} C=${plan.concurrency} @ ${plan.perSec}/s`,
-      params: {
-        perSec: plan.perSec,
-        fault: plan.fault,
-        // What the fault did to this transport: a transport without a broker loses the process holding the work.
-        faultTarget: hitsBroker(plan) ? definition.services.join('+') : definition.inProcess ? 'the process holding the in-memory work' : 'consumer process 0',
-        ...(plan.redisPersistence ? { redisPersistence: plan.redisPersistence } : {}),
-        ...(plan.fault === 'worker-kill' ? {} : { persistentBroker: persistsAcrossRestart(plan) }),
-        durationSec: plan.durationSec,
-        faultAtSec: plan.faultAtSec,
-        job: formatJob(plan.job),
-        payloadBytes: plan.payloadBytes,
-        timeoutSec: plan.timeoutMs / 1000,
-        restartDelayMs: plan.restartDelayMs,
-      },
-    },
-    services: pointServices(plan.choice, plan.job),
-    runSample: (context) => runSample(faultsPhases(plan, context), context),
-  };
-}
-
 /** Persistence variants apply where a broker fault hits Redis; elsewhere a point has none. */
 function persistenceVariants(choice: TransportChoice, fault: FaultKind, modes: readonly RedisPersistence[]): ReadonlyArray<RedisPersistence | undefined> {
   return hitsBroker({ fault, choice }) && choice.definition.services.includes('redis') ? modes : [undefined];
@@ -89,10 +61,7 @@ function checkRestartable(plans: readonly FaultPlan[], services: ServiceSet): vo
 
 export const faultsKind: ScenarioKind<typeof flags, FaultPlan, FaultsSettings> = {
   flags,
-  axes: [
-    { key: 'workers', title: 'consumer processes' },
-    { key: 'concurrency', title: 'jobs in flight per consumer' },
-  ],
+  axes: CONSUMER_AXES,
   measures: { throughput: 'messages/s delivered', latency: 'intended send → job done (first delivery of each message)' },
   sweep(options, _given, settings) {
     if (options.faultAt >= options.duration) throw new UsageError(`--fault-at ${options.faultAt} must be earlier than --duration ${options.duration}: the fault happens during the load`);
@@ -109,6 +78,8 @@ export const faultsKind: ScenarioKind<typeof flags, FaultPlan, FaultsSettings> =
             workers: options.workers,
             concurrency: options.concurrency,
             perSec: options.rate,
+            load: open({ perSec: options.rate }),
+            warmup: 0,
             durationSec: options.duration,
             faultAtSec: options.faultAt,
             job,
@@ -120,6 +91,23 @@ export const faultsKind: ScenarioKind<typeof flags, FaultPlan, FaultsSettings> =
       ),
     );
   },
-  point: faultPoint,
+  identity(plan) {
+    const { label, definition } = plan.choice;
+    const persistence = plan.redisPersistence ? ` redis ${plan.redisPersistence}` : '';
+    const axes = { workers: plan.workers, concurrency: plan.concurrency };
+    return pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, axes, `${label} ${plan.fault}${persistence} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan.load)}`, {
+        fault: plan.fault,
+        // What the fault did to this transport: a transport without a broker loses the process holding the work.
+        faultTarget: hitsBroker(plan) ? definition.services.join('+') : definition.inProcess ? 'the process holding the in-memory work' : 'consumer process 0',
+        ...(plan.redisPersistence ? { redisPersistence: plan.redisPersistence } : {}),
+        ...(plan.fault === 'worker-kill' ? {} : { persistentBroker: persistsAcrossRestart(plan) }),
+        durationSec: plan.durationSec,
+        faultAtSec: plan.faultAtSec,
+        job: formatJob(plan.job),
+        restartDelayMs: plan.restartDelayMs,
+    });
+  },
+  services: (plan) => pointServices(plan.choice, plan.job),
+  phases: faultsPhases,
   checkServices: checkRestartable,
 };

@@ -5,35 +5,27 @@
  * that time → received. Every delivery of every accepted (2xx) request is accounted for; HTTP latency is the load
  * generator's own hrtime histogram.
  */
-import { startClientFleet, type ClientFleet } from '../broadcast/client-fleet.ts';
+import { fleetSample, startClientFleet, type ClientFleet } from '../broadcast/client-fleet.ts';
 import { ARCHITECTURES } from '../broadcast/registry.ts';
 import type { TopologyProcessSpec } from '../http/process-role.ts';
 import type { HttpArchitectureChoice } from '../http/registry.ts';
-import type { ProcessRole } from '../http/types.ts';
-import type { LoadModel } from '../load/types.ts';
+import type { HttpArchitecture, ProcessRole } from '../http/types.ts';
+import type { PlanBase, RoomsPlan } from './plan.ts';
 import { NS_PER_S } from '../measure/clock.ts';
-import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
+import { mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
 import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import { redisMetrics, type SampleContext, type SamplePhases } from '../sample.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
 import { waitUntil, within } from '../wait.ts';
 
-export interface HttpE2ePlan {
+/** `load`: open loop at a rate, or closed loop with `connections` requests in flight; `payloadBytes`: the text's length. */
+export interface HttpE2ePlan extends PlanBase<HttpArchitecture>, RoomsPlan {
   readonly choice: HttpArchitectureChoice;
-  readonly config: Readonly<Record<string, unknown>>;
   /** Worker/socket processes, for architectures that have them (1 otherwise: the api serves the clients). */
   readonly socketServers: number;
-  readonly rooms: number;
-  readonly clientsPerRoom: number;
-  readonly clientProcesses: number;
-  /** Open loop at a rate, or closed loop with `connections` requests in flight. */
-  readonly load: LoadModel;
   readonly connections: number;
   readonly durationSec: number;
-  readonly warmup: number;
-  readonly textBytes: number;
-  readonly timeoutMs: number;
 }
 
 const POSTER_MODULE = new URL('../http/poster.ts', import.meta.url).href;
@@ -73,7 +65,7 @@ function posterSpec(plan: HttpE2ePlan, apiUrl: string, channel: string): Produce
   // Open loop: enough sockets for every request in flight at a second's latency, so a request never waits for one.
   const poolSize = perSec ? Math.max(plan.connections, Math.ceil(perSec)) : plan.connections;
   return {
-    transport: { module: POSTER_MODULE, config: { url: apiUrl, rooms: plan.rooms, textBytes: plan.textBytes, poolSize }, urls: {}, queue: channel, concurrency: plan.connections },
+    transport: { module: POSTER_MODULE, config: { url: apiUrl, rooms: plan.rooms, textBytes: plan.payloadBytes, poolSize }, urls: {}, queue: channel, concurrency: plan.connections },
     producer: 0,
     payloadBytes: 0,
     warmup: { from: 0, to: plan.warmup, load: { model: 'closed', batch: 1, inflight: plan.connections } },
@@ -84,6 +76,28 @@ function posterSpec(plan: HttpE2ePlan, apiUrl: string, channel: string): Produce
 
 const ms = (value: number) => Math.round(value * 1e4) / 1e4;
 
+/** The topology, then the clients connected to it, then the load generator (which sends the warmup as it starts). */
+async function startRoles(plan: HttpE2ePlan, urls: Record<string, string>, channel: string, signal: AbortSignal): Promise<Roles> {
+  const topology = await startTopology(plan, urls, channel, signal);
+  const stopAll: Array<() => Promise<void>> = [() => topology.kill()];
+  try {
+    const sockets = plan.choice.definition.socketProcesses ? topology.members.slice(1) : topology.members;
+    const urlOf = (connection: number) => sockets[connection % sockets.length]!.ready()!.url;
+    const clients = await startClientFleet({ architectureModule: SOCKET_CLIENT_MODULE, config: {}, urlOf, rooms: plan.rooms, clientsPerRoom: plan.clientsPerRoom, clientProcesses: plan.clientProcesses, warmup: plan.warmup }, READY_TIMEOUT_MS, signal);
+    stopAll.push(() => clients.kill());
+    const poster = await startGroup<ProducerSpec, unknown, ProducerProgress, ProducerGo, ProducerReport>('producer', [posterSpec(plan, topology.members[0]!.ready()!.url, channel)], {
+      where: 'process',
+      label: () => 'load generator',
+      readyTimeoutMs: READY_TIMEOUT_MS + plan.timeoutMs,
+      signal,
+    });
+    return { topology, clients, poster };
+  } catch (error) {
+    await Promise.all(stopAll.map((stop) => stop()));
+    throw error;
+  }
+}
+
 export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, signal }: SampleContext): SamplePhases<Roles, Loaded> {
   const { definition } = plan.choice;
   const config = plan.config as never;
@@ -92,27 +106,7 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
   const loadDeadlineMs = plan.durationSec * 1000 + plan.timeoutMs;
   return {
     setup: () => definition.setup({ urls, channel, config }),
-    async start() {
-      const topology = await startTopology(plan, urls, channel, signal);
-      const stopAll: Array<() => Promise<void>> = [() => topology.kill()];
-      try {
-        const sockets = definition.socketProcesses ? topology.members.slice(1) : topology.members;
-        const fleet = { architectureModule: SOCKET_CLIENT_MODULE, config: {}, urlOf: (connection: number) => sockets[connection % sockets.length]!.ready()!.url, rooms: plan.rooms, clientsPerRoom: plan.clientsPerRoom, clientProcesses: plan.clientProcesses, warmup: plan.warmup };
-        const clients = await startClientFleet(fleet, READY_TIMEOUT_MS, signal);
-        stopAll.push(() => clients.kill());
-        // The poster sends the warmup before it says ready: the clients must be connected by then.
-        const poster = await startGroup<ProducerSpec, unknown, ProducerProgress, ProducerGo, ProducerReport>('producer', [posterSpec(plan, topology.members[0]!.ready()!.url, channel)], {
-          where: 'process',
-          label: () => 'load generator',
-          readyTimeoutMs: READY_TIMEOUT_MS + loadDeadlineMs,
-          signal,
-        });
-        return { topology, clients, poster };
-      } catch (error) {
-        await Promise.all(stopAll.map((stop) => stop()));
-        throw error;
-      }
-    },
+    start: () => startRoles(plan, urls, channel, signal),
     async warmup(roles, errors) {
       if (plan.warmup === 0) return;
       const due = plan.warmup * plan.clientsPerRoom;
@@ -144,22 +138,14 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
     async account(roles, loaded, measured, errors) {
       const outcome = await roles.clients.finish((room) => loaded.byRoom[room]!, REPORT_TIMEOUT_MS);
       const [poster] = await roles.poster.finish(REPORT_TIMEOUT_MS);
-      errors.push(...outcome.errors, ...roles.topology.failures(), ...roles.poster.failures());
-      const { counts, histogram, lastReceiveNs } = outcome;
+      errors.push(...roles.topology.failures(), ...roles.poster.failures());
       const { sent, accepted, sendErrors, firstSendError } = loaded.outcome;
       if (sendErrors > 0) errors.push(`${sendErrors} requests not answered 2xx (${firstSendError}): not delivered, not counted as sent`);
-      if (counts.lost > 0) errors.push(`${counts.lost} of ${counts.sent} deliveries lost (not received within ${plan.timeoutMs / 1000}s of the last request, or their connection died)`);
-      const startNs = poster?.startNs ?? 0;
-      const durationSec = lastReceiveNs > startNs ? (lastReceiveNs - startNs) / NS_PER_S : 0;
+      const deliveries = fleetSample(outcome, poster?.startNs ?? 0, poster?.senderLag, plan.timeoutMs, 'the last request');
       const http = summarizeMs(mergeEncoded(poster?.histogram ? [poster.histogram] : []));
       const loadSec = poster ? (poster.endNs - poster.startNs) / NS_PER_S : 0;
       return {
-        counts,
-        throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
-        durationSec,
-        latencyMs: summarizeMs(histogram),
-        histogram: encodeHistogram(histogram),
-        senderLagMs: poster?.senderLag ? summarizeMs(mergeEncoded([poster.senderLag])) : undefined,
+        ...deliveries,
         resources: measured.resources,
         metrics: {
           httpRequests: sent,
@@ -172,9 +158,9 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
           httpLatencyP999Ms: http.p999,
           httpLatencyMaxMs: http.max,
           connections: plan.rooms * plan.clientsPerRoom,
-          ...redisMetrics(measured, accepted, counts.delivered),
+          ...redisMetrics(measured, accepted, outcome.counts.delivered),
         },
-        errors,
+        errors: [...errors, ...deliveries.errors],
       };
     },
     async stop(roles) {

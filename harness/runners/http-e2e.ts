@@ -9,9 +9,9 @@ import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
 import { commonFlags, flag, list, names, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
-import type { RunPoint, ScenarioKind } from '../scenario.ts';
-import { runSample } from '../sample.ts';
+import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { roomFlags } from './broadcast.ts';
+import { architectureIdentity, pointIdentity, rateLabel, roomParams } from './plan.ts';
 import { httpE2ePhases, type HttpE2ePlan } from './http-e2e-sample.ts';
 
 const { repeat, timeout, warmup } = commonFlags;
@@ -33,47 +33,9 @@ const flags = {
   payload: flag(wholeNumber(1, 4_096), '<bytes>', 'message text length'),
 };
 
-function httpE2ePoint(plan: HttpE2ePlan): RunPoint {
-  const { definition, label, preset } = plan.choice;
-  const config = plan.config as never;
-  const perSec = plan.load.params.perSec;
-  const load = perSec ? `@ ${perSec} req/s` : `closed C=${plan.connections}`;
-  return {
-    identity: {
-      transport: label,
-      transportName: definition.name,
-      preset,
-      traits: { durable: false, acks: false },
-      loadModel: plan.load.name,
-      axes: { socketServers: plan.socketServers, connections: plan.connections, perSec: perSec ?? 0 },
-      label: `${label}${definition.socketProcesses ? ` S=${plan.socketServers}` : ''} ${load} rooms=${plan.rooms}×${plan.clientsPerRoom}`,
-      params: {
-        ...plan.load.params,
-        architecture: label,
-        hops: definition.hops(config).join(' → '),
-        hopCount: definition.hops(config).length,
-        durationSec: plan.durationSec,
-        rooms: plan.rooms,
-        clientsPerRoom: plan.clientsPerRoom,
-        clientProcesses: plan.clientProcesses,
-        warmup: plan.warmup,
-        payloadBytes: plan.textBytes,
-        timeoutSec: plan.timeoutMs / 1000,
-      },
-      config: plan.config,
-    },
-    services: definition.services(config),
-    runSample: (context) => runSample(httpE2ePhases(plan, context), context),
-  };
-}
-
 export const httpE2eKind: ScenarioKind<typeof flags, HttpE2ePlan, undefined> = {
   flags,
-  axes: [
-    { key: 'socketServers', title: 'worker/socket processes' },
-    { key: 'connections', title: 'HTTP connections (closed loop)' },
-    { key: 'perSec', title: 'requests per second offered (0: closed loop)' },
-  ],
+  axes: sweepAxes({ socketServers: 'worker/socket processes', connections: 'HTTP connections (closed loop)', perSec: 'requests per second offered (0: closed loop)' }),
   measures: { throughput: 'deliveries/s', latency: 'HTTP request (intended send time) → received by a client; HTTP response latency is in metrics' },
   sweep(options) {
     const { rooms, clientProcesses, connections, warmup } = options;
@@ -92,7 +54,7 @@ export const httpE2eKind: ScenarioKind<typeof flags, HttpE2ePlan, undefined> = {
               connections,
               durationSec: options.duration,
               warmup,
-              textBytes: options.payload,
+              payloadBytes: options.payload,
               timeoutMs: options.timeout * 1000,
             }),
           ),
@@ -100,5 +62,14 @@ export const httpE2eKind: ScenarioKind<typeof flags, HttpE2ePlan, undefined> = {
       ),
     );
   },
-  point: httpE2ePoint,
+  identity(plan) {
+    const { definition, label } = plan.choice;
+    const hops = definition.hops(plan.config as never);
+    const load = rateLabel(plan.load, ' req/s') || ` closed C=${plan.connections}`;
+    const axes = { socketServers: plan.socketServers, connections: plan.connections, perSec: plan.load.params.perSec ?? 0 };
+    const params = { ...roomParams(plan), hops: hops.join(' → '), hopCount: hops.length, durationSec: plan.durationSec };
+    return pointIdentity(architectureIdentity(plan), plan, axes, `${label}${definition.socketProcesses ? ` S=${plan.socketServers}` : ''}${load} rooms=${plan.rooms}×${plan.clientsPerRoom}`, params);
+  },
+  services: (plan) => plan.choice.definition.services(plan.config as never),
+  phases: httpE2ePhases,
 };

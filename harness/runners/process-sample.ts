@@ -4,7 +4,6 @@
  * the wait for deliveries, and exact accounting of every id.
  */
 import { prepareJob, type JobSpec } from '../jobs.ts';
-import type { LoadModel } from '../load/types.ts';
 import { account } from '../measure/accounting.ts';
 import { NS_PER_S } from '../measure/clock.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
@@ -13,22 +12,17 @@ import type { ProducerOutcome, ProducerSpec } from '../roles/producer.ts';
 import type { Sample } from '../results/types.ts';
 import type { SampleContext, SamplePhases } from '../sample.ts';
 import type { TransportChoice } from '../transports/registry.ts';
+import type { TransportDefinition } from '../transports/types.ts';
+import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
 import { pointServices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
 
-export interface ProcessPlan {
+export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
-  /** The preset's knobs (the transport derives the rest from the concurrency). */
-  readonly config: Readonly<Record<string, unknown>>;
   readonly workers: number;
   readonly concurrency: number;
   readonly messages: number;
-  readonly warmup: number;
   readonly job: JobSpec;
-  readonly payloadBytes: number;
-  readonly load: LoadModel;
-  /** How long to wait for deliveries after the last send. */
-  readonly timeoutMs: number;
 }
 
 const REPORT_TIMEOUT_MS = 20_000;

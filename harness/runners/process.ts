@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { JOB_SYNTAX, formatJob, parseJob } from '../jobs.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
-import { commonFlags, flag, list, names, rateValue, requireClosedLoopFor, wholeNumber } from '../options.ts';
+import { commonFlags, flag, list, names, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
-import type { RunPoint, ScenarioKind } from '../scenario.ts';
+import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { TRANSPORT_SPECS, parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { processPhases, type ProcessPlan } from './process-sample.ts';
-import { runSample } from '../sample.ts';
+import { pointIdentity, rateLabel } from './plan.ts';
 import { placementOf, pointServices } from './transport-roles.ts';
 
 export const transportsFlag = flag(names, '<list>', `comma-separated transports, name or name:preset (${TRANSPORT_SPECS.join(', ')})`);
@@ -43,42 +43,16 @@ export interface ProcessSettings {
   readonly defaultOverrides: readonly DefaultOverride[];
 }
 
-function processPoint(plan: ProcessPlan): RunPoint {
-  const { choice, load } = plan;
-  const rate = load.name === 'open' ? ` @ ${load.params.perSec}/s` : '';
-  return {
-    identity: {
-      ...transportIdentity(choice, plan.concurrency),
-      loadModel: load.name,
-      axes: { workers: plan.workers, concurrency: plan.concurrency },
-      label: `${choice.label} W=${plan.workers} C=${plan.concurrency}${rate}`,
-      params: {
-        ...load.params,
-        messages: plan.messages,
-        warmup: plan.warmup,
-        job: formatJob(plan.job),
-        payloadBytes: plan.payloadBytes,
-        timeoutSec: plan.timeoutMs / 1000,
-        placement: placementOf(choice, plan.workers),
-        // Closed loop here drains a backlog: its latency is time spent waiting in it.
-        ...(load.name === 'closed' && !choice.definition.inProcess ? { backlog: true } : {}),
-      },
-    },
-    services: pointServices(choice, plan.job),
-    runSample: (context) => runSample(processPhases(plan, context), context),
-  };
-}
+
+/** W consumer processes × C jobs in flight each (process, faults). */
+export const CONSUMER_AXES = sweepAxes({ workers: 'consumer processes', concurrency: 'jobs in flight per consumer' });
 
 export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSettings> = {
   flags,
-  axes: [
-    { key: 'workers', title: 'consumer processes' },
-    { key: 'concurrency', title: 'jobs in flight per consumer' },
-  ],
+  axes: CONSUMER_AXES,
   measures: { throughput: 'messages/s', latency: 'intended send → job done (closed loop: includes the wait in the backlog)' },
   sweep(options, given, settings) {
-    const closedLoop = options.rate === 'max';
-    requireClosedLoopFor(given, closedLoop);
+    const closedLoop = isClosedLoop(options.rate, given);
     const job = parseJob(options.job);
     const load = closedLoop ? closed({ batch: options.batch, inflight: options.inflight }) : open({ perSec: options.rate as number });
     return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) => {
@@ -91,5 +65,14 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
       );
     });
   },
-  point: processPoint,
+  identity: (plan) =>
+    pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan.load)}`, {
+      messages: plan.messages,
+      job: formatJob(plan.job),
+      placement: placementOf(plan.choice, plan.workers),
+      // Closed loop here drains a backlog: its latency is time spent waiting in it.
+      ...(plan.load.name === 'closed' && !plan.choice.definition.inProcess ? { backlog: true } : {}),
+    }),
+  services: (plan) => pointServices(plan.choice, plan.job),
+  phases: processPhases,
 };

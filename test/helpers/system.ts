@@ -43,5 +43,5 @@ export function listeningAddresses(pids: readonly number[]): string[] {
 
 /** Pids of the harness's role processes of one kind (`consumer`, `producer`, `broadcast-client`, …). */
 export function rolePids(role: string): number[] {
-  return pidsMentioning(`roles/process-entry.ts\0${role}\0`);
+  return pidsMentioning(`entry/process.ts\0${role}\0`);
 }

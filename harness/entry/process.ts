@@ -1,8 +1,8 @@
-/** Entry point of a forked role process: `node process-entry.ts <role>`, then the protocol over Node's IPC channel. */
+/** Entry point of a forked role process: `node entry/process.ts <role> <label>`, then the protocol over Node's IPC channel. */
 import { loadRole } from './catalog.ts';
-import { disconnectWhenSent, sendToCoordinator } from './ipc.ts';
-import type { ToRole } from './protocol.ts';
-import { serveRole } from './role.ts';
+import { disconnectWhenSent, sendToCoordinator } from '../roles/ipc.ts';
+import type { ToRole } from '../roles/protocol.ts';
+import { serveRole } from '../roles/role.ts';
 
 const handler = loadRole(process.argv[2] ?? '').then((role) =>
   serveRole(role, sendToCoordinator, (failed) => {

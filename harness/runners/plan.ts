@@ -1,0 +1,57 @@
+/** What every scenario's point plan has, and how those parts are named in results. */
+import type { LoadModel } from '../load/types.ts';
+import type { Choice } from '../registry.ts';
+import type { PointIdentity } from '../results/types.ts';
+
+export interface PlanBase<Definition> {
+  /** What is compared: a transport or an architecture, with its preset. */
+  readonly choice: Choice<Definition & { readonly name: string }>;
+  /** The preset's knobs (a transport derives the rest from its concurrency). */
+  readonly config: Readonly<Record<string, unknown>>;
+  readonly load: LoadModel;
+  /** Unmeasured messages (or requests) through the whole path first. */
+  readonly warmup: number;
+  readonly payloadBytes: number;
+  /** How long to wait for what is owed after the load. */
+  readonly timeoutMs: number;
+}
+
+/** The parameters every point records: its load's, and the common ones. */
+export function commonParams(plan: PlanBase<unknown>): Record<string, number> {
+  return { ...plan.load.params, warmup: plan.warmup, payloadBytes: plan.payloadBytes, timeoutSec: plan.timeoutMs / 1000 };
+}
+
+/** ` @ 200/s` for an open-loop point (labels name every swept parameter), nothing for a closed loop. */
+export const rateLabel = (load: LoadModel, unit = '/s') => (load.name === 'open' ? ` @ ${load.params.perSec}${unit}` : '');
+
+/** A point's identity: what it compares (`base`), its load model, its place on the axes, its label and params. */
+export function pointIdentity(
+  base: Pick<PointIdentity, 'transport' | 'transportName' | 'preset' | 'traits' | 'config'>,
+  plan: PlanBase<unknown>,
+  axes: PointIdentity['axes'],
+  label: string,
+  params: PointIdentity['params'],
+): PointIdentity {
+  return { ...base, loadModel: plan.load.name, axes, label, params: { ...commonParams(plan), ...params } };
+}
+
+/** An architecture point's identity (broadcast, http-e2e): nothing it delivers is durable or acknowledged. */
+export function architectureIdentity({ choice, config }: PlanBase<unknown>): Pick<PointIdentity, 'transport' | 'transportName' | 'preset' | 'traits' | 'config'> {
+  return { transport: choice.label, transportName: choice.definition.name, preset: choice.preset, traits: { durable: false, acks: false }, config };
+}
+
+/** Points that deliver to rooms of WebSocket clients (broadcast, http-e2e): R rooms × K clients over P processes. */
+export interface RoomsPlan {
+  readonly rooms: number;
+  readonly clientsPerRoom: number;
+  readonly clientProcesses: number;
+}
+
+/** How such a point names its rooms in its params. */
+export const roomParams = (plan: RoomsPlan & { readonly choice: { readonly label: string } }) => ({
+  architecture: plan.choice.label,
+  rooms: plan.rooms,
+  clientsPerRoom: plan.clientsPerRoom,
+  connections: plan.rooms * plan.clientsPerRoom,
+  clientProcesses: plan.clientProcesses,
+});
