@@ -47,12 +47,12 @@ function medianMetrics(samples: readonly Sample[]): Record<string, number> | und
 function aggregate(point: RunPoint, samples: readonly Sample[], failures: readonly string[]): RunResult {
   const throughputs = samples.map((sample) => sample.throughputPerSec);
   const medianIndex = throughputs.indexOf([...throughputs].sort((a, b) => a - b)[Math.floor((throughputs.length - 1) / 2)]!);
-  const sum = (key: 'sent' | 'delivered' | 'lost' | 'duplicates' | 'unexpected') => samples.reduce((total, sample) => total + sample.counts[key], 0);
+  const sum = (key: 'sent' | 'delivered' | 'lost' | 'undelivered' | 'duplicates' | 'unexpected') => samples.reduce((total, sample) => total + (sample.counts[key] ?? 0), 0);
   const lags = samples.flatMap((sample) => (sample.senderLagMs ? [sample.senderLagMs] : []));
   const enqueueRates = samples.flatMap((sample) => (sample.enqueuePerSec === undefined ? [] : [sample.enqueuePerSec]));
   return {
     ...point.identity,
-    counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), duplicates: sum('duplicates'), unexpected: sum('unexpected') },
+    counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), undelivered: sum('undelivered'), duplicates: sum('duplicates'), unexpected: sum('unexpected') },
     throughput: { perSec: Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4 },
     latencyMs: medianPercentiles(samples.map((sample) => sample.latencyMs)),
     latencyHistogram: encodeHistogram(mergeEncoded(samples.map((sample) => sample.histogram))),

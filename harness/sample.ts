@@ -62,9 +62,10 @@ const CLEANUP_TIMEOUT_MS = 15_000;
 
 export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, { signal, onProgress }: SampleContext): Promise<Sample> {
   const errors: string[] = [];
-  await phases.setup();
   let roles: Roles | undefined;
   try {
+    // Inside the try: a setup that fails halfway is torn down like any other (teardown tolerates a partial setup).
+    await phases.setup();
     roles = await phases.start();
     const started = roles;
     await phases.warmup(started, errors);
@@ -73,15 +74,18 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
     const redisBefore = phases.redisUrl ? await redisCommandCounts(phases.redisUrl) : undefined;
     const sampler = sampleResources(phases.resources(started));
     const ticker = setInterval(report, PROGRESS_INTERVAL_MS);
+    let settled: boolean;
+    let resources: ResourceUsage[];
     try {
       load = await phases.load(started);
+      const loaded = load;
+      settled = await waitUntil(() => phases.progress(started, loaded).settled, Date.now() + phases.timeoutMs, signal);
+      report();
     } finally {
       clearInterval(ticker);
+      resources = sampler.stop();
     }
     const loaded = load;
-    const settled = await waitUntil(() => phases.progress(started, loaded).settled, Date.now() + phases.timeoutMs, signal, report);
-    report();
-    const resources = sampler.stop();
     const redis = redisBefore && phases.redisUrl ? { before: redisBefore, after: await redisCommandCounts(phases.redisUrl) } : undefined;
     if (signal.aborted) throw new Error('interrupted');
     return await phases.account(started, loaded, { resources, redis, settled }, errors);

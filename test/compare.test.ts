@@ -21,7 +21,7 @@ function runWith(transport: string, throughputCenter: number, p99Center: number,
     (factor): Sample => ({
       throughputPerSec: Math.round(throughputCenter * factor),
       durationSec: 1,
-      counts: { sent: 1, delivered: 1, lost: 0, duplicates: 0, unexpected: 0, lostSample: [] },
+      counts: { sent: 1, delivered: 1, lost: 0, undelivered: 0, duplicates: 0, unexpected: 0, notDeliveredSample: [] },
       latencyMs: { count: 1, p50: 1, p90: 2, p99: p99Center * factor, p999: 4, max: 5, mean: 1 },
       histogram: '',
       resources: [],
@@ -52,7 +52,16 @@ describe('Mann-Whitney U', () => {
     assert.equal(mannWhitney([1, 3, 5, 7, 9], [2, 4, 6, 8, 10]).p.toFixed(4), '0.6905');
     assert.equal(mannWhitney([1, 2, 3], [4, 5, 6]).p, 0.1);
     assert.equal(smallestPossibleP(3, 3), 0.1);
-    assert.ok(mannWhitney([1, 2, 2, 3, 1], [5, 6, 6, 7, 5]).p < 0.05, 'ties use the normal approximation');
+    assert.ok(mannWhitney([1, 2, 2, 3, 1], [5, 6, 6, 7, 5]).p < 0.05);
+  });
+
+  it('stays exact with ties in small samples', () => {
+    // Nine 2s and one 3: wherever the 3 falls, the rank sums lie equally far from their mean, so p = 1. The
+    // normal approximation gave 0.42.
+    const tied = mannWhitney([2, 2, 2, 2, 2], [2, 2, 2, 2, 3]);
+    assert.deepEqual([tied.p, tied.exact], [1, true]);
+    // Fully separated samples with ties inside each: the most extreme split of C(10, 5) = 252, either way: 2/252.
+    assert.equal(mannWhitney([1, 1, 2, 2, 2], [5, 5, 6, 7, 7]).p.toFixed(5), (2 / 252).toFixed(5));
   });
 });
 

@@ -3,6 +3,7 @@ import { execFileSync } from 'node:child_process';
 import { describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { account, createDeliveryCounter } from '../harness/measure/accounting.ts';
+import { mergeCompletions, recordCompletions, steadyRate } from '../harness/measure/completions.ts';
 import { createHistogram, mergeEncoded, summarizeMs } from '../harness/measure/histogram.ts';
 import { coefficientOfVariation, median } from '../harness/measure/stats.ts';
 import { parseJob } from '../harness/jobs.ts';
@@ -32,6 +33,26 @@ describe('histogram merge across processes', () => {
   });
 });
 
+describe('drain throughput over the steady window', () => {
+  it('reads a polling consumer at the rate it sustains, not first → last completion', () => {
+    // 21 polling rounds 2 s apart, 25 jobs each finishing over 2.5 ms: 12.5 jobs/s sustained. First → last
+    // completion spans 20 periods for 21 rounds of work: 525 / 40 s = 13.1/s, 5% fast (with the 6 rounds of
+    // pg-boss's old 300-job default: 20%).
+    const recorder = recordCompletions(0);
+    for (let round = 0; round <= 20; round++) for (let job = 0; job < 25; job++) recorder.record(round * 2e9 + job * 1e5);
+    const steady = steadyRate(recorder.snapshot())!;
+    assert.ok(Math.abs(steady.perSec / 12.5 - 1) < 0.01, `${steady.perSec} jobs/s`);
+  });
+
+  it('sums consumers on one epoch, and reads a smooth drain as its rate', () => {
+    const [a, b] = [recordCompletions(0), recordCompletions(0)];
+    for (let ms = 0; ms < 1000; ms++) (ms % 2 ? a : b).record(ms * 1e6 + 5e5);
+    const merged = mergeCompletions([a.snapshot(), b.snapshot()]);
+    assert.equal(merged.counts.reduce((sum, count) => sum + count, 0), 1000);
+    assert.ok(Math.abs(steadyRate(merged)!.perSec - 1000) < 1);
+  });
+});
+
 describe('delivery accounting', () => {
   it('classifies delivered, lost, duplicated, unexpected and unsent ids across consumers', () => {
     const a = createDeliveryCounter(10);
@@ -42,7 +63,15 @@ describe('delivery accounting', () => {
     a[5] = 3; // id 5: delivered 4 times in all, 3 duplicates
     b[9] = 1; // id 9 was never sent (send failed): unexpected, not a duplicate
     const counts = account([a, b], 0, 10, (id) => id !== 9);
-    assert.deepEqual(counts, { sent: 9, delivered: 7, lost: 2, duplicates: 4, unexpected: 1, lostSample: [7, 8] });
+    assert.deepEqual(counts, { sent: 9, delivered: 7, lost: 2, undelivered: 0, duplicates: 4, unexpected: 1, notDeliveredSample: [7, 8] });
+  });
+
+  it('counts as undelivered, not lost, what was still queued at the deadline', () => {
+    const counter = createDeliveryCounter(10);
+    counter.fill(1, 0, 4); // ids 4..9 not delivered; the broker still held 4 messages
+    const counts = account([counter], 0, 10, () => true, 4);
+    assert.deepEqual([counts.delivered, counts.undelivered, counts.lost], [4, 4, 2]);
+    assert.deepEqual([account([counter], 0, 10, () => true, 50).undelivered, account([counter], 0, 10, () => true, 50).lost], [6, 0], 'never more undelivered than not delivered');
   });
 
   it('looks only at the measured range', () => {
@@ -67,7 +96,7 @@ describe('reports from child processes', () => {
   it('a large last report (32 MiB of counters) arrives before the child counts as ended', async () => {
     const ids = 32 * 1024 * 1024;
     const transport = { module: parseTransportChoice('fixture').module, config: {}, urls: {}, queue: 'big-report', concurrency: 1 };
-    const role = startRole<ConsumerSpec, unknown, unknown, never, ConsumerReport>('consumer', { transport, job: parseJob('noop'), worker: 0, warmup: 0, ids }, { where: 'process', label: 'consumer' });
+    const role = startRole<ConsumerSpec, unknown, unknown, never, ConsumerReport>('consumer', { transport, job: parseJob('noop'), worker: 0, warmup: 0, ids, epochNs: 0 }, { where: 'process', label: 'consumer' });
     await role.started;
     role.finish();
     await role.ended;

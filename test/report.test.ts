@@ -27,14 +27,14 @@ const processResult = fixtureResult('process', [
     throughput: { perSec: 2_000_000, samples: [1_900_000, 2_000_000, 2_100_000], cv: 0.05 },
     latencyHistogram: histogramOf([500, 1_500, 2_500, 10_000]),
   }),
-  fixtureRun({ transport: 'pg', workers: 1, counts: { sent: 3000, delivered: 2990, lost: 10, duplicates: 2, unexpected: 0 } }),
+  fixtureRun({ transport: 'pg', workers: 1, counts: { sent: 3000, delivered: 2990, lost: 10, undelivered: 0, duplicates: 2, unexpected: 0 } }),
 ]);
 
 /** A faults run whose three samples recovered in 0.5, 0.25 and 1 s, with 250 ms timelines. */
 const sample = (recoverySec: number, delivered: number[]) => ({
   throughputPerSec: 100,
   durationSec: 2,
-  counts: { sent: 8, delivered: 8, lost: 0, duplicates: 0, unexpected: 0, lostSample: [] },
+  counts: { sent: 8, delivered: 8, lost: 0, undelivered: 0, duplicates: 0, unexpected: 0, notDeliveredSample: [] },
   latencyMs: { count: 8, p50: 1, p90: 1, p99: 1, p999: 1, max: 1, mean: 1 },
   metrics: { recoverySec },
   histogram: '',

@@ -17,7 +17,7 @@ function sample(throughputPerSec: number, p99: number): Sample {
   return {
     throughputPerSec,
     durationSec: 1,
-    counts: { sent: 1, delivered: 1, lost: 0, duplicates: 0, unexpected: 0, lostSample: [] },
+    counts: { sent: 1, delivered: 1, lost: 0, undelivered: 0, duplicates: 0, unexpected: 0, notDeliveredSample: [] },
     latencyMs: { count: 1, p50: p99 / 2, p90: p99, p99, p999: p99, max: p99, mean: p99 / 2 },
     histogram: '',
     resources: [],

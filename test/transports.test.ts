@@ -11,6 +11,7 @@ import { TRANSPORT_SPECS, parseTransportChoice } from '../harness/transports/reg
 import { DROPPED_ID } from './fixtures/faulty-transport.ts';
 import { fixtureChoice, processPlan, runProcessPlan, uniqueQueue } from './helpers/plan.ts';
 import { nativeServicesForFile } from './helpers/services.ts';
+import { rolePids } from './helpers/system.ts';
 
 const services = nativeServicesForFile();
 
@@ -84,8 +85,38 @@ describe('accounting through real processes', () => {
     assert.equal(sample.counts.delivered, 99);
     assert.equal(sample.counts.lost, 1);
     assert.equal(sample.counts.duplicates, 1);
-    assert.deepEqual(sample.counts.lostSample, [DROPPED_ID]);
+    assert.deepEqual(sample.counts.notDeliveredSample, [DROPPED_ID]);
+    assert.equal(sample.latencyMs.count, 99, 'the duplicate is counted, not measured again');
     assert.match(sample.errors.join('\n'), /1 messages not delivered/);
+  });
+});
+
+describe('what was not delivered: lost only when gone', () => {
+  it('counts jobs still queued at the deadline as undelivered (pg-boss at its defaults is slow, not lossy)', async () => {
+    // 2 fetch loops polling every 2 s for one job each: about 1 job/s, so 60 jobs cannot all be done in 3 s.
+    const sample = await runProcessPlan(processPlan('pgboss', { workers: 1, concurrency: 2, messages: 60, timeoutMs: 3_000 }), services());
+    const { sent, delivered, lost, undelivered } = sample.counts;
+    assert.equal(sent, 60);
+    assert.ok(undelivered > 0, JSON.stringify(sample.counts));
+    assert.deepEqual([lost, delivered + undelivered], [0, 60], JSON.stringify(sample.counts));
+    assert.match(sample.errors.join('\n'), /still queued \(undelivered\), 0 lost/);
+  });
+
+  it('ends a point whose consumers all died without waiting out --timeout: what they left in the broker is undelivered', async () => {
+    let killed: number[] = [];
+    const started = Date.now();
+    const plan = processPlan('pg', { messages: 5_000, job: parseJob('sleep:2'), timeoutMs: 300_000 });
+    const sample = await runProcessPlan(plan, services(), (progress) => {
+      if (killed.length > 0 || progress.delivered < 100) return;
+      killed = rolePids('consumer');
+      killed.forEach((pid) => process.kill(pid, 'SIGKILL'));
+    });
+    assert.equal(killed.length, 2, 'both consumer processes were found');
+    assert.ok(Date.now() - started < plan.timeoutMs / 2, 'nothing could arrive any more: the wait ended');
+    // What the dead consumers had done died with their counters: accepted, not in the broker, not reported.
+    const { sent, delivered, lost, undelivered } = sample.counts;
+    assert.ok(undelivered > 0 && delivered + undelivered + lost === sent && sent === 5_000, JSON.stringify(sample.counts));
+    assert.match(sample.errors.join('\n'), /consumer \d+ \(pid \d+\) exited \(SIGKILL\)/);
   });
 });
 

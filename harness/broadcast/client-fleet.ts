@@ -96,7 +96,7 @@ export async function startClientFleet(spec: FleetSpec, readyTimeoutMs: number, 
     async finish(dueIds, timeoutMs) {
       await group.finish(timeoutMs);
       const errors = group.failures();
-      const counts = { sent: 0, delivered: 0, lost: 0, duplicates: 0, unexpected: 0, lostSample: [] };
+      const counts = { sent: 0, delivered: 0, lost: 0, undelivered: 0, duplicates: 0, unexpected: 0, notDeliveredSample: [] };
       const closedReasons = new Map<string, number>();
       shares.forEach((connections, index) => {
         const report = group.members[index]!.report();

@@ -17,6 +17,8 @@ export interface Supervised<Ready, Progress, Command, Report> {
   generation(): number;
   /** When each generation became ready, CLOCK_MONOTONIC ns. */
   readyAt(generation: number): number | undefined;
+  /** The first generation at or after `from` that became ready, and when. */
+  readySince(from: number): { generation: number; atNs: number } | undefined;
   /** Exits before `stop`, in order: the fault's kill, crashes. */
   readonly exits: readonly Exit[];
   /** SIGKILL to the current process (a fault); a replacement follows. */
@@ -47,7 +49,7 @@ export function supervise<Spec, Ready, Progress, Command, Report>(name: RoleName
     role = started;
     started.started.then(() => {
       readyAt.set(mine, nowNs());
-      options.onReady?.(started, mine);
+      if (!stopping) options.onReady?.(started, mine);
     }, () => {});
     void started.ended.then(() => {
       if (stopping) return;
@@ -60,6 +62,10 @@ export function supervise<Spec, Ready, Progress, Command, Report>(name: RoleName
     current: () => role,
     generation: () => generation,
     readyAt: (which) => readyAt.get(which),
+    readySince(from) {
+      const generation = [...readyAt.keys()].filter((key) => key >= from).sort((a, b) => a - b)[0];
+      return generation === undefined ? undefined : { generation, atNs: readyAt.get(generation)! };
+    },
     exits,
     kill: () => role.kill(),
     async stop(timeoutMs) {
@@ -68,7 +74,7 @@ export function supervise<Spec, Ready, Progress, Command, Report>(name: RoleName
       role.finish();
       if ((await within(role.ended, timeoutMs)) === undefined) {
         role.kill();
-        await role.ended;
+        await within(role.ended, timeoutMs);
       }
     },
   };

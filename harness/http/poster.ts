@@ -22,6 +22,8 @@ const config = z
     textBytes: z.number().int().positive(),
     /** Keep-alive sockets of the open-loop pool. */
     poolSize: z.number().int().positive(),
+    /** A request not answered in this time fails (and counts as not accepted). */
+    timeoutMs: z.number().int().positive(),
   })
   .strict();
 
@@ -29,13 +31,14 @@ type Config = z.output<typeof config>;
 
 const body = (envelope: Envelope, config: Config, text: string) => JSON.stringify({ id: envelope.id, sentAtNs: envelope.sentAtNs, room: `r${envelope.id % config.rooms}`, text });
 
-function post(agent: Agent, url: string, payload: string): Promise<number> {
+function post(agent: Agent, url: string, payload: string, timeoutMs: number): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(url, { method: 'POST', agent, headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } }, (res) => {
       res.resume();
       res.once('end', () => resolve(res.statusCode ?? 0));
       res.once('error', reject);
     });
+    req.setTimeout(timeoutMs, () => req.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
     req.once('error', reject);
     req.end(payload);
   });
@@ -54,6 +57,7 @@ function driveWithAutocannon(config: Config, text: string, target: LoadTarget, i
       {
         url: `${config.url}/send-message`,
         connections: inflight,
+        timeout: config.timeoutMs / 1000,
         ...limit,
         requests: [
           {
@@ -103,16 +107,24 @@ export default defineTransport({
       async producer(): Promise<DrivingProducer> {
         const agent = new Agent({ keepAlive: true, maxSockets: config.poolSize });
         const url = `${config.url}/send-message`;
+        // A request that finds every socket busy waits for one: it would leave late, so it is counted.
+        let inFlight = 0;
+        let poolWaits = 0;
         const send = async (envelope: Envelope) => {
-          const status = await post(agent, url, body(envelope, config, text)).catch((error: unknown) => {
-            throw new Error(`POST failed: ${errorMessage(error)}`);
-          });
+          if (inFlight >= config.poolSize) poolWaits++;
+          inFlight++;
+          const status = await post(agent, url, body(envelope, config, text), config.timeoutMs)
+            .catch((error: unknown) => {
+              throw new Error(`POST failed: ${errorMessage(error)}`);
+            })
+            .finally(() => inFlight--);
           if (status < 200 || status >= 300) throw new Error(`HTTP ${status}`);
         };
         return {
           send,
           sendBatch: async (envelopes) => void (await Promise.all(envelopes.map(send))),
           drive: (target, inflight) => driveWithAutocannon(config, text, target, inflight),
+          stats: () => ({ poolWaits }),
           close: async () => agent.destroy(),
         };
       },

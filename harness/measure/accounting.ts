@@ -7,14 +7,16 @@ export interface DeliveryCounts {
   readonly sent: number;
   /** Ids delivered at least once. */
   readonly delivered: number;
-  /** Ids sent but never delivered by the deadline. */
+  /** Ids accepted, not delivered by the deadline, and no longer anywhere they could come from: gone. */
   readonly lost: number;
+  /** Ids accepted and not delivered by the deadline, but still queued (in the broker, or held by a live consumer). */
+  readonly undelivered: number;
   /** Deliveries beyond the first, over all ids. */
   readonly duplicates: number;
   /** Deliveries of ids that were never sent (corrupt or foreign messages). */
   readonly unexpected: number;
-  /** A few lost ids, to help debugging. */
-  readonly lostSample: readonly number[];
+  /** A few ids not delivered (lost or undelivered), to help debugging. */
+  readonly notDeliveredSample: readonly number[];
 }
 
 /** A byte per id; saturates at 255 deliveries, which is enough to flag any duplicate. */
@@ -23,16 +25,17 @@ export function createDeliveryCounter(ids: number): Uint8Array {
 }
 
 /**
- * Classifies ids in [from, to): `sentIds` tells which of them the producer really sent (a failed send is not a
- * loss of the transport). Counters come from every consumer.
+ * Classifies ids in [from, to): `wasSent` tells which of them the transport accepted (a failed send is not a loss of
+ * the transport). Counters come from every consumer. `stillQueued`: how many messages the broker (or live in-process
+ * consumers) still held at the deadline: that many of the ids not delivered are undelivered, the rest lost.
  */
-export function account(counters: readonly Uint8Array[], from: number, to: number, wasSent: (id: number) => boolean): DeliveryCounts {
+export function account(counters: readonly Uint8Array[], from: number, to: number, wasSent: (id: number) => boolean, stillQueued = 0): DeliveryCounts {
   let sent = 0;
   let delivered = 0;
-  let lost = 0;
+  let notDelivered = 0;
   let duplicates = 0;
   let unexpected = 0;
-  const lostSample: number[] = [];
+  const notDeliveredSample: number[] = [];
   for (let id = from; id < to; id++) {
     let deliveries = 0;
     for (const counter of counters) deliveries += counter[id] ?? 0;
@@ -42,12 +45,13 @@ export function account(counters: readonly Uint8Array[], from: number, to: numbe
     }
     sent++;
     if (deliveries === 0) {
-      lost++;
-      if (lostSample.length < 10) lostSample.push(id);
+      notDelivered++;
+      if (notDeliveredSample.length < 10) notDeliveredSample.push(id);
     } else {
       delivered++;
       duplicates += deliveries - 1;
     }
   }
-  return { sent, delivered, lost, duplicates, unexpected, lostSample };
+  const undelivered = Math.min(notDelivered, Math.max(0, stillQueued));
+  return { sent, delivered, lost: notDelivered - undelivered, undelivered, duplicates, unexpected, notDeliveredSample };
 }

@@ -1,7 +1,9 @@
 /**
  * Mann-Whitney U test (two-sided): do two small sets of samples come from the same distribution? No normality
- * assumed, which suits throughput samples on a noisy machine. Exact p-value for small samples without ties,
- * the normal approximation with tie and continuity correction otherwise.
+ * assumed, which suits throughput samples on a noisy machine. For samples of up to EXACT_LIMIT values a side the
+ * p-value is exact, ties included: the permutation distribution of the rank sum, with tied values sharing their mid
+ * rank (a tie is common here: figures are rounded). Larger samples use the normal approximation with tie and
+ * continuity correction.
  */
 export interface MannWhitneyResult {
   readonly u: number;
@@ -12,7 +14,7 @@ export interface MannWhitneyResult {
 
 const EXACT_LIMIT = 20;
 
-/** Average ranks (1-based) of the combined samples; ties share their mean rank. */
+/** Mid ranks (1-based) of the combined samples; ties share the mean of their ranks. */
 function ranks(values: readonly number[]): { ranks: number[]; tieGroups: number[] } {
   const order = values.map((value, index) => ({ value, index })).sort((a, b) => a.value - b.value);
   const result = new Array<number>(values.length);
@@ -28,23 +30,22 @@ function ranks(values: readonly number[]): { ranks: number[]; tieGroups: number[
   return { ranks: result, tieGroups };
 }
 
-/** Number of arrangements with each U, for sizes m and n (U from 0 to m·n). */
-function exactDistribution(m: number, n: number): number[] {
-  // counts[i][j][u] built bottom-up over i ≤ m, j ≤ n, kept as a rolling 2-D array of U-count vectors.
-  let previous: number[][] = Array.from({ length: n + 1 }, () => [1]);
-  for (let i = 1; i <= m; i++) {
-    const current: number[][] = [[1]];
-    for (let j = 1; j <= n; j++) {
-      const size = i * j + 1;
-      const counts = new Array<number>(size).fill(0);
-      // The largest of the i + j values belongs to sample A (adds j to U) or to sample B (adds nothing).
-      previous[j]!.forEach((ways, u) => (counts[u + j]! += ways));
-      current[j - 1]!.forEach((ways, u) => (counts[u]! += ways));
-      current.push(counts);
+/**
+ * The number of ways each sum of doubled ranks (integers, since mid ranks are halves) arises when m of the N ranks go
+ * to the first sample: every one of the C(N, m) splits counted once.
+ */
+function rankSumDistribution(doubledRanks: readonly number[], m: number): Map<number, number>[] {
+  // ways[k]: sum → number of subsets of size k among the ranks seen so far.
+  let ways: Map<number, number>[] = [new Map([[0, 1]])];
+  for (const rank of doubledRanks) {
+    const next = ways.map((bySum) => new Map(bySum));
+    for (let k = Math.min(ways.length - 1, m - 1); k >= 0; k--) {
+      const target = (next[k + 1] ??= new Map());
+      for (const [sum, count] of ways[k]!) target.set(sum + rank, (target.get(sum + rank) ?? 0) + count);
     }
-    previous = current;
+    ways = next;
   }
-  return previous[n]!;
+  return ways;
 }
 
 function normalCdf(z: number): number {
@@ -63,12 +64,18 @@ export function mannWhitney(a: readonly number[], b: readonly number[]): MannWhi
   const rankSumA = combined.slice(0, m).reduce((sum, rank) => sum + rank, 0);
   const uA = rankSumA - (m * (m + 1)) / 2;
   const u = Math.min(uA, m * n - uA);
-  if (tieGroups.length === 0 && m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
-    const distribution = exactDistribution(m, n);
-    const total = distribution.reduce((sum, ways) => sum + ways, 0);
-    let tail = 0;
-    for (let k = 0; k <= u; k++) tail += distribution[k]!;
-    return { u, p: Math.min(1, (2 * tail) / total), exact: true };
+  if (m <= EXACT_LIMIT && n <= EXACT_LIMIT) {
+    // Two-sided: the share of splits whose rank sum lies at least as far from its mean as the observed one.
+    const doubled = combined.map((rank) => Math.round(rank * 2));
+    const mean = m * (m + n + 1); // doubled mean rank sum of the first sample
+    const observed = Math.abs(Math.round(rankSumA * 2) - mean);
+    let extreme = 0;
+    let total = 0;
+    for (const [sum, count] of rankSumDistribution(doubled, m)[m]!) {
+      total += count;
+      if (Math.abs(sum - mean) >= observed) extreme += count;
+    }
+    return { u, p: Math.min(1, extreme / total), exact: true };
   }
   const N = m + n;
   const tieTerm = tieGroups.reduce((sum, t) => sum + (t ** 3 - t), 0);

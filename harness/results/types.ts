@@ -93,7 +93,7 @@ type Percentiles = Omit<LatencySummaryMs, 'count' | 'mean'>;
 /** A run point's identity and what its samples measured. */
 export interface RunResult extends PointIdentity {
   /** Summed over samples: a loss in any sample shows. */
-  readonly counts: Omit<DeliveryCounts, 'lostSample'>;
+  readonly counts: Omit<DeliveryCounts, 'notDeliveredSample'>;
   readonly throughput: { readonly perSec: number; readonly samples: readonly number[]; readonly cv: number };
   /** Median over samples of each percentile. */
   readonly latencyMs: Percentiles;

@@ -7,7 +7,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../errors.ts';
-import { signalQuietly, trackProcess } from '../lifecycle.ts';
+import { trackProcess } from '../lifecycle.ts';
 import type { FromRole, RoleName, ToRole } from './protocol.ts';
 
 // The entry points sit above every role (they load the role a spec names): paths, not imports.
@@ -65,6 +65,8 @@ function forkChannel(name: RoleName, label: string, onMessage: (message: unknown
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4096)));
   child.on('message', onMessage);
+  // A send to a child that has just died (EPIPE), or a fork that failed: the end of the process tells why.
+  child.on('error', () => {});
   return {
     pid: child.pid!,
     ended: new Promise<void>((resolve) =>
@@ -76,7 +78,8 @@ function forkChannel(name: RoleName, label: string, onMessage: (message: unknown
       }),
     ),
     send: (message) => void (child.connected && child.send(message as object)),
-    kill: () => void signalQuietly(child.pid!, 'SIGKILL'),
+    // Not by raw pid: once the child is reaped its pid may belong to another process.
+    kill: () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL')),
   };
 }
 
@@ -89,7 +92,7 @@ function threadChannel(name: RoleName, label: string, onMessage: (message: unkno
     pid: process.pid,
     ended: new Promise<void>((resolve) =>
       worker.once('exit', (code) => {
-        onEnd(`${label} thread ended (code ${code})${error ? `: ${error}` : ''}`);
+        onEnd(`${label} ended (exit code ${code})${error ? `: ${error}` : ''}`);
         resolve();
       }),
     ),
@@ -127,8 +130,12 @@ export function startRole<Spec, Ready, Progress, Command, Report>(name: RoleName
       pending.delete(message.seq);
     } else failAll(`${options.label}: ${message.error}`);
   };
-  // An end after the report is the normal end; any other is a failure, described.
-  const onEnd = (description: string) => void (report === undefined && failAll(description));
+  // An end after the report is the normal end; any other is a failure, described. Either way, no command can run.
+  const onEnd = (description: string) => {
+    if (report === undefined) failAll(description);
+    for (const { reject } of pending.values()) reject(new Error(`${options.label} ended before it ran the command`));
+    pending.clear();
+  };
   const channel = (options.where === 'process' ? forkChannel : threadChannel)(name, options.label, onMessage, onEnd);
   const send = (message: ToRole<Spec, Command>) => channel.send(message);
   send({ type: 'start', spec });

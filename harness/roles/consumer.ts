@@ -7,6 +7,7 @@ import { errorMessage } from '../errors.ts';
 import { createJob, type JobSpec } from '../jobs.ts';
 import { createDeliveryCounter } from '../measure/accounting.ts';
 import { nowNs } from '../measure/clock.ts';
+import { recordCompletions, type Completions } from '../measure/completions.ts';
 import { createHistogram, encodeHistogram } from '../measure/histogram.ts';
 import { openRecordLog } from '../measure/record-log.ts';
 import { openTransport, type TransportRef } from '../transports/load.ts';
@@ -22,6 +23,8 @@ export interface ConsumerSpec {
   readonly warmup: number;
   /** Ids run from 0 to `ids` - 1. */
   readonly ids: number;
+  /** CLOCK_MONOTONIC ns that completion times are counted from (the same for every consumer of a sample). */
+  readonly epochNs: number;
   /** When set, every completed job is also appended to this record log (faults: it survives a SIGKILL). */
   readonly deliveryLog?: string;
 }
@@ -31,6 +34,10 @@ export interface ConsumerProgress {
   readonly warmup: number;
   /** Distinct measured ids delivered. */
   readonly measured: number;
+  /** Jobs started and not finished. */
+  readonly inFlight: number;
+  /** In-process transports: messages waiting in this consumer's memory for a free slot. */
+  readonly queued: number;
 }
 
 /** Stop consuming (a backlog can build), consume again. */
@@ -48,10 +55,20 @@ export interface ConsumerReport {
   readonly lastDoneNs: number;
   readonly jobErrors: number;
   readonly firstJobError?: string;
+  /** When measured messages completed (first deliveries), per millisecond since the spec's epoch. */
+  readonly completions: Completions;
+  /** In-process transports: messages this consumer still held (queued or running) when it stopped: never done. */
+  readonly heldAtFinish: number;
 }
 
 export const sumProgress = (items: readonly ConsumerProgress[]): ConsumerProgress =>
-  items.reduce((sum, item) => ({ warmup: sum.warmup + item.warmup, measured: sum.measured + item.measured }), { warmup: 0, measured: 0 });
+  items.reduce(
+    (sum, item) => ({ warmup: sum.warmup + item.warmup, measured: sum.measured + item.measured, inFlight: sum.inFlight + item.inFlight, queued: sum.queued + item.queued }),
+    { warmup: 0, measured: 0, inFlight: 0, queued: 0 },
+  );
+
+/** Work consumers hold: started or waiting in their memory. */
+export const holding = (progress: ConsumerProgress) => progress.inFlight + progress.queued;
 
 export default defineRole({
   async start(spec: ConsumerSpec) {
@@ -59,12 +76,14 @@ export default defineRole({
     const job = createJob(spec.job, { urls: spec.transport.urls, concurrency: spec.transport.concurrency, worker: spec.worker });
     const counts = createDeliveryCounter(spec.ids);
     const histogram = createHistogram();
+    const completions = recordCompletions(spec.epochNs);
     const warmup = spec.warmup;
     let warmupDistinct = 0;
     let measuredDistinct = 0;
     let firstDoneNs = 0;
     let lastDoneNs = 0;
     let jobErrors = 0;
+    let inFlight = 0;
     let firstJobError: string | undefined;
     let deliveryLog = spec.deliveryLog === undefined ? undefined : openRecordLog(spec.deliveryLog);
     let rejectFailed: (error: Error) => void = () => {};
@@ -79,29 +98,38 @@ export default defineRole({
       // Written before the job counts as done (and before the transport acks it): a kill after this line is a
       // duplicate if the broker redelivers, a kill before it a redelivery or a loss.
       deliveryLog?.append(id, envelope.sentAtNs, done);
-      if (seen === 0) {
-        if (id < warmup) warmupDistinct++;
-        else measuredDistinct++;
-      }
       if (seen < 255) counts[id] = seen + 1;
-      if (id >= warmup) {
-        histogram.recordValue(Math.max(1, done - envelope.sentAtNs));
-        if (done > lastDoneNs) lastDoneNs = done;
-        if (firstDoneNs === 0 || done < firstDoneNs) firstDoneNs = done;
+      // A duplicate is counted, nothing more: its latency and completion time would describe a redelivery.
+      if (seen > 0) return;
+      if (id < warmup) {
+        warmupDistinct++;
+        return;
       }
+      measuredDistinct++;
+      histogram.recordValue(Math.max(1, done - envelope.sentAtNs));
+      completions.record(done);
+      if (done > lastDoneNs) lastDoneNs = done;
+      if (firstDoneNs === 0 || done < firstDoneNs) firstDoneNs = done;
     };
     const jobFailed = (error: unknown): never => {
+      inFlight--;
       jobErrors++;
       firstJobError ??= errorMessage(error);
       throw error; // the transport nacks / fails the message
     };
-    const handle = (envelope: Envelope): Promise<void> => job.run(envelope).then(() => record(envelope), jobFailed);
+    const handle = (envelope: Envelope): Promise<void> => {
+      inFlight++;
+      return job.run(envelope).then(() => {
+        inFlight--;
+        record(envelope);
+      }, jobFailed);
+    };
     const consume = () => transport.consumer({ handle, fail: rejectFailed });
     let consumer: Consumer | undefined = await consume();
     return {
       ready: {},
       failed,
-      progress: (): ConsumerProgress => ({ warmup: warmupDistinct, measured: measuredDistinct }),
+      progress: (): ConsumerProgress => ({ warmup: warmupDistinct, measured: measuredDistinct, inFlight, queued: consumer?.queued?.() ?? 0 }),
       async run(command: ConsumerCommand) {
         if (command === 'pause') {
           await consumer?.close();
@@ -111,13 +139,15 @@ export default defineRole({
         }
       },
       async finish(): Promise<ConsumerReport> {
+        // What an in-process consumer holds now will never be done; a broker's consumer gives it back on close.
+        const heldAtFinish = consumer?.queued ? consumer.queued() + inFlight : 0;
         await consumer?.close();
         await job.close();
         // Jobs still finishing after this are not logged (their fd would be closed, or reused by another file).
         const log = deliveryLog;
         deliveryLog = undefined;
         log?.close();
-        return { worker: spec.worker, pid: process.pid, histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, jobErrors, firstJobError };
+        return { worker: spec.worker, pid: process.pid, histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, jobErrors, firstJobError, completions: completions.snapshot(), heldAtFinish };
       },
     };
   },

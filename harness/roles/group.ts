@@ -11,7 +11,7 @@ export interface RoleGroup<Ready, Progress, Command, Report> {
   failures(): string[];
   /** Progress of each member that has reported some. */
   progress(): Progress[];
-  /** Runs a command in every member that has not failed; resolves when all have run it. */
+  /** Runs a command in every member that has not failed; resolves when all have run it, rejects if none can. */
   run(command: Command): Promise<unknown[]>;
   /** Asks every member for its report; members that do not answer in time are killed and reported as failed. */
   finish(timeoutMs: number): Promise<Report[]>;
@@ -26,7 +26,7 @@ export interface RoleGroup<Ready, Progress, Command, Report> {
 export async function startGroup<Spec, Ready, Progress, Command, Report>(
   name: RoleName,
   specs: readonly Spec[],
-  options: { where: Where; label: (index: number) => string; readyTimeoutMs: number; signal: AbortSignal },
+  options: { where: Where; label: (index: number) => string; readyTimeoutMs: number; signal: AbortSignal; what?: string },
 ): Promise<RoleGroup<Ready, Progress, Command, Report>> {
   const members = specs.map((spec, index) => startRole<Spec, Ready, Progress, Command, Report>(name, spec, { where: options.where, label: options.label(index) }));
   const failures = () => members.flatMap((member) => member.failure() ?? []);
@@ -39,7 +39,11 @@ export async function startGroup<Spec, Ready, Progress, Command, Report>(
     pids: options.where === 'process' ? members.map((member) => member.pid) : [],
     failures,
     progress: () => members.flatMap((member) => member.progress() ?? []),
-    run: (command) => Promise.all(members.filter((member) => !member.failure()).map((member) => member.run(command))),
+    run(command) {
+      const live = members.filter((member) => !member.failure());
+      if (live.length === 0) return Promise.reject(new Error(failures()[0] ?? 'no member left to run the command'));
+      return Promise.all(live.map((member) => member.run(command)));
+    },
     async finish(timeoutMs) {
       members.forEach((member) => member.finish());
       const reported = () => members.every((member) => member.report() !== undefined || member.failure() !== undefined);
@@ -55,7 +59,8 @@ export async function startGroup<Spec, Ready, Progress, Command, Report>(
   const allReady = () => members.every((member) => member.ready() !== undefined);
   const settled = await waitUntil(() => allReady() || failures().length > 0, Date.now() + options.readyTimeoutMs, options.signal);
   if (!settled || !allReady()) {
-    const reason = failures()[0] ?? (options.signal.aborted ? 'interrupted' : `${options.label(0).replace(/ \d+$/, '')}s not ready within ${options.readyTimeoutMs / 1000}s`);
+    const what = options.what ?? `${specs.length} ${name} role${specs.length === 1 ? '' : 's'}`;
+    const reason = failures()[0] ?? (options.signal.aborted ? 'interrupted' : `${what} not ready within ${options.readyTimeoutMs / 1000}s`);
     await kill();
     throw new Error(reason);
   }

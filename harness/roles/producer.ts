@@ -9,7 +9,8 @@ import { nowNs } from '../measure/clock.ts';
 import { encodeHistogram } from '../measure/histogram.ts';
 import { openRecordLog } from '../measure/record-log.ts';
 import { loadModel } from '../load/spec.ts';
-import type { LoadSpec } from '../load/types.ts';
+import type { LoadOutcome, LoadSpec } from '../load/types.ts';
+import { within } from '../wait.ts';
 import { openTransport, type TransportRef } from '../transports/load.ts';
 import type { Producer } from '../transports/types.ts';
 import consumerRole, { sumProgress, type ConsumerProgress, type ConsumerReport, type ConsumerSpec } from './consumer.ts';
@@ -76,6 +77,8 @@ export interface ProducerReport extends Omit<ProducerOutcome, 'accepted' | 'acce
   readonly warmupAccepted: number;
   readonly startNs: number;
   readonly endNs: number;
+  /** The producer's own counters (see Producer.stats). */
+  readonly stats: Readonly<Record<string, number>>;
   /** Hosted consumers' reports, and why any failed. */
   readonly consumers: readonly ConsumerReport[];
   readonly consumerFailures: readonly string[];
@@ -88,6 +91,7 @@ interface Hosted {
 }
 
 const HOSTED_READY_TIMEOUT_MS = 60_000;
+const FINISH_LOAD_TIMEOUT_MS = 5_000;
 const HOSTED_FINISH_TIMEOUT_MS = 10_000;
 
 /** One consumer runs in this thread (its handler is a function call away); more run in worker threads. */
@@ -129,8 +133,9 @@ export default defineRole({
     const { from, to } = spec.measured;
     const accepted = new Uint8Array(to - from);
     let acceptedCount = 0;
-    const log = spec.acceptedLog === undefined ? undefined : openRecordLog(spec.acceptedLog);
-    let outcome: Awaited<ReturnType<ReturnType<typeof loadModel>['run']>> | undefined;
+    let log = spec.acceptedLog === undefined ? undefined : openRecordLog(spec.acceptedLog);
+    let outcome: LoadOutcome | undefined;
+    let running: Promise<LoadOutcome> | undefined;
     return {
       ready: {},
       progress: (): ProducerProgress => ({ accepted: acceptedCount, consumers: hosted?.progress(), consumerFailures: hosted?.failures() }),
@@ -138,7 +143,7 @@ export default defineRole({
         const joined = go.startNs === undefined ? { from, startNs: nowNs() } : joinSchedule(spec.measured, go.startNs);
         const load = loadModel(spec.measured.load);
         const intervalNs = load.spec.model === 'open' ? 1e9 / load.spec.perSec : 0;
-        outcome = await load.run({
+        running = load.run({
           producer,
           from: joined.from,
           to,
@@ -152,12 +157,18 @@ export default defineRole({
             log?.append(id, joined.startNs + (id - joined.from) * intervalNs, nowNs());
           },
         });
+        outcome = await running;
         return { sent: outcome.sent, accepted: acceptedCount, acceptedIds: accepted, sendErrors: outcome.sendErrors, firstSendError: outcome.firstSendError };
       },
       async finish(): Promise<ProducerReport> {
         controller.abort();
+        // The load stops at the abort; what it sent until then is in its outcome. Sends still awaiting an answer
+        // are not waited for long: their acceptance is not logged (the log's fd would be closed, or reused).
+        outcome ??= await within(running ?? Promise.resolve(undefined), FINISH_LOAD_TIMEOUT_MS);
+        const closing = log;
+        log = undefined;
+        closing?.close();
         await producer.close().catch(() => {});
-        log?.close();
         const consumers = (await hosted?.finish()) ?? [];
         return {
           producer: spec.producer,
@@ -171,6 +182,7 @@ export default defineRole({
           sent: outcome?.sent ?? 0,
           sendErrors: outcome?.sendErrors ?? 0,
           firstSendError: outcome?.firstSendError,
+          stats: producer.stats?.() ?? {},
           consumers,
           consumerFailures: hosted?.failures() ?? [],
         };

@@ -58,12 +58,17 @@ export function serveRole<Spec, Ready, Progress, Command, Report>(
     send({ type: 'report', report });
     end(false);
   };
-  return (message) => {
-    if (message.type === 'start') return void start(message.spec).catch(fail);
-    if (!instance) return;
-    if (message.type === 'finish') return void finish(instance).catch(fail);
+  let starting: Promise<void> | undefined;
+  const handle = (current: RoleInstance<Ready, Progress, Command, Report>, message: Exclude<ToRole<Spec, Command>, { type: 'start' }>) => {
+    if (message.type === 'finish') return void finish(current).catch(fail);
     const { seq, command } = message;
-    if (!instance.run) return fail(new Error(`this role takes no commands (got ${JSON.stringify(command)})`));
-    instance.run(command).then((result) => send({ type: 'done', seq, result }), fail);
+    if (!current.run) return fail(new Error(`this role takes no commands (got ${JSON.stringify(command)})`));
+    current.run(command).then((result) => send({ type: 'done', seq, result }), fail);
+  };
+  return (message) => {
+    if (message.type === 'start') return void (starting = start(message.spec).catch(fail));
+    // A finish or command that comes while the role is still starting waits for it (a stop during a restart).
+    if (!instance) return void starting?.then(() => instance && handle(instance, message));
+    handle(instance, message);
   };
 }

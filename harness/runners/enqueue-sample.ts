@@ -89,7 +89,7 @@ function accountEnqueue(plan: EnqueuePlan, reports: readonly ProducerReport[], d
   const histogram = mergeEncoded(reports.map((report) => report.histogram));
   const lags = reports.flatMap((report) => (report.senderLag ? [report.senderLag] : []));
   return {
-    counts: { sent: accepted, delivered: Math.min(found, accepted), lost: Math.max(0, accepted - found), duplicates: Math.max(0, found - accepted), unexpected: 0, lostSample: [] },
+    counts: { sent: accepted, delivered: Math.min(found, accepted), lost: Math.max(0, accepted - found), undelivered: 0, duplicates: Math.max(0, found - accepted), unexpected: 0, notDeliveredSample: [] },
     throughputPerSec: durationSec > 0 ? accepted / durationSec : 0,
     durationSec,
     latencyMs: summarizeMs(histogram),

@@ -15,7 +15,7 @@ import { account } from '../measure/accounting.ts';
 import { NS_PER_S, nowNs } from '../measure/clock.ts';
 import { createHistogram, encodeHistogram, summarizeMs } from '../measure/histogram.ts';
 import { readRecordLog } from '../measure/record-log.ts';
-import type { ConsumerCommand, ConsumerProgress, ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
+import { holding, type ConsumerCommand, type ConsumerProgress, type ConsumerReport, type ConsumerSpec } from '../roles/consumer.ts';
 import type { RoleHandle } from '../roles/child.ts';
 import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import type { Sample } from '../results/types.ts';
@@ -26,8 +26,8 @@ import type { TransportRef } from '../transports/load.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
-import { waitUntil } from '../wait.ts';
-import { transportRef } from './transport-roles.ts';
+import { waitUntil, within } from '../wait.ts';
+import { notDeliveredError, quietWatch, transportRef } from './transport-roles.ts';
 
 export const FAULT_KINDS = ['worker-kill', 'broker-restart', 'broker-kill'] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
@@ -109,11 +109,12 @@ async function injectFault(plan: FaultPlan, services: ServiceSet, roles: Roles, 
   }
   // worker-kill, or any fault of a transport without a broker: the process holding the work dies.
   const victim: ConsumerRole | SenderRole = plan.choice.definition.inProcess ? roles.sender : roles.consumers[0]!;
-  const generation = victim.generation() + 1;
+  // Any later generation will do: the first replacement may itself crash before it is ready.
+  const after = victim.generation() + 1;
   victim.kill();
-  const replaced = await waitUntil(() => victim.readyAt(generation) !== undefined, Date.now() + READY_TIMEOUT_MS, signal);
+  const replaced = await waitUntil(() => victim.readySince(after) !== undefined, Date.now() + READY_TIMEOUT_MS, signal);
   if (!replaced) throw new Error(`the replacement ${plan.choice.definition.inProcess ? 'sender' : 'consumer'} was not ready within ${READY_TIMEOUT_MS / 1000}s`);
-  return victim.readyAt(generation)!;
+  return victim.readySince(after)!.atNs;
 }
 
 type SenderHandle = RoleHandle<unknown, ProducerProgress, ProducerGo, ProducerReport>;
@@ -153,7 +154,8 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
   let faultError: string | undefined;
   /** Send outcomes of each sender generation that finished its part of the schedule. */
   const outcomes = new Map<number, ProducerOutcome>();
-  const consumerSpec = (worker: number, log: string): ConsumerSpec => ({ transport: ref, job: plan.job, worker, warmup: 0, ids, deliveryLog: join(dir, `delivered-${log}.log`) });
+  const epochNs = nowNs();
+  const consumerSpec = (worker: number, log: string): ConsumerSpec => ({ transport: ref, job: plan.job, worker, warmup: 0, ids, epochNs, deliveryLog: join(dir, `delivered-${log}.log`) });
   const senderSpec = (generation: number): ProducerSpec => ({
     transport: ref,
     producer: 0,
@@ -167,6 +169,7 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
   });
   const go = (sender: SenderHandle, generation: number) =>
     void sender.run({ startNs: scheduleStartNs }).then((outcome) => outcomes.set(generation, outcome as ProducerOutcome), () => {});
+  const quiet = quietWatch(admin.pending && (() => admin.pending!()));
   let logs: Logs = { accepted: new Set(), delivered: new Map(), deliveries: new Map() };
   let logsReadAt = 0;
   const currentLogs = () => {
@@ -200,16 +203,22 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
       await waitUntil(scheduleDone, Date.now() + (loadEndNs - nowNs()) / 1e6 + plan.timeoutMs, signal);
       return { startNs, loadEndNs, faultStartNs, faultEndNs };
     },
-    progress(_roles, loaded) {
+    progress(roles, loaded) {
       const { accepted, delivered } = currentLogs();
       const done = [...accepted].filter((id) => delivered.has(id)).length;
-      return { delivered: done, expected: accepted.size, settled: loaded !== undefined && done === accepted.size };
+      // Done when every accepted message is, or when nothing more can arrive (work lost with a process, or a
+      // broker that keeps it where no consumer takes it): waiting out --timeout for it says nothing more.
+      return { delivered: done, expected: accepted.size, settled: loaded !== undefined && (done === accepted.size || quiet(holdingOf(roles))) };
     },
     timeoutMs: plan.timeoutMs,
     async account(roles, loaded, _measured, errors) {
       await stopAll(roles);
       if (faultError) errors.push(faultError);
-      return accountFaults(plan, roles, loaded, readLogs(dir), [...outcomes.values()], ids, errors);
+      // Asked once every process has stopped: what consumers had taken and not acknowledged is back in the broker.
+      const inBroker = admin.pending ? await admin.pending().catch((error: unknown) => void errors.push(`counting what the broker still holds: ${errorMessage(error)}`)) : 0;
+      const hosted = roles.sender.current().report()?.consumers ?? [];
+      const stillQueued = (inBroker ?? 0) + hosted.reduce((sum, report) => sum + report.heldAtFinish, 0);
+      return accountFaults(plan, roles, loaded, { logs: readLogs(dir), stillQueued }, [...outcomes.values()], ids, errors);
     },
     stop: stopAll,
     async teardown() {
@@ -220,15 +229,21 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
   };
 }
 
+/** Work the live consumers hold: the supervised consumers', or those hosted by the sender (in-process transports). */
+function holdingOf(roles: Roles): number {
+  const progress = [...roles.consumers.map((role) => role.current().progress()), ...(roles.sender.current().progress()?.consumers ? [roles.sender.current().progress()!.consumers!] : [])];
+  return progress.reduce((sum, item) => sum + (item ? holding(item) : 0), 0);
+}
+
 /** Stops every supervised process (no more replacements): before the logs are read, and on every exit path. */
 async function stopAll(roles: Roles): Promise<void> {
-  await Promise.all([roles.sender, ...roles.consumers].map((role) => role.stop(STOP_TIMEOUT_MS).catch(() => {})));
+  await within(Promise.all([roles.sender, ...roles.consumers].map((role) => role.stop(STOP_TIMEOUT_MS).catch(() => {}))), 3 * STOP_TIMEOUT_MS);
 }
 
 const round = (value: number) => Math.round(value * 1000) / 1000;
 
-function accountFaults(plan: FaultPlan, roles: Roles, loaded: Loaded, logs: Logs, outcomes: readonly ProducerOutcome[], ids: number, errors: string[]): Sample {
-  const counts = account([deliveryCounts(logs.delivered, ids)], 0, ids, (id) => logs.accepted.has(id));
+function accountFaults(plan: FaultPlan, roles: Roles, loaded: Loaded, { logs, stillQueued }: { logs: Logs; stillQueued: number }, outcomes: readonly ProducerOutcome[], ids: number, errors: string[]): Sample {
+  const counts = account([deliveryCounts(logs.delivered, ids)], 0, ids, (id) => logs.accepted.has(id), stillQueued);
   const firstDeliveries: Delivery[] = [...logs.deliveries.values()];
   const histogram = createHistogram();
   for (const delivery of firstDeliveries) histogram.recordValue(Math.max(1, delivery.doneAtNs - delivery.sentAtNs));
@@ -236,7 +251,7 @@ function accountFaults(plan: FaultPlan, roles: Roles, loaded: Loaded, logs: Logs
   // Throughput over the load only: a job recovered a minute later (BullMQ's stalled check) is latency, not a slower rate.
   const deliveredDuringLoad = firstDeliveries.filter((delivery) => delivery.doneAtNs <= loaded.loadEndNs).length;
   const supervised = [roles.sender, ...roles.consumers];
-  if (counts.lost > 0) errors.push(`${counts.lost} accepted messages never delivered within ${plan.timeoutMs / 1000}s of the end of the load (e.g. ids ${counts.lostSample.join(', ')})`);
+  if (counts.lost + counts.undelivered > 0) errors.push(notDeliveredError(counts, `${plan.timeoutMs / 1000}s of the end of the load`));
   if (recovery.recoverySec === undefined) errors.push('throughput and latency had not recovered when the load ended');
   const sendErrors = outcomes.reduce((sum, outcome) => sum + outcome.sendErrors, 0);
   if (sendErrors > 0) errors.push(`${sendErrors} sends failed, first: ${outcomes.find((outcome) => outcome.firstSendError)?.firstSendError}`);

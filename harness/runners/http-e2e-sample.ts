@@ -65,10 +65,11 @@ function posterSpec(plan: HttpE2ePlan, apiUrl: string, channel: string): Produce
   // Open loop: enough sockets for every request in flight at a second's latency, so a request never waits for one.
   const poolSize = perSec ? Math.max(plan.connections, Math.ceil(perSec)) : plan.connections;
   return {
-    transport: { module: POSTER_MODULE, config: { url: apiUrl, rooms: plan.rooms, textBytes: plan.payloadBytes, poolSize }, urls: {}, queue: channel, concurrency: plan.connections },
+    transport: { module: POSTER_MODULE, config: { url: apiUrl, rooms: plan.rooms, textBytes: plan.payloadBytes, poolSize, timeoutMs: plan.timeoutMs }, urls: {}, queue: channel, concurrency: plan.connections },
     producer: 0,
     payloadBytes: 0,
-    warmup: { from: 0, to: plan.warmup, load: { model: 'closed', batch: 1, inflight: plan.connections } },
+    // autocannon refuses more connections than requests.
+    warmup: { from: 0, to: plan.warmup, load: { model: 'closed', batch: 1, inflight: Math.max(1, Math.min(plan.connections, plan.warmup)) } },
     measured: { from: plan.warmup, to: plan.warmup + measuredIds, load: plan.load.spec },
     ...(perSec ? {} : { durationSec: plan.durationSec }),
   };
@@ -151,6 +152,7 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
           httpRequests: sent,
           httpAccepted: accepted,
           httpFailed: sendErrors,
+          httpPoolWaits: poster?.stats.poolWaits ?? 0,
           httpRequestsPerSec: loadSec > 0 ? ms(accepted / loadSec) : 0,
           httpLatencyP50Ms: http.p50,
           httpLatencyP90Ms: http.p90,

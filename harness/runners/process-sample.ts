@@ -3,11 +3,13 @@
  * whole path, then the measured load (closed loop: the backlog is built with the consumers paused, then released),
  * the wait for deliveries, and exact accounting of every id.
  */
+import { errorMessage } from '../errors.ts';
 import { prepareJob, type JobSpec } from '../jobs.ts';
 import { account } from '../measure/accounting.ts';
-import { NS_PER_S } from '../measure/clock.ts';
+import { NS_PER_S, nowNs } from '../measure/clock.ts';
+import { mergeCompletions, steadyRate } from '../measure/completions.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
-import type { ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
+import { holding, type ConsumerReport, type ConsumerSpec } from '../roles/consumer.ts';
 import type { ProducerOutcome, ProducerSpec } from '../roles/producer.ts';
 import type { Sample } from '../results/types.ts';
 import type { SampleContext, SamplePhases } from '../sample.ts';
@@ -15,7 +17,7 @@ import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
-import { pointServices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
+import { notDeliveredError, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
@@ -46,16 +48,18 @@ function loadDeadlineMs(plan: ProcessPlan): number {
 export function processPhases(plan: ProcessPlan, { services, sampleId, signal }: SampleContext): SamplePhases<TransportRoles, Loaded> {
   const ref = transportRef(plan.choice, plan.config, plan.concurrency, services, sampleId, plan.job);
   const ids = plan.warmup + plan.messages;
+  const epochNs = nowNs();
   const admin = plan.choice.definition.create(ref);
   // A transport without a broker (consumers in the producer's process) cannot hold a backlog: it is fed live.
   const backlog = plan.load.name === 'closed' && !plan.choice.definition.inProcess;
+  const quiet = quietWatch(admin.pending && (() => admin.pending!()));
   return {
     async setup() {
       await admin.setup();
       await prepareJob(plan.job, ref.urls);
     },
     start() {
-      const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => ({ transport: ref, job: plan.job, worker, warmup: plan.warmup, ids }));
+      const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => ({ transport: ref, job: plan.job, worker, warmup: plan.warmup, ids, epochNs }));
       const producer: ProducerSpec = {
         transport: ref,
         producer: 0,
@@ -80,19 +84,24 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       return { outcome, accepted, backlog, error: outcome ? undefined : 'load did not finish within its deadline' };
     },
     progress(roles, loaded) {
-      const delivered = roles.consumerProgress().measured;
+      const consumers = roles.consumerProgress();
       const expected = loaded?.accepted ?? roles.producers.progress()[0]?.accepted ?? 0;
-      return { delivered, expected, settled: loaded !== undefined && (delivered >= expected || roles.consumerFailures().length === plan.workers) };
+      // Done when nothing more can arrive: not when the distinct ids each consumer saw add up (a redelivery to another
+      // consumer, or a message whose send failed, would count twice).
+      return { delivered: consumers.measured, expected, settled: loaded !== undefined && (roles.consumersGone() || quiet(holding(consumers))) };
     },
     timeoutMs: plan.timeoutMs,
     async account(roles, loaded, measured, errors) {
       const reports = await roles.finish(REPORT_TIMEOUT_MS);
       errors.push(...roles.consumerFailures(), ...roles.producers.failures());
+      // Asked once the consumers have stopped: what they had taken and not acknowledged is back in the broker.
+      const inBroker = admin.pending ? await admin.pending().catch((error: unknown) => void errors.push(`counting what the broker still holds: ${errorMessage(error)}`)) : 0;
+      const stillQueued = (inBroker ?? 0) + reports.consumers.reduce((sum, item) => sum + item.heldAtFinish, 0);
       const producer = reports.producers[0];
       if (loaded.error) errors.push(loaded.error);
       if (producer && producer.sendErrors > 0) errors.push(`${producer.sendErrors} sends failed: ${producer.firstSendError}`);
       for (const item of reports.consumers) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
-      return accountProcess(plan, reports.consumers, producer?.accepted, producer, loaded, measured.resources, errors);
+      return accountProcess(plan, { consumers: reports.consumers, stillQueued }, producer, loaded, measured.resources, errors);
     },
     stop: (roles) => roles.kill(),
     teardown: () => admin.teardown(),
@@ -101,9 +110,8 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
 
 function accountProcess(
   plan: ProcessPlan,
-  consumers: readonly ConsumerReport[],
-  accepted: Uint8Array | undefined,
-  producer: { readonly startNs: number; readonly endNs: number; readonly senderLag?: string } | undefined,
+  { consumers, stillQueued }: { consumers: readonly ConsumerReport[]; stillQueued: number },
+  producer: { readonly accepted: Uint8Array; readonly startNs: number; readonly endNs: number; readonly senderLag?: string } | undefined,
   loaded: Loaded,
   resources: Sample['resources'],
   errors: string[],
@@ -113,18 +121,22 @@ function accountProcess(
     consumers.map((item) => item.counts),
     plan.warmup,
     ids,
-    (id) => accepted?.[id - plan.warmup] === 1,
+    (id) => producer?.accepted[id - plan.warmup] === 1,
+    stillQueued,
   );
   const histogram = mergeEncoded(consumers.map((item) => item.histogram));
   const lastDoneNs = Math.max(0, ...consumers.map((item) => item.lastDoneNs));
-  const firstDoneNs = Math.min(...consumers.map((item) => item.firstDoneNs || Infinity));
-  const windowStartNs = loaded.backlog ? firstDoneNs : (producer?.startNs ?? 0);
-  const durationSec = lastDoneNs > windowStartNs ? (lastDoneNs - windowStartNs) / NS_PER_S : 0;
-  if (counts.lost > 0) errors.push(`${counts.lost} messages not delivered within ${plan.timeoutMs / 1000}s of the last send (e.g. ids ${counts.lostSample.join(', ')})`);
+  // A backlog drains at its steady rate (see completions.ts); a live feed is read from the first send to the last job.
+  const steady = loaded.backlog ? steadyRate(mergeCompletions(consumers.map((item) => item.completions))) : undefined;
+  const liveStartNs = producer?.startNs ?? 0;
+  const durationSec = steady?.windowSec ?? (lastDoneNs > liveStartNs ? (lastDoneNs - liveStartNs) / NS_PER_S : 0);
+  const throughputPerSec = steady?.perSec ?? (durationSec > 0 ? counts.delivered / durationSec : 0);
+  if (counts.lost + counts.undelivered > 0) errors.push(notDeliveredError(counts, `${plan.timeoutMs / 1000}s of the last send`));
+  if (counts.lost > 0 && consumers.length < plan.workers) errors.push(`${plan.workers - consumers.length} consumers died: what they had done died with their counts, and is among the lost`);
   const fillSec = producer ? (producer.endNs - producer.startNs) / NS_PER_S : 0;
   return {
     counts,
-    throughputPerSec: durationSec > 0 ? counts.delivered / durationSec : 0,
+    throughputPerSec,
     durationSec,
     enqueuePerSec: loaded.backlog && fillSec > 0 ? loaded.accepted / fillSec : undefined,
     latencyMs: summarizeMs(histogram),

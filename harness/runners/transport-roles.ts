@@ -12,6 +12,7 @@ import { serviceResourceTargets, type ServiceSet } from '../services/provision.t
 import type { ServiceKind } from '../services/types.ts';
 import type { TransportRef } from '../transports/load.ts';
 import type { TransportChoice } from '../transports/registry.ts';
+import type { DeliveryCounts } from '../measure/accounting.ts';
 import type { ResourceTarget } from '../measure/resources.ts';
 
 export type Placement = 'process' | 'thread' | 'inline';
@@ -41,6 +42,8 @@ export interface TransportRoles {
   /** Deliveries so far, wherever the consumers run. */
   consumerProgress(): ConsumerProgress;
   consumerFailures(): string[];
+  /** Whether every consumer has failed (an in-process transport's die with the producer hosting them). */
+  consumersGone(): boolean;
   /** Process pids and labels to sample. */
   resourceTargets(services: ServiceSet, kinds: readonly ServiceKind[]): ResourceTarget[];
   /** Stops the producers and consumers, returning every report (hosted consumers' included). */
@@ -86,6 +89,7 @@ export async function startTransportRoles(
     producers,
     consumerProgress: () => (consumers ? sumProgress(consumers.progress()) : sumProgress(hosted())),
     consumerFailures: () => [...(consumers?.failures() ?? []), ...producers.progress().flatMap((progress) => progress.consumerFailures ?? [])],
+    consumersGone: () => (consumers ? consumers.failures().length === consumers.members.length : producers.failures().length > 0),
     resourceTargets: (services, kinds) => [
       ...producers.pids.map((pid, index) => {
         const producer = producers.pids.length === 1 ? 'producer' : `producer ${index}`;
@@ -103,6 +107,43 @@ export async function startTransportRoles(
       await Promise.all([producers.kill(), consumers?.kill()]);
     },
   };
+}
+
+/** How long nothing may be pending or held before a sample stops waiting: a message on its way is briefly in neither. */
+const QUIET_MS = 500;
+const PENDING_POLL_MS = 250;
+
+/**
+ * Tells when nothing more can arrive: the broker has nothing pending (waiting, or taken and not acknowledged) and no
+ * consumer holds work, continuously for QUIET_MS. The broker is asked only while the consumers are idle, so the
+ * question never competes with the work it waits for.
+ */
+export function quietWatch(pending: (() => Promise<number>) | undefined): (holding: number) => boolean {
+  let quietSince: number | undefined;
+  let lastPending: { value: number; at: number } | undefined;
+  let polling = false;
+  return (holding) => {
+    const now = Date.now();
+    if (holding > 0) {
+      quietSince = undefined;
+      return false;
+    }
+    quietSince ??= now;
+    if (pending && !polling && (lastPending === undefined || now - lastPending.at >= PENDING_POLL_MS)) {
+      polling = true;
+      pending().then(
+        (value) => (lastPending = { value, at: Date.now() }),
+        () => (lastPending = undefined),
+      ).finally(() => (polling = false));
+    }
+    const brokerEmpty = !pending || (lastPending !== undefined && lastPending.value === 0 && lastPending.at >= quietSince);
+    return brokerEmpty && now - quietSince >= QUIET_MS;
+  };
+}
+
+/** What an error line says of ids not delivered: how many were still queued at the deadline, how many are gone. */
+export function notDeliveredError(counts: DeliveryCounts, deadline: string): string {
+  return `${counts.lost + counts.undelivered} messages not delivered within ${deadline}: ${counts.undelivered} still queued (undelivered), ${counts.lost} lost (e.g. ids ${counts.notDeliveredSample.join(', ')})`;
 }
 
 /** Splits [from, to) into `parts` contiguous slices of nearly equal size. */

@@ -53,6 +53,8 @@ export default defineTransport({
       setup: () => adminQueue((queue) => queue.obliterate({ force: true })),
       teardown: () => adminQueue((queue) => queue.obliterate({ force: true })),
       depth: () => adminQueue((queue) => queue.count()),
+      // Active jobs too: a dead worker's jobs come back after its lock expires and a stalled check runs.
+      pending: () => adminQueue((queue) => queue.getJobCountByTypes('wait', 'active', 'delayed', 'prioritized', 'waiting-children')),
       async producer(): Promise<Producer> {
         const connection = redisConnection(url, { autoPipelining: config.autoPipelining });
         const queue = new Queue<JobData>(name, { connection: connection as ConnectionOptions, prefix: PREFIX, defaultJobOptions: jobOptions });

@@ -11,6 +11,11 @@ export class ConcurrencyLimiter<Item> {
     this.#handle = handle;
   }
 
+  /** Items waiting for a free slot. */
+  get queued(): number {
+    return this.#queue.length - this.#head;
+  }
+
   push(item: Item): void {
     if (this.#running < this.#concurrency) this.#run(item);
     else this.#queue.push(item);

@@ -34,6 +34,7 @@ export function inProcessConsumer(queue: string, concurrency: number, handle: (e
   data.onmessage = (event) => dataOf<Envelope[]>(event).forEach((envelope) => limiter.push(envelope));
   announce();
   return {
+    queued: () => limiter.queued,
     async close() {
       if (localConsumers.get(queue) === limiter) localConsumers.delete(queue);
       control.close();

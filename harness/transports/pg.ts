@@ -53,6 +53,8 @@ export default defineTransport({
           CREATE TRIGGER notify_ready AFTER INSERT ON ${table} FOR EACH STATEMENT EXECUTE FUNCTION ${pg.escapeIdentifier(`${queue}_notify`)}();`),
       teardown: async () => void (await admin(`DROP TABLE IF EXISTS ${table}; DROP FUNCTION IF EXISTS ${pg.escapeIdentifier(`${queue}_notify`)}();`)),
       depth: async () => Number((await admin(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n),
+      // A row being worked on stays in the table until its transaction commits the DELETE.
+      pending: async () => Number((await admin(`SELECT count(*) AS n FROM ${table}`)).rows[0]!.n),
       async producer(): Promise<Producer> {
         const pool = new pg.Pool({ connectionString: url, max: config.producerPoolSize });
         pool.on('error', () => {});

@@ -79,6 +79,8 @@ export default defineTransport({
       teardown: async () => void (await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)),
       // pg-boss's getQueueStats serves counts cached by its monitor (off here): count the rows themselves.
       depth: async () => Number((await sql(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.job WHERE name = $1 AND state < 'active'`, [queue])).rows[0]!.n),
+      // Active jobs of a dead worker stay active until expiry, enforced by pg-boss's supervisor (on in `resilient`).
+      pending: async () => Number((await sql(`SELECT count(*) AS n FROM ${pg.escapeIdentifier(schema)}.job WHERE name = $1 AND state < 'completed'`, [queue])).rows[0]!.n),
       async producer(): Promise<Producer> {
         const boss = await open();
         return {

@@ -61,6 +61,8 @@ export default defineTransport({
       setup: () => admin(async (channel) => void (await channel.assertQueue(queue, queueArguments), await channel.purgeQueue(queue))),
       teardown: async () => void (await admin((channel) => channel.deleteQueue(queue))),
       depth: () => admin(async (channel) => (await channel.checkQueue(queue)).messageCount),
+      // Unacknowledged messages are held by live consumers (their jobs in flight); a dead consumer's come back as ready.
+      pending: () => admin(async (channel) => (await channel.checkQueue(queue)).messageCount),
       async producer(): Promise<Producer> {
         const connection = await amqp.connect(url);
         connection.on('error', () => {}); // a lost connection rejects the pending and later sends instead

@@ -21,6 +21,8 @@ export interface Producer {
   send(envelope: Envelope): Promise<void>;
   sendBatch(envelopes: readonly Envelope[]): Promise<void>;
   close(): Promise<void>;
+  /** Counters of the producer's own that results should carry (e.g. sends that waited for a connection). */
+  stats?(): Readonly<Record<string, number>>;
 }
 
 export interface ConsumerOptions {
@@ -35,6 +37,11 @@ export interface ConsumerOptions {
 
 export interface Consumer {
   close(): Promise<void>;
+  /**
+   * In-process transports: messages this consumer holds and has not handed to the job yet (its in-memory queue). A
+   * broker's consumer holds nothing of its own: what waits is in `Transport.pending`.
+   */
+  queued?(): number;
 }
 
 export interface Transport {
@@ -48,6 +55,12 @@ export interface Transport {
   consumer(options: ConsumerOptions): Promise<Consumer>;
   /** Coordinator: messages accepted and waiting, not yet taken by a consumer. Transports with a broker only. */
   depth?(): Promise<number>;
+  /**
+   * Coordinator: messages accepted and not yet completed, wherever they are in the broker: waiting, or taken by a
+   * consumer that has not acknowledged them (alive, or dead and not yet given back). 0 means nothing more can come
+   * from the broker. Transports with a broker only.
+   */
+  pending?(): Promise<number>;
   /** Coordinator, after each sample: delete the queue/table. */
   teardown(): Promise<void>;
 }
