@@ -60,6 +60,7 @@ function aggregate(point: RunPoint, samples: readonly Sample[], failures: readon
     enqueuePerSec: enqueueRates.length ? Math.round(median(enqueueRates)) : undefined,
     metrics: medianMetrics(samples),
     resources: samples[medianIndex]?.resources ?? [],
+    ...limitedOf(samples),
     samples: samples.map((sample) => ({
       ...sample,
       throughputPerSec: Math.round(sample.throughputPerSec),
@@ -70,6 +71,12 @@ function aggregate(point: RunPoint, samples: readonly Sample[], failures: readon
     // Errors are library messages: one could quote a connection string.
     errors: [...new Set([...failures, ...samples.flatMap((sample) => sample.errors)].map(redactSecrets))],
   };
+}
+
+/** Every reason any sample was limited by the harness, once each (kinds of reason, not their figures). */
+function limitedOf(samples: readonly Sample[]): { limited?: string[] } {
+  const reasons = [...new Set(samples.flatMap((sample) => sample.limited ?? []).map((reason) => reason.replace(/ \([^)]*\)$/, '')))];
+  return reasons.length ? { limited: reasons } : {};
 }
 
 /**

@@ -88,11 +88,32 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
     const loaded = load;
     const redis = redisBefore && phases.redisUrl ? { before: redisBefore, after: await redisCommandCounts(phases.redisUrl) } : undefined;
     if (signal.aborted) throw new Error('interrupted');
-    return await phases.account(started, loaded, { resources, redis, settled }, errors);
+    const accounted = await phases.account(started, loaded, { resources, redis, settled }, errors);
+    // The sender's own CPU, in every result that has a sender of the harness's.
+    const sender = resources.find((usage) => usage.harness === 'sender');
+    const sample = sender ? { ...accounted, metrics: { ...accounted.metrics, senderCores: sender.cores } } : accounted;
+    const limited = harnessLimits(resources, sample);
+    return limited.length ? { ...sample, limited } : sample;
   } finally {
     if (roles !== undefined) await within(phases.stop(roles).catch(() => {}), CLEANUP_TIMEOUT_MS);
     await within(phases.teardown().catch(() => {}), CLEANUP_TIMEOUT_MS);
   }
+}
+
+/** Past these, a figure describes the harness (DESIGN.md rule 10). */
+const LIMITS = { clientEventLoop: 0.9, senderCores: 0.8, senderLagP99Ms: 1 };
+
+/** Why the harness, not the system, may have set this sample's figures (see Sample.limited). */
+export function harnessLimits(resources: readonly ResourceUsage[], sample: Sample): string[] {
+  const reasons: string[] = [];
+  for (const usage of resources) {
+    const busy = usage.eventLoopUtilization ?? 0;
+    if (usage.harness === 'clients' && busy > LIMITS.clientEventLoop) reasons.push(`client-limited: ${usage.label}'s event loop over 90% busy (${Math.round(busy * 100)}%)`);
+    if (usage.harness === 'sender' && usage.cores >= LIMITS.senderCores) reasons.push(`harness-limited: the sender (${usage.label}) at 80% of a core or more (${usage.cores.toFixed(2)})`);
+  }
+  const lag = sample.senderLagMs?.p99;
+  if (lag !== undefined && lag > LIMITS.senderLagP99Ms) reasons.push(`harness-limited: the sender's lag p99 over 1 ms (${lag} ms)`);
+  return reasons;
 }
 
 /** Redis commands per message and per delivery over the measured window, when it was counted. */

@@ -6,7 +6,8 @@
 import { Bench } from 'tinybench';
 import { createDeliveryCounter } from './measure/accounting.ts';
 import { nowNs } from './measure/clock.ts';
-import { createHistogram } from './measure/histogram.ts';
+import { createHistogram, summarizeMs } from './measure/histogram.ts';
+import { open } from './load/open.ts';
 import { decodeBinary, encodeBinary, fromJobData, toJobData, type JobData } from './transports/codec.ts';
 import type { Envelope } from './transports/types.ts';
 
@@ -15,6 +16,28 @@ const LOOP = 1_000;
 export interface SelfCost {
   /** ns per operation, by step. */
   readonly [step: string]: number;
+}
+
+export interface PacerCost {
+  readonly perSec: number;
+  /** CPU of the sending process (its clock thread included) over the run, in cores. */
+  readonly cores: number;
+  readonly lagP50Ms: number;
+  readonly lagP99Ms: number;
+}
+
+/**
+ * What the open-loop sender costs by itself: `seconds` of sending at `perSec` into a producer that accepts at once.
+ * Anything a real run's sender uses beyond this is its transport's client.
+ */
+export async function measurePacer(perSec: number, seconds: number): Promise<PacerCost> {
+  const producer = { send: async () => {}, sendBatch: async () => {}, close: async () => {} };
+  const before = process.cpuUsage();
+  const started = Date.now();
+  const outcome = await open({ perSec }).run({ producer, from: 0, to: perSec * seconds, payload: '', accepted: () => {}, signal: new AbortController().signal });
+  const used = process.cpuUsage(before);
+  const lag = summarizeMs(outcome.senderLag!);
+  return { perSec, cores: Math.round(((used.user + used.system) / 1e6 / ((Date.now() - started) / 1000)) * 1000) / 1000, lagP50Ms: lag.p50, lagP99Ms: lag.p99 };
 }
 
 export async function measureHarnessCost(timePerStepMs = 100): Promise<SelfCost> {

@@ -26,7 +26,7 @@ const claimSchema = z
     measure: z
       .object({
         scenario: z.string(),
-        where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+        where: z.record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.array(z.union([z.string(), z.number(), z.boolean()]))])),
         metric: z.string(),
         aggregate: z.enum(['max', 'min', 'median']),
       })
@@ -101,10 +101,11 @@ function groupBy(runs: readonly ScenarioRun[], except: string): ScenarioRun[][] 
 }
 
 function metricValues(metric: string, runs: readonly ScenarioRun[]): Measured[] {
-  if (metric === 'workerMemoryMiB') {
+  if (metric === 'workerMemoryMB') {
+    // The worker's own cost: its memory over a bare process of the same runtime and harness modules, in 10^6 bytes.
     return runs.flatMap((run) => {
-      const workers = run.resources.filter((usage) => usage.label.startsWith('worker'));
-      return workers.length ? [{ value: median(workers.map((usage) => usage.peakMemoryMiB)), from: describeRun(run) }] : [];
+      const workers = run.resources.filter((usage) => usage.overBaselineMiB !== undefined);
+      return workers.length ? [{ value: Math.round(median(workers.map((usage) => usage.overBaselineMiB!)) * 1.048576 * 10) / 10, from: describeRun(run) }] : [];
     });
   }
   if (metric === 'perWorkerThroughput') return runs.map((run) => ({ value: run.throughput.perSec / axis(run, 'workers'), from: describeRun(run) }));
@@ -166,7 +167,7 @@ export function evaluateClaims(claims: readonly Claim[], results: readonly Resul
   return claims.map((claim) => {
     const text = claimedText(claim.claimed);
     const matching = runs.filter(
-      (run) => run.scenario === claim.measure.scenario && Object.entries(claim.measure.where).every(([path, expected]) => lookup(run, path) === expected),
+      (run) => run.scenario === claim.measure.scenario && Object.entries(claim.measure.where).every(([path, expected]) => (Array.isArray(expected) ? expected : [expected]).includes(lookup(run, path) as never)),
     );
     const values = metricValues(claim.measure.metric, matching);
     if (values.length === 0) {

@@ -71,10 +71,12 @@ function runRow(run: RunResult, colors: Readonly<Record<string, string>>): strin
   const cell = (value: string, alert = false) => `<td class="num${alert ? ' alert' : ''}">${escapeHtml(value)}</td>`;
   const params = Object.entries(run.params).map(([key, value]) => `${key}=${value}`).join(', ');
   return `<tr>
-<td><span class="swatch" style="background:${escapeHtml(colors[run.transport] ?? '#999')}"></span>${escapeHtml(run.label)}</td>
+<td><span class="swatch" style="background:${escapeHtml(colors[run.transport] ?? '#999')}"></span>${escapeHtml(run.label)}${
+    run.limited?.length ? `<div class="errors">limited by the harness, not ranked: ${run.limited.map(escapeHtml).join('; ')}</div>` : ''
+  }</td>
 ${cell(formatRate(run.throughput.perSec))}${cell(run.throughput.samples.map(formatRate).join(' / '))}${cell(formatPercent(run.throughput.cv ?? 0))}
 ${cell(formatMs(run.latencyMs.p50))}${cell(formatMs(run.latencyMs.p90))}${cell(formatMs(run.latencyMs.p99))}${cell(formatMs(run.latencyMs.p999))}${cell(formatMs(run.latencyMs.max))}
-${cell(String(run.counts.sent))}${cell(String(run.counts.delivered))}${cell(String(run.counts.lost), run.counts.lost > 0)}${cell(String(run.counts.duplicates), run.counts.duplicates > 0)}
+${cell(String(run.counts.sent))}${cell(String(run.counts.delivered))}${cell(String(run.counts.lost), run.counts.lost > 0)}${cell(String(run.counts.undelivered ?? 0), (run.counts.undelivered ?? 0) > 0)}${cell(String(run.counts.duplicates), run.counts.duplicates > 0)}
 <td><details><summary>params, config</summary><pre>${escapeHtml(params)}</pre><pre>${escapeHtml(JSON.stringify(run.config, null, 1))}</pre></details>${
     run.errors?.length ? `<div class="errors">${run.errors.map(escapeHtml).join('<br>')}</div>` : ''
   }</td>
@@ -102,7 +104,7 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
 <div class="grid">${section.charts.map(chartCard).join('\n')}</div>
 <h3 style="margin-top:16px">Every run point</h3>
 <p>${escapeHtml(`${section.measures.throughput}; latency: ${section.measures.latency}; axes: ${section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', ')}.`)}</p>
-<table><thead><tr><th>point</th><th>${escapeHtml(section.measures.throughput)} (median)</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>dup</th><th>setup</th></tr></thead>
+<table><thead><tr><th>point</th><th>${escapeHtml(section.measures.throughput)} (median)</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>still queued</th><th>dup</th><th>setup</th></tr></thead>
 <tbody>${section.runs.map((run) => runRow(run, model.colors)).join('\n')}</tbody></table>
 </section>`,
     )

@@ -35,15 +35,16 @@ export function renderMarkdown(model: ReportModel): string {
     parts.push(`Latency: ${cell(section.measures.latency)}. Axes: ${cell(section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', '))}.`, '');
     parts.push(
       table(
-        ['point', section.measures.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'dup'],
+        ['point', section.measures.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'still queued', 'dup'],
         section.runs.map((run) => [
-          run.label,
+          `${run.label}${run.limited?.length ? ' (limited by the harness)' : ''}`,
           formatRate(run.throughput.perSec),
           formatPercent(run.throughput.cv ?? 0),
           formatMs(run.latencyMs.p50),
           formatMs(run.latencyMs.p99),
           formatMs(run.latencyMs.max),
           run.counts.lost > 0 ? `**${run.counts.lost}**` : run.counts.lost,
+          run.counts.undelivered ? `**${run.counts.undelivered}**` : 0,
           run.counts.duplicates > 0 ? `**${run.counts.duplicates}**` : run.counts.duplicates,
         ]),
       ),

@@ -189,7 +189,7 @@ function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec
   };
   const roles = [...new Set(withResources.flatMap((run) => run.resources.map((usage) => role(usage.label))))];
   const roleColors = transportColors(roles);
-  const chart = (key: 'cpuSeconds' | 'peakMemoryMiB', title: string, unit: string, note: string): ChartSpec => ({
+  const chart = (key: 'cores' | 'peakMemoryMiB', title: string, unit: string, note: string): ChartSpec => ({
     id: `${idPrefix}-${key}`,
     title,
     note,
@@ -199,7 +199,8 @@ function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec
         labels: withResources.map(pointLabel),
         datasets: roles.map((name) => ({
           label: name,
-          data: withResources.map((run) => Math.round(run.resources.filter((usage) => role(usage.label) === name).reduce((total, usage) => total + usage[key], 0) * 100) / 100),
+          // Schema 1 recorded CPU seconds only: cores are those over the sample's window.
+          data: withResources.map((run) => Math.round(run.resources.filter((usage) => role(usage.label) === name).reduce((total, usage) => total + (usage[key] ?? 0), 0) * 100) / 100),
           backgroundColor: roleColors[name],
         })),
       },
@@ -207,7 +208,7 @@ function resourceCharts(idPrefix: string, runs: readonly RunResult[]): ChartSpec
     },
   });
   return [
-    chart('cpuSeconds', 'CPU per process', 'CPU seconds', 'CPU used during the measured window of the median sample, by role (numbered processes of one role summed: workers, producers, servers, clients).'),
+    chart('cores', 'CPU per process', 'cores', 'Cores used on average over the measured window of the median sample, by role (numbered processes of one role summed: workers, producers, servers, clients): windows of different length compare.'),
     chart('peakMemoryMiB', 'Memory per process', 'MiB', 'Peak RSS of harness processes (summed per role), peak PSS of each service process tree.'),
   ];
 }
@@ -265,24 +266,42 @@ function timelineCharts(idPrefix: string, runs: readonly RunResult[], colors: Re
   });
 }
 
+/** What a point was measured under, apart from what it compares: runs with equal keys compare like with like. */
+const setupKey = (run: RunResult) => JSON.stringify([run.loadModel, Object.entries(run.axes).sort(), Object.entries(run.params).sort()]);
+
+/**
+ * The cost of durability, where the results can show it like with like: the fastest durable and the fastest
+ * non-durable point measured under the same load model, axes and params (a transport's transient preset against
+ * durable ones). Points fed differently (an in-process transport fed live against a broker's backlog) are not compared.
+ */
+function durabilityLines(scenario: string, closed: readonly RunResult[], measures: Measures): string[] {
+  const groups = new Map<string, RunResult[]>();
+  for (const run of closed) groups.set(setupKey(run), [...(groups.get(setupKey(run)) ?? []), run]);
+  return [...groups.values()].flatMap((group) => {
+    const byRate = (runs: RunResult[]) => [...runs].sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
+    const [fast, durable] = [byRate(group.filter((run) => !run.traits.durable)), byRate(group.filter((run) => run.traits.durable))];
+    if (!fast || !durable || fast.throughput.perSec <= durable.throughput.perSec) return [];
+    return [
+      `${scenario}: under the same setup (${durable.label.replace(`${durable.transport} `, '')}), the fastest non-durable point, ${fast.transport}, reached ${formatRate(fast.throughput.perSec)} ${measures.throughput} and the fastest durable one, ${durable.transport}, ${formatRate(durable.throughput.perSec)}: durability cost a factor of ${(fast.throughput.perSec / durable.throughput.perSec).toFixed(1)} there.`,
+    ];
+  });
+}
+
 function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimResult[]): string[] {
   const lines: string[] = [];
   for (const { scenario, measures, runs } of sections) {
-    const closed = runs.filter((run) => run.loadModel === 'closed' && run.throughput.perSec > 0);
+    // A point limited by the harness is not the system's figure: it is not ranked.
+    const closed = runs.filter((run) => run.loadModel === 'closed' && run.throughput.perSec > 0 && !run.limited?.length);
     const fastest = [...closed].sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
-    if (fastest) {
-      let line = `${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${measures.throughput} (${fastest.label}).`;
-      const durable = [...closed].filter((run) => run.traits?.durable).sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
-      if (durable && !fastest.traits?.durable) {
-        line += ` The fastest durable transport, ${durable.transport}, reached ${formatRate(durable.throughput.perSec)} ${measures.throughput}: durability cost a factor of ${(fastest.throughput.perSec / durable.throughput.perSec).toFixed(0)} here.`;
-      }
-      lines.push(line);
-    }
-    const lossy = runs.filter((run) => run.counts.lost > 0 || run.counts.duplicates > 0);
+    if (fastest) lines.push(`${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${measures.throughput} (${fastest.label}).`);
+    lines.push(...durabilityLines(scenario, closed, measures));
+    const limited = runs.filter((run) => run.limited?.length);
+    if (limited.length > 0) lines.push(`${scenario}: ${limited.length} run points were limited by the harness, not the system, and are not ranked: ${limited.map((run) => `${pointLabel(run)} (${run.limited!.join('; ')})`).join(', ')}.`);
+    const lossy = runs.filter((run) => run.counts.lost > 0 || (run.counts.undelivered ?? 0) > 0 || run.counts.duplicates > 0);
     lines.push(
       lossy.length === 0
         ? `${scenario}: every message of ${runs.length} run points was delivered exactly once.`
-        : `${scenario}: ${lossy.length} of ${runs.length} run points lost or duplicated messages: ${lossy.map((run) => `${pointLabel(run)} (${run.counts.lost} lost, ${run.counts.duplicates} duplicated)`).join('; ')}.`,
+        : `${scenario}: ${lossy.length} of ${runs.length} run points did not deliver everything exactly once: ${lossy.map((run) => `${pointLabel(run)} (${run.counts.lost} lost, ${run.counts.undelivered ?? 0} still queued, ${run.counts.duplicates} duplicated)`).join('; ')}.`,
     );
     const noisy = runs.filter((run) => (run.throughput.cv ?? 0) > 0.1);
     if (noisy.length > 0) lines.push(`${scenario}: ${noisy.length} run points varied by more than 10% between samples (${noisy.map(pointLabel).join(', ')}): differences smaller than that are noise.`);

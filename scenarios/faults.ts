@@ -11,7 +11,7 @@ export default defineScenario(faultsKind, {
     'sends are counted apart. Recovery = seconds from the fault to the first one-second window with ≥ 90% of the ' +
     'offered rate delivered and p99 latency back within max(2 × pre-fault p99, pre-fault p99 + 10 ms).',
   defaults: {
-    transports: ['direct', 'bullmq', 'rabbitmq', 'pg', 'pgboss:tuned'],
+    transports: ['direct', 'bullmq', 'rabbitmq', 'pg', 'pgboss:resilient'],
     fault: ['worker-kill', 'broker-restart'],
     redisPersistence: ['none', 'aof'],
     workers: 2,

@@ -113,7 +113,11 @@ describe('bench process', () => {
       assert.ok(Object.keys(run.config).length > 0 || run.transport === 'direct');
     }
     const bullmq = file.runs[1]!;
-    assert.deepEqual(bullmq.resources.map((usage) => usage.label).sort(), ['producer', 'redis', 'worker 0']);
+    assert.deepEqual(bullmq.resources.map((usage) => usage.label).sort(), ['baseline', 'producer', 'redis', 'worker 0']);
+    // The worker's memory is also read over a bare process of the same runtime and modules (seed 001's claim).
+    const [worker, bare] = ['worker 0', 'baseline'].map((label) => bullmq.resources.find((usage) => usage.label === label)!);
+    assert.equal(worker!.overBaselineMiB, Math.round((worker!.peakMemoryMiB - bare!.peakMemoryMiB) * 10) / 10);
+    assert.ok(bullmq.metrics!.senderCores! >= 0, "the sender's CPU is in every result with a sender");
     const newDirs = hopbenchTempDirs().filter((dir) => !dirsBefore.has(dir));
     assert.deepEqual(newDirs, [], 'temp dirs removed');
     assert.deepEqual(pidsMentioning('hopbench-redis-'), [], 'redis stopped');

@@ -48,6 +48,14 @@ describe('recovery analysis', () => {
     assert.equal(timeline.delivered.reduce((sum, count) => sum + count, 0), 600);
   });
 
+  it('counts stranded work: sent before the fault, done only after the system had recovered', () => {
+    // Three messages sent at 1.9 s sat in a dead worker's hands until 5.5 s, long after recovery at 3.75 s.
+    const stuck = deliveries.map((delivery, index) => (index >= 190 && index < 193 ? { ...delivery, doneAtNs: 5.5 * S } : delivery));
+    const result = analyzeRecovery(stuck, { scheduleStartNs: 0, loadEndNs: 6 * S, faultStartNs: 2 * S, faultEndNs: 3 * S, perSec: 100 });
+    assert.deepEqual([result.stranded, result.strandedMaxSec], [3, 3.6]);
+    assert.equal(analysis.stranded, 0, 'the late deliveries of the outage itself came before recovery: not stranded');
+  });
+
   it('says not recovered when no window after the fault meets both conditions', () => {
     const never = deliveries.map((delivery) => (delivery.sentAtNs >= 2 * S ? { ...delivery, doneAtNs: delivery.doneAtNs + 2 * S } : delivery));
     assert.equal(analyzeRecovery(never, { scheduleStartNs: 0, loadEndNs: 6 * S, faultStartNs: 2 * S, faultEndNs: 3 * S, perSec: 100 }).recoverySec, undefined);

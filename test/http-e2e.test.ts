@@ -1,7 +1,12 @@
 /** The http-e2e architectures as real process topologies, against real services, HTTP and sockets. */
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { connectSocketIo } from '../harness/broadcast/socketio-common.ts';
+import { decodeHistogram, summarizeMs } from '../harness/measure/histogram.ts';
+import { startRole } from '../harness/roles/child.ts';
+import type { ProducerGo, ProducerReport, ProducerSpec } from '../harness/roles/producer.ts';
 import { HTTP_ARCHITECTURES, parseHttpArchitectureChoice } from '../harness/http/registry.ts';
 import { open } from '../harness/load/open.ts';
 import { resolveConfig } from '../harness/registry.ts';
@@ -50,6 +55,47 @@ describe('each architecture delivers every posted message to every client of its
       if (architecture === 'queued') assert.ok(sample.metrics!['redisPerMessage.publish']! >= 1, 'the adapter publishes every message through Redis');
     });
   }
+});
+
+describe('the HTTP load generator', () => {
+  it('sends open loop: request i at start + i/rate, stamped with that intended time, latency recorded by hopbench', async () => {
+    // A stub API that answers every POST after 7 ms and notes what arrived when.
+    const arrivals: Array<{ id: number; sentAtNs: number; atMs: number }> = [];
+    const server = createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk: Buffer) => (body += chunk.toString()));
+      request.on('end', () => {
+        const { id, sentAtNs } = JSON.parse(body) as { id: number; sentAtNs: number };
+        arrivals.push({ id, sentAtNs, atMs: Date.now() });
+        setTimeout(() => response.writeHead(202).end('{}'), 7);
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const transport = { module: new URL('../harness/http/poster.ts', import.meta.url).href, config: { url, rooms: 2, textBytes: 8, poolSize: 100, timeoutMs: 10_000 }, urls: {}, queue: 'q', concurrency: 10 };
+    const spec: ProducerSpec = { transport, producer: 0, payloadBytes: 0, warmup: { from: 0, to: 0, load: { model: 'closed', batch: 1, inflight: 1 } }, measured: { from: 0, to: 100, load: { model: 'open', perSec: 100 } } };
+    const poster = startRole<ProducerSpec, unknown, unknown, ProducerGo, ProducerReport>('producer', spec, { where: 'process', label: 'load generator' });
+    try {
+      await poster.started;
+      await poster.run({});
+      poster.finish();
+      await poster.ended;
+    } finally {
+      server.close();
+    }
+    const report = poster.report()!;
+    assert.equal(arrivals.length, 100);
+    arrivals.sort((a, b) => a.id - b.id);
+    // Stamped with the schedule, not the send: exactly 10 ms apart, whatever the host did.
+    for (let i = 1; i < 100; i++) assert.ok(Math.abs(arrivals[i]!.sentAtNs - arrivals[i - 1]!.sentAtNs - 10e6) < 1e3, `id ${i}`);
+    // Spread over the second, not sent in a burst at its start (autocannon's overallRate sent 100 in ~80 ms).
+    const spreadMs = Math.max(...arrivals.map((a) => a.atMs)) - Math.min(...arrivals.map((a) => a.atMs));
+    assert.ok(spreadMs >= 500, `requests spread over ${spreadMs} ms`);
+    const latency = summarizeMs(decodeHistogram(report.histogram));
+    assert.equal(latency.count, 100, 'one latency per request: nothing back-filled');
+    assert.ok(latency.p50 >= 7 && !Number.isInteger(latency.p50), `p50 ${latency.p50} ms: at least the server's 7 ms, not whole milliseconds`);
+    assert.equal(report.stats.poolWaits, 0, 'no request waited for a connection');
+  });
 });
 
 describe('the API', () => {

@@ -1,11 +1,14 @@
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { describe, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
 import { account, createDeliveryCounter } from '../harness/measure/accounting.ts';
 import { mergeCompletions, recordCompletions, steadyRate } from '../harness/measure/completions.ts';
 import { createHistogram, mergeEncoded, summarizeMs } from '../harness/measure/histogram.ts';
+import { sampleResources, type ResourceUsage } from '../harness/measure/resources.ts';
 import { coefficientOfVariation, median } from '../harness/measure/stats.ts';
+import type { Sample } from '../harness/results/types.ts';
+import { harnessLimits } from '../harness/sample.ts';
 import { parseJob } from '../harness/jobs.ts';
 import { startRole } from '../harness/roles/child.ts';
 import type { ConsumerReport, ConsumerSpec } from '../harness/roles/consumer.ts';
@@ -102,5 +105,52 @@ describe('reports from child processes', () => {
     await role.ended;
     assert.equal(role.failure(), undefined, 'the report was read before the end');
     assert.equal(role.report()?.counts.length, ids);
+  });
+});
+
+describe('resource sampling', () => {
+  const node = (script: string) => spawn(process.execPath, ['--input-type=module', '-e', script], { stdio: 'ignore' });
+  const busyFor = (ms: number) => `const end = Date.now() + ${ms}; while (Date.now() < end);`;
+
+  it('counts a process of a tree born and gone between the start and the stop', async () => {
+    // The child lives from ~300 ms to ~900 ms, busy; the sampler stops at ~1.3 s. Trees read at start and stop only
+    // never saw it.
+    const parent = node(`import { spawn } from 'node:child_process'; setTimeout(() => spawn(process.execPath, ['-e', ${JSON.stringify(busyFor(600))}], { stdio: 'ignore' }), 300); setTimeout(() => {}, 2000);`);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const sampler = sampleResources([{ label: 'tree', pid: parent.pid!, tree: true }]);
+      await new Promise((resolve) => setTimeout(resolve, 1_300));
+      const [usage] = sampler.stop();
+      assert.ok(usage!.cpuSeconds >= 0.1, `the child's CPU is counted: ${JSON.stringify(usage)}`);
+      assert.equal(usage!.memoryMetric, 'pss');
+    } finally {
+      parent.kill('SIGKILL');
+    }
+  });
+
+  it("reports a process's worker threads apart from it, and cores over the window", async () => {
+    const host = node(`import { Worker } from 'node:worker_threads'; new Worker(${JSON.stringify(busyFor(900))}, { eval: true }); setTimeout(() => {}, 2000);`);
+    try {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      const sampler = sampleResources([{ label: 'host', pid: host.pid!, tree: false, threadsLabel: 'threads' }]);
+      await new Promise((resolve) => setTimeout(resolve, 1_000));
+      const [own, threads] = sampler.stop();
+      assert.equal(threads!.label, 'threads');
+      assert.ok(threads!.cpuSeconds > own!.cpuSeconds, `the busy thread's CPU is its own: ${JSON.stringify([own, threads])}`);
+      assert.ok(threads!.cores > 0 && threads!.cores <= 1.05, `cores: ${threads!.cores}`);
+    } finally {
+      host.kill('SIGKILL');
+    }
+  });
+
+  it('marks a point limited by its clients or by its sender, with the figure', () => {
+    const usage = (label: string, harness: 'sender' | 'clients', cores: number, eventLoopUtilization?: number): ResourceUsage => ({ label, pid: 1, cpuSeconds: cores, cores, peakMemoryMiB: 1, pssMiB: 1, memoryMetric: 'rss', harness, eventLoopUtilization });
+    const sample = { senderLagMs: { count: 1, p50: 0.1, p90: 0.2, p99: 1.5, p999: 2, max: 2, mean: 0.2 } } as Sample;
+    assert.deepEqual(harnessLimits([usage('clients 0', 'clients', 0.9, 0.95), usage('clients 1', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.85)], sample), [
+      "client-limited: clients 0's event loop over 90% busy (95%)",
+      'harness-limited: the sender (producer) at 80% of a core or more (0.85)',
+      "harness-limited: the sender's lag p99 over 1 ms (1.5 ms)",
+    ]);
+    assert.deepEqual(harnessLimits([usage('clients 0', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.2)], {} as Sample), []);
   });
 });

@@ -69,6 +69,9 @@ describe('broadcast delivers every message to every member of its room exactly o
       if (architecture.startsWith('socketio-redis')) {
         assert.ok(sample.metrics!.redisCommandsPerMessage! >= 1, `every emit crosses Redis: ${JSON.stringify(sample.metrics)}`);
         assert.deepEqual(sample.resources.map((usage) => usage.label).sort(), ['clients 0', 'clients 1', 'redis', 'server 0 + publisher', 'server 1']);
+        for (const usage of sample.resources.filter((item) => item.label.startsWith('clients'))) {
+          assert.ok(usage.eventLoopUtilization! >= 0 && usage.eventLoopUtilization! <= 1, `clients report how busy their event loop was: ${JSON.stringify(usage)}`);
+        }
       } else {
         assert.equal(sample.metrics?.redisCommands, undefined);
       }

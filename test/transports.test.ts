@@ -28,6 +28,8 @@ describe.each(TRANSPORT_SPECS)('transport contract: %s', (spec) => {
     assert.equal(sample.latencyMs.count, MESSAGES, 'one latency per measured message');
     assert.ok(sample.throughputPerSec > 0);
     assert.deepEqual(sample.errors, []);
+    const producer = sample.resources.find((usage) => usage.label.startsWith('producer'));
+    assert.ok(producer && producer.pid !== process.pid, 'the sender runs in a process of its own, not in the coordinator that samples');
   });
 
   it(choice.definition.inProcess ? 'has no broker: no depth, nothing to set up' : 'counts what waits in its queue, and teardown leaves nothing for the next setup', async () => {

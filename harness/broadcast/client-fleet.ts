@@ -84,7 +84,7 @@ export async function startClientFleet(spec: FleetSpec, readyTimeoutMs: number, 
   );
   const progressOf = (index: number) => group.members[index]!.progress();
   return {
-    resourceTargets: group.pids.map((pid, index) => ({ label: `clients ${index}`, pid, tree: false })),
+    resourceTargets: group.resourceTargets((index) => `clients ${index}`).map((target) => ({ ...target, harness: 'clients' as const })),
     delivered: (phase) => group.progress().reduce((total, progress) => total + progress[phase], 0),
     failure: () => group.failures()[0],
     dueToLive: (dueForRoom) =>

@@ -9,6 +9,7 @@ type AnyRole = Role<any, any, any, any, any>;
 export const ROLES: Readonly<Record<RoleName, () => Promise<{ default: AnyRole }>>> = {
   consumer: () => import('../roles/consumer.ts'),
   producer: () => import('../roles/producer.ts'),
+  baseline: () => import('../roles/baseline.ts'),
   'broadcast-server': () => import('../broadcast/server-role.ts'),
   'broadcast-client': () => import('../broadcast/client-role.ts'),
   'http-process': () => import('../http/process-role.ts'),

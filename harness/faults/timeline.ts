@@ -33,6 +33,13 @@ export interface RecoveryAnalysis {
   readonly recoverySec?: number;
   /** p99 latency of deliveries completed from the fault to the end of the first recovered window (or of the load). */
   readonly recoveryP99Ms: number;
+  /**
+   * Messages sent before the fault ended and done only after the system had recovered (or after the load, when it
+   * did not): work that sat somewhere (a dead worker's locked jobs, waiting for a stalled check) while the rest flowed.
+   */
+  readonly stranded: number;
+  /** The longest any of them waited, intended send → done, seconds (0 without any). */
+  readonly strandedMaxSec: number;
 }
 
 const ms = (ns: number) => Math.round((ns / NS_PER_MS) * 100) / 100;
@@ -72,6 +79,14 @@ export function analyzeRecovery(deliveries: readonly Delivery[], window: FaultWi
   const recoveryEndNs = recoverySec === undefined ? window.loadEndNs : window.faultStartNs + recoverySec * NS_PER_S + WINDOW_MS * NS_PER_MS;
   const recovery = createHistogram();
   for (const { sentAtNs, doneAtNs } of deliveries) if (doneAtNs >= window.faultStartNs && doneAtNs <= recoveryEndNs) recovery.recordValue(Math.max(1, doneAtNs - sentAtNs));
+  let stranded = 0;
+  let strandedMaxNs = 0;
+  for (const { sentAtNs, doneAtNs } of deliveries) {
+    if (sentAtNs < window.faultEndNs && doneAtNs > recoveryEndNs) {
+      stranded++;
+      strandedMaxNs = Math.max(strandedMaxNs, doneAtNs - sentAtNs);
+    }
+  }
   const summaries = buckets.map(summarizeMs);
   return {
     timeline: {
@@ -86,5 +101,7 @@ export function analyzeRecovery(deliveries: readonly Delivery[], window: FaultWi
     preFaultP99Ms,
     recoverySec: recoverySec === undefined ? undefined : Math.round(recoverySec * 100) / 100,
     recoveryP99Ms: summarizeMs(recovery).p99,
+    stranded,
+    strandedMaxSec: Math.round((strandedMaxNs / NS_PER_S) * 100) / 100,
   };
 }

@@ -1,22 +1,32 @@
 /**
- * CPU time and peak RSS of every process in a run (producer, consumers, servers), sampled from /proc (Linux).
- * A server target counts its whole process tree (beam.smp under its start script, postgres backends under the
- * postmaster). Trees are resolved at start and at stop, not at every sample: scanning /proc is the costly part,
- * and the sampler must not take CPU from what it measures.
- * Memory of a tree is the sum of PSS (proportional set size): summing RSS would count shared memory (Postgres's
- * shared buffers) once per backend.
+ * CPU and memory of every process in a run (producer, consumers, servers, each service's process tree), sampled from
+ * /proc (Linux), and the event-loop utilisation of the harness's own processes. Each tick reads only what is cheap
+ * (/proc/<pid>/stat: CPU ticks and RSS) and finds each tree's members again, so that a backend born and gone between
+ * the start and the stop is counted. The costly read, PSS (smaps_rollup), is taken at the start and the stop only:
+ * a tree's memory is its summed PSS, since summing RSS would count shared memory (Postgres's shared buffers) once per
+ * backend. Page size and clock ticks come from the system (getconf).
  */
-import { readFileSync } from 'node:fs';
-import { liveProcesses, readStat, type ProcStat } from '../procfs.ts';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { liveProcesses, readStat } from '../procfs.ts';
 
-const CLOCK_TICKS_PER_SECOND = 100; // USER_HZ: 100 on every Linux ABI Node supports
-const PAGE_SIZE = 4096;
+/** Event-loop time, cumulative ms, as `performance.eventLoopUtilization()` gives it. */
+export interface EventLoopTime {
+  readonly idle: number;
+  readonly active: number;
+}
 
 export interface ResourceTarget {
   readonly label: string;
   readonly pid: number;
   /** Count the pid's descendants too. */
   readonly tree: boolean;
+  /** Report the process's worker threads apart, under this label (in-process consumers in threads). */
+  readonly threadsLabel?: string;
+  /** The process's latest event-loop time, when it reports one (harness roles do). */
+  readonly eventLoop?: () => EventLoopTime | undefined;
+  /** The harness's own part that this process plays, when it could be what limits a point. */
+  readonly harness?: 'sender' | 'clients';
 }
 
 export interface ResourceUsage {
@@ -24,75 +34,170 @@ export interface ResourceUsage {
   readonly pid: number;
   /** CPU seconds (user + system) used during the measured window. */
   readonly cpuSeconds: number;
-  /** Peak memory seen while sampling, in MiB: RSS of a single process, summed PSS of a tree. */
+  /** Cores used on average over the window: cpuSeconds / window seconds. */
+  readonly cores: number;
+  /** Peak memory in MiB: peak RSS of a single process, summed PSS of a tree (the larger of start and stop). */
   readonly peakMemoryMiB: number;
   readonly memoryMetric: 'rss' | 'pss';
+  /** PSS in MiB (the larger of start and stop): memory shared with other processes counted in proportion. */
+  readonly pssMiB: number;
+  /** Harness processes of the process scenario: peak RSS over a bare process of the same runtime and imports. */
+  readonly overBaselineMiB?: number;
+  /** The harness's part this process played (see ResourceTarget.harness). */
+  readonly harness?: 'sender' | 'clients';
+  /** Event-loop utilisation over the window (0–1), for processes that report it: near 1, the process was saturated. */
+  readonly eventLoopUtilization?: number;
 }
 
-/** The pid and all its live descendants. */
-export function processTree(root: number): number[] {
-  const children = new Map<number, number[]>();
-  for (const [pid, stat] of liveProcesses()) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
-  if (!readStat(root)) return [];
+function getconf(name: string, fallback: number): number {
+  try {
+    const value = Number(execFileSync('getconf', [name], { encoding: 'utf8' }).trim());
+    return value > 0 ? value : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+let constants: { pageSize: number; ticksPerSecond: number } | undefined;
+const system = () => (constants ??= { pageSize: getconf('PAGESIZE', 4096), ticksPerSecond: getconf('CLK_TCK', 100) });
+
+/** The pid and all its live descendants, from one scan of /proc. */
+function treeOf(root: number, children: ReadonlyMap<number, readonly number[]>): number[] {
   const tree = [root];
   for (let index = 0; index < tree.length; index++) tree.push(...(children.get(tree[index]!) ?? []));
   return tree;
 }
 
-function pssPages(pid: number): number {
-  try {
-    const kib = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1];
-    return kib ? (Number(kib) * 1024) / PAGE_SIZE : 0;
-  } catch {
-    return 0;
-  }
+function childrenMap(): Map<number, number[]> {
+  const children = new Map<number, number[]>();
+  for (const [pid, stat] of liveProcesses()) children.set(stat.ppid, [...(children.get(stat.ppid) ?? []), pid]);
+  return children;
 }
 
-function snapshot(pids: readonly number[]): Map<number, ProcStat> {
-  const stats = new Map<number, ProcStat>();
+/** The pid and all its live descendants. */
+export function processTree(root: number): number[] {
+  return readStat(root) ? treeOf(root, childrenMap()) : [];
+}
+
+function pssBytes(pids: readonly number[]): number {
+  let kib = 0;
   for (const pid of pids) {
-    const stat = readStat(pid);
-    if (stat) stats.set(pid, stat);
+    try {
+      kib += Number(/^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // gone
+    }
   }
-  return stats;
+  return kib * 1024;
 }
 
+/** CPU ticks of the process's worker threads (tasks Node names `WorkerThread`), by thread id. */
+function workerThreadTicks(pid: number): Map<number, number> {
+  const ticks = new Map<number, number>();
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return ticks;
+  }
+  for (const tid of tids) {
+    try {
+      if (readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim() !== 'WorkerThread') continue;
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      ticks.set(Number(tid), Number(fields[11]) + Number(fields[12]));
+    } catch {
+      // gone
+    }
+  }
+  return ticks;
+}
 
-function memoryPages(target: ResourceTarget, pids: readonly number[]): number {
-  if (!target.tree) return readStat(target.pid)?.rssPages ?? 0;
-  return pids.reduce((total, pid) => total + pssPages(pid), 0);
+/** Per target: CPU ticks of every member seen (first and latest), peak RSS, worker threads' ticks. */
+class TargetTrack {
+  readonly firstTicks = new Map<number, number>();
+  readonly lastTicks = new Map<number, number>();
+  readonly threadFirst = new Map<number, number>();
+  readonly threadLast = new Map<number, number>();
+  peakRssPages = 0;
+  readonly pssStart: number;
+  readonly eventLoopStart?: EventLoopTime;
+  readonly target: ResourceTarget;
+
+  constructor(target: ResourceTarget, members: readonly number[]) {
+    this.target = target;
+    this.pssStart = pssBytes(members);
+    this.eventLoopStart = target.eventLoop?.();
+    this.tick(members, true);
+  }
+
+  tick(members: readonly number[], first = false): void {
+    let rss = 0;
+    for (const pid of members) {
+      const stat = readStat(pid);
+      if (!stat) continue;
+      // A member first seen after the start was born in the window: it counts from zero.
+      if (!this.firstTicks.has(pid)) this.firstTicks.set(pid, first ? stat.ticks : 0);
+      this.lastTicks.set(pid, stat.ticks);
+      rss += stat.rssPages;
+    }
+    this.peakRssPages = Math.max(this.peakRssPages, rss);
+    if (!this.target.threadsLabel) return;
+    for (const [tid, ticks] of workerThreadTicks(this.target.pid)) {
+      if (!this.threadFirst.has(tid)) this.threadFirst.set(tid, first ? ticks : 0);
+      this.threadLast.set(tid, ticks);
+    }
+  }
+
+  usage(members: readonly number[], windowSec: number): ResourceUsage[] {
+    const { pageSize, ticksPerSecond } = system();
+    const seconds = (first: ReadonlyMap<number, number>, last: ReadonlyMap<number, number>) =>
+      [...last].reduce((sum, [id, ticks]) => sum + Math.max(0, ticks - (first.get(id) ?? 0)), 0) / ticksPerSecond;
+    const threads = seconds(this.threadFirst, this.threadLast);
+    const cpuSeconds = seconds(this.firstTicks, this.lastTicks) - threads;
+    const pss = Math.max(this.pssStart, pssBytes(members));
+    const memoryBytes = this.target.tree ? pss : this.peakRssPages * pageSize;
+    const eventLoopEnd = this.target.eventLoop?.();
+    const loop = this.eventLoopStart && eventLoopEnd && { idle: eventLoopEnd.idle - this.eventLoopStart.idle, active: eventLoopEnd.active - this.eventLoopStart.active };
+    const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
+    const usage = (label: string, cpu: number): ResourceUsage => ({
+      label,
+      pid: this.target.pid,
+      cpuSeconds: round(cpu, 2),
+      cores: windowSec > 0 ? round(cpu / windowSec, 3) : 0,
+      peakMemoryMiB: round(memoryBytes / 2 ** 20, 1),
+      memoryMetric: this.target.tree ? 'pss' : 'rss',
+      pssMiB: round(pss / 2 ** 20, 1),
+      ...(this.target.harness ? { harness: this.target.harness } : {}),
+      ...(loop && loop.idle + loop.active > 0 ? { eventLoopUtilization: round(loop.active / (loop.idle + loop.active), 3) } : {}),
+    });
+    const own = usage(this.target.label, cpuSeconds);
+    return this.target.threadsLabel ? [own, { ...usage(this.target.threadsLabel, threads), peakMemoryMiB: 0, pssMiB: 0, eventLoopUtilization: undefined }] : [own];
+  }
 }
 
 export interface ResourceSampler {
   stop(): ResourceUsage[];
 }
 
-/** Samples RSS every `intervalMs`; CPU is the difference between start and stop. Empty off Linux. */
-export function sampleResources(targets: readonly ResourceTarget[], intervalMs = 500): ResourceSampler {
+/** Samples every `intervalMs` (CPU, RSS, tree members); PSS at start and stop. Empty off Linux. */
+export function sampleResources(targets: readonly ResourceTarget[], intervalMs = 250): ResourceSampler {
   if (process.platform !== 'linux') return { stop: () => [] };
-  const members = targets.map((target) => (target.tree ? processTree(target.pid) : [target.pid]));
-  const start = members.map(snapshot);
-  const peak = targets.map((target, index) => memoryPages(target, members[index]!));
-  const timer = setInterval(() => targets.forEach((target, index) => (peak[index] = Math.max(peak[index]!, memoryPages(target, members[index]!)))), intervalMs);
+  const membersNow = () => {
+    const children = targets.some((target) => target.tree) ? childrenMap() : new Map<number, number[]>();
+    return targets.map((target) => (target.tree ? (readStat(target.pid) ? treeOf(target.pid, children) : []) : [target.pid]));
+  };
+  const startedAt = Date.now();
+  const tracks = membersNow().map((members, index) => new TargetTrack(targets[index]!, members));
+  const timer = setInterval(() => membersNow().forEach((members, index) => tracks[index]!.tick(members)), intervalMs);
   timer.unref();
   return {
     stop() {
       clearInterval(timer);
-      return targets.map((target, index) => {
-        // Processes born during the window (new backends) count from zero.
-        const endPids = target.tree ? processTree(target.pid) : [target.pid];
-        const end = snapshot(endPids);
-        let ticks = 0;
-        for (const [pid, stat] of end) ticks += Math.max(0, stat.ticks - (start[index]!.get(pid)?.ticks ?? 0));
-        const peakPages = Math.max(peak[index]!, memoryPages(target, endPids));
-        return {
-          label: target.label,
-          pid: target.pid,
-          cpuSeconds: ticks / CLOCK_TICKS_PER_SECOND,
-          peakMemoryMiB: Math.round(((peakPages * PAGE_SIZE) / 2 ** 20) * 10) / 10,
-          memoryMetric: target.tree ? 'pss' : 'rss',
-        };
-      });
+      const members = membersNow();
+      members.forEach((current, index) => tracks[index]!.tick(current));
+      const windowSec = (Date.now() - startedAt) / 1000;
+      return tracks.flatMap((track, index) => track.usage(members[index]!, windowSec));
     },
   };
 }

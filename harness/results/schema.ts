@@ -6,6 +6,7 @@ import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.ts';
+import { median } from '../measure/stats.ts';
 import { SCHEMA_VERSION, type LoadModelName, type ResultFile } from './types.ts';
 
 const percentiles = z.looseObject({ p50: z.number(), p90: z.number(), p99: z.number(), p999: z.number(), max: z.number() });
@@ -73,6 +74,9 @@ function upgradeV1(file: FileV1): unknown {
     measures: { throughput: text.throughput, latency: text.latency },
     runs: file.runs.map(({ workers, concurrency, params, ...run }) => {
       const { loadModel = 'drain', ...rest } = params;
+      // Schema 1 recorded CPU seconds only: cores over the median sample's window.
+      const windowSec = median(((run.samples ?? []) as Array<{ durationSec?: number }>).map((sample) => sample.durationSec ?? 0));
+      const resources = ((run.resources ?? []) as Array<{ cpuSeconds: number }>).map((usage) => ({ ...usage, cores: windowSec > 0 ? usage.cpuSeconds / windowSec : 0 }));
       // Schema 1's process drain built a backlog first, except for direct, which was fed live.
       const backlog = loadModel === 'drain' && file.scenario === 'process' && run.transport !== 'direct';
       return {
@@ -81,6 +85,7 @@ function upgradeV1(file: FileV1): unknown {
         loadModel: V1_LOAD_MODEL[String(loadModel)] ?? 'closed',
         axes: { [first]: workers, [second]: concurrency },
         params: backlog ? { ...rest, backlog } : rest,
+        resources,
       };
     }),
   };

@@ -85,6 +85,12 @@ export interface Sample {
   readonly resources: readonly ResourceUsage[];
   /** faults: deliveries and latency over time around the fault. */
   readonly timeline?: Timeline;
+  /**
+   * Why this sample's figures describe the harness rather than the system, when they do: `client-limited: …` (a
+   * client process's event loop over 90% busy) or `harness-limited: …` (the sender's lag p99 over 1 ms, or its CPU
+   * at 80% of a core or more). Such a point is never ranked as the system's figure.
+   */
+  readonly limited?: readonly string[];
   readonly errors: readonly string[];
 }
 
@@ -105,6 +111,8 @@ export interface RunResult extends PointIdentity {
   readonly metrics?: Readonly<Record<string, number>>;
   /** From the sample with the median throughput. */
   readonly resources: readonly ResourceUsage[];
+  /** Every sample's reasons (see Sample.limited): a point limited in any sample says so. */
+  readonly limited?: readonly string[];
   readonly samples: readonly Sample[];
   readonly errors: readonly string[];
 }

@@ -26,6 +26,8 @@ export interface RoleHandle<Ready, Progress, Command, Report> {
   readonly started: Promise<Ready>;
   ready(): Ready | undefined;
   progress(): Progress | undefined;
+  /** The role's event-loop time, cumulative (see ResourceTarget.eventLoop). */
+  eventLoop(): { readonly idle: number; readonly active: number } | undefined;
   /** Why it failed or ended before reporting; undefined while all is well. */
   failure(): string | undefined;
   report(): Report | undefined;
@@ -104,6 +106,7 @@ function threadChannel(name: RoleName, label: string, onMessage: (message: unkno
 export function startRole<Spec, Ready, Progress, Command, Report>(name: RoleName, spec: Spec, options: { where: Where; label: string }): RoleHandle<Ready, Progress, Command, Report> {
   let ready: Ready | undefined;
   let progress: Progress | undefined;
+  let eventLoop: { idle: number; active: number } | undefined;
   let report: Report | undefined;
   let failure: string | undefined;
   let seq = 0;
@@ -124,6 +127,7 @@ export function startRole<Spec, Ready, Progress, Command, Report>(name: RoleName
       markStarted?.resolve(message.ready);
     }
     else if (message.type === 'progress') progress = message.progress;
+    else if (message.type === 'vitals') eventLoop = message.eventLoop;
     else if (message.type === 'report') report = message.report;
     else if (message.type === 'done') {
       pending.get(message.seq)?.resolve(message.result);
@@ -146,6 +150,7 @@ export function startRole<Spec, Ready, Progress, Command, Report>(name: RoleName
     started,
     ready: () => ready,
     progress: () => progress,
+    eventLoop: () => eventLoop,
     failure: () => failure,
     report: () => report,
     run(command) {

@@ -1,4 +1,5 @@
 /** Several roles of one kind started together (W consumers, P producers, S servers, client processes): one small API. */
+import type { ResourceTarget } from '../measure/resources.ts';
 import { waitUntil, within } from '../wait.ts';
 import { startRole, type RoleHandle, type Where } from './child.ts';
 import type { RoleName } from './protocol.ts';
@@ -7,6 +8,8 @@ export interface RoleGroup<Ready, Progress, Command, Report> {
   readonly members: ReadonlyArray<RoleHandle<Ready, Progress, Command, Report>>;
   /** OS pids of the members that are processes. */
   readonly pids: readonly number[];
+  /** What to sample of each member process (CPU, memory, event loop), labelled by `label`. */
+  resourceTargets(label: (index: number) => string): ResourceTarget[];
   /** Members that died or failed, with the reason. */
   failures(): string[];
   /** Progress of each member that has reported some. */
@@ -37,6 +40,7 @@ export async function startGroup<Spec, Ready, Progress, Command, Report>(
   const group: RoleGroup<Ready, Progress, Command, Report> = {
     members,
     pids: options.where === 'process' ? members.map((member) => member.pid) : [],
+    resourceTargets: (label) => (options.where === 'process' ? members.map((member, index) => ({ label: label(index), pid: member.pid, tree: false, eventLoop: member.eventLoop })) : []),
     failures,
     progress: () => members.flatMap((member) => member.progress() ?? []),
     run(command) {

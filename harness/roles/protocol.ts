@@ -5,7 +5,7 @@
  */
 
 /** Every kind of role a coordinator can start; each has its module in entry/catalog.ts. */
-export type RoleName = 'consumer' | 'producer' | 'broadcast-server' | 'broadcast-client' | 'http-process';
+export type RoleName = 'consumer' | 'producer' | 'baseline' | 'broadcast-server' | 'broadcast-client' | 'http-process';
 
 export type ToRole<Spec, Command> =
   | { readonly type: 'start'; readonly spec: Spec }
@@ -15,6 +15,8 @@ export type ToRole<Spec, Command> =
 export type FromRole<Ready, Progress, Report> =
   | { readonly type: 'ready'; readonly ready: Ready }
   | { readonly type: 'progress'; readonly progress: Progress }
+  /** Every role, every 250 ms from ready: its event loop's cumulative idle and active time (ms). */
+  | { readonly type: 'vitals'; readonly eventLoop: { readonly idle: number; readonly active: number } }
   | { readonly type: 'done'; readonly seq: number; readonly result?: unknown }
   | { readonly type: 'report'; readonly report: Report }
   | { readonly type: 'failed'; readonly error: string };

@@ -1,4 +1,5 @@
 /** A role's own side: what it does once started, and how it is served over a message channel. */
+import { performance } from 'node:perf_hooks';
 import { errorMessage } from '../errors.ts';
 import type { FromRole, ToRole } from './protocol.ts';
 
@@ -47,7 +48,12 @@ export function serveRole<Spec, Ready, Progress, Command, Report>(
     instance = await role.start(spec);
     instance.failed?.catch(fail);
     const { progress } = instance;
-    if (progress) timer = setInterval(() => send({ type: 'progress', progress: progress.call(instance) }), PROGRESS_INTERVAL_MS);
+    const started = instance;
+    timer = setInterval(() => {
+      if (progress) send({ type: 'progress', progress: progress.call(started) });
+      const { idle, active } = performance.eventLoopUtilization();
+      send({ type: 'vitals', eventLoop: { idle, active } });
+    }, PROGRESS_INTERVAL_MS);
     send({ type: 'ready', ready: instance.ready });
   };
   const finish = async (current: RoleInstance<Ready, Progress, Command, Report>) => {

@@ -77,8 +77,8 @@ export function broadcastPhases(plan: BroadcastPlan, { services, sampleId, signa
       if (!(await waitUntil(arrived, Date.now() + plan.timeoutMs, signal))) errors.push(`warmup: ${roles.clients.delivered('warmup')} of ${due} deliveries within ${plan.timeoutMs / 1000}s`);
     },
     resources: (roles) => [
-      // Server 0 also runs the publisher, whose open-loop schedule runs between sends.
-      ...roles.servers.pids.map((pid, index) => ({ label: index === 0 ? 'server 0 + publisher' : `server ${index}`, pid, tree: false })),
+      // Server 0 also runs the publisher: its CPU is the server's and the sender's at once.
+      ...roles.servers.resourceTargets((index) => (index === 0 ? 'server 0 + publisher' : `server ${index}`)),
       ...roles.clients.resourceTargets,
       ...serviceResourceTargets(services, definition.services),
     ],

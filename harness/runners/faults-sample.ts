@@ -273,6 +273,8 @@ function accountFaults(plan: FaultPlan, roles: Roles, loaded: Loaded, { logs, st
       ...(recovery.recoverySec === undefined ? {} : { recoverySec: recovery.recoverySec }),
       preFaultP99Ms: recovery.preFaultP99Ms,
       recoveryP99Ms: recovery.recoveryP99Ms,
+      stranded: recovery.stranded,
+      strandedMaxSec: recovery.strandedMaxSec,
       processesReplaced: supervised.reduce((sum, role) => sum + role.generation(), 0),
     },
     timeline: recovery.timeline,

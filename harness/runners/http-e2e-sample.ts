@@ -115,8 +115,8 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
       if (!(await waitUntil(arrived, Date.now() + plan.timeoutMs, signal))) errors.push(`warmup: ${roles.clients.delivered('warmup')} of ${due} deliveries within ${plan.timeoutMs / 1000}s`);
     },
     resources: (roles) => [
-      ...roles.poster.pids.map((pid) => ({ label: 'load generator', pid, tree: false })),
-      ...roles.topology.members.map((member) => ({ label: member.label, pid: member.pid, tree: false })),
+      ...roles.poster.resourceTargets(() => 'load generator').map((target) => ({ ...target, harness: 'sender' as const })),
+      ...roles.topology.resourceTargets((index) => roles.topology.members[index]!.label),
       ...roles.clients.resourceTargets,
       ...serviceResourceTargets(services, kinds),
     ],

@@ -17,7 +17,7 @@ import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
-import { notDeliveredError, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
+import { notDeliveredError, overBaseline, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
@@ -67,7 +67,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
         warmup: { from: 0, to: plan.warmup, load: WARMUP_LOAD },
         measured: { from: plan.warmup, to: ids, load: plan.load.spec },
       };
-      return startTransportRoles(plan.choice, consumers, [producer], signal);
+      return startTransportRoles(plan.choice, consumers, [producer], signal, { baseline: !plan.choice.definition.inProcess });
     },
     async warmup(roles, errors) {
       if (plan.warmup === 0) return;
@@ -101,7 +101,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       if (loaded.error) errors.push(loaded.error);
       if (producer && producer.sendErrors > 0) errors.push(`${producer.sendErrors} sends failed: ${producer.firstSendError}`);
       for (const item of reports.consumers) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
-      return accountProcess(plan, { consumers: reports.consumers, stillQueued }, producer, loaded, measured.resources, errors);
+      return accountProcess(plan, { consumers: reports.consumers, stillQueued }, producer, loaded, overBaseline(measured.resources), errors);
     },
     stop: (roles) => roles.kill(),
     teardown: () => admin.teardown(),

@@ -34,6 +34,8 @@ const flags = {
 export interface DefaultOverride {
   readonly transport: string;
   readonly messages?: number;
+  /** For a polling consumer: messages = this many rounds of one job per fetch loop (workers × concurrency each). */
+  readonly pollingRounds?: number;
   readonly warmup?: number;
   /** Shown in README and results: why this transport gets other defaults. */
   readonly reason: string;
@@ -57,11 +59,14 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     const load = closedLoop ? closed({ batch: options.batch, inflight: options.inflight }) : open({ perSec: options.rate as number });
     return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) => {
       const override = settings.defaultOverrides.find((candidate) => candidate.transport === choice.label);
-      const messages = given.messages ?? override?.messages ?? options.messages;
       const warmup = given.warmup ?? override?.warmup ?? options.warmup;
       const config = resolveConfig(choice);
       return options.workers.flatMap((workers) =>
-        options.concurrency.map((concurrency): ProcessPlan => ({ choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, load, timeoutMs: options.timeout * 1000 })),
+        options.concurrency.map((concurrency): ProcessPlan => {
+          const rounds = override?.pollingRounds === undefined ? undefined : override.pollingRounds * workers * concurrency;
+          const messages = given.messages ?? rounds ?? override?.messages ?? options.messages;
+          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, load, timeoutMs: options.timeout * 1000 };
+        }),
       );
     });
   },

@@ -13,7 +13,7 @@ import type { ServiceKind } from '../services/types.ts';
 import type { TransportRef } from '../transports/load.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { DeliveryCounts } from '../measure/accounting.ts';
-import type { ResourceTarget } from '../measure/resources.ts';
+import type { ResourceTarget, ResourceUsage } from '../measure/resources.ts';
 
 export type Placement = 'process' | 'thread' | 'inline';
 
@@ -58,8 +58,11 @@ export async function startTransportRoles(
   consumerSpecs: readonly ConsumerSpec[],
   producerSpecs: readonly ProducerSpec[],
   signal: AbortSignal,
+  { baseline = false }: { baseline?: boolean } = {},
 ): Promise<TransportRoles> {
   const inProcess = choice.definition.inProcess === true && consumerSpecs.length > 0;
+  // A bare worker (baseline.ts) beside the real ones: their memory is read over its.
+  const bare = baseline ? await startGroup('baseline', [{}], { where: 'process', label: () => 'baseline', readyTimeoutMs: READY_TIMEOUT_MS, signal }) : undefined;
   const consumers = inProcess
     ? undefined
     : consumerSpecs.length > 0
@@ -80,7 +83,7 @@ export async function startTransportRoles(
       signal,
     });
   } catch (error) {
-    await consumers?.kill();
+    await Promise.all([consumers?.kill(), bare?.kill()]);
     throw error;
   }
   const hosted = () => producers.progress().flatMap((progress) => progress.consumers ?? []);
@@ -91,20 +94,23 @@ export async function startTransportRoles(
     consumerFailures: () => [...(consumers?.failures() ?? []), ...producers.progress().flatMap((progress) => progress.consumerFailures ?? [])],
     consumersGone: () => (consumers ? consumers.failures().length === consumers.members.length : producers.failures().length > 0),
     resourceTargets: (services, kinds) => [
-      ...producers.pids.map((pid, index) => {
-        const producer = producers.pids.length === 1 ? 'producer' : `producer ${index}`;
-        return { label: inProcess ? `${producer} + consumers` : producer, pid, tree: false };
+      ...producers.resourceTargets((index) => (producers.members.length === 1 ? 'producer' : `producer ${index}`)).map((target): ResourceTarget => {
+        // In-process consumers: in worker threads they are counted apart; in the producer's own thread they cannot be.
+        if (!inProcess) return { ...target, harness: 'sender' };
+        return consumerSpecs.length > 1 ? { ...target, threadsLabel: 'workers (threads)' } : { ...target, label: `${target.label} + consumer` };
       }),
-      ...(consumers?.pids ?? []).map((pid, index) => ({ label: `worker ${index}`, pid, tree: false })),
+      ...(consumers?.resourceTargets((index) => `worker ${index}`) ?? []),
+      ...(bare?.resourceTargets(() => 'baseline') ?? []),
       ...serviceResourceTargets(services, kinds),
     ],
     async finish(timeoutMs) {
+      void bare?.finish(timeoutMs);
       const producerReports = await producers.finish(timeoutMs);
       const consumerReports = consumers ? await consumers.finish(timeoutMs) : producerReports.flatMap((report) => report.consumers);
       return { producers: producerReports, consumers: consumerReports };
     },
     async kill() {
-      await Promise.all([producers.kill(), consumers?.kill()]);
+      await Promise.all([producers.kill(), consumers?.kill(), bare?.kill()]);
     },
   };
 }
@@ -139,6 +145,13 @@ export function quietWatch(pending: (() => Promise<number>) | undefined): (holdi
     const brokerEmpty = !pending || (lastPending !== undefined && lastPending.value === 0 && lastPending.at >= quietSince);
     return brokerEmpty && now - quietSince >= QUIET_MS;
   };
+}
+
+/** Each worker's memory over the bare worker's (see baseline.ts), when one ran beside them. */
+export function overBaseline(resources: readonly ResourceUsage[]): ResourceUsage[] {
+  const bare = resources.find((usage) => usage.label === 'baseline');
+  if (!bare) return [...resources];
+  return resources.map((usage) => (/^worker \d+$/.test(usage.label) ? { ...usage, overBaselineMiB: Math.round((usage.peakMemoryMiB - bare.peakMemoryMiB) * 10) / 10 } : usage));
 }
 
 /** What an error line says of ids not delivered: how many were still queued at the deadline, how many are gone. */
