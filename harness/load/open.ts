@@ -2,10 +2,12 @@ import { Worker } from 'node:worker_threads';
 import { errorMessage } from '../errors.ts';
 import { NS_PER_S, nowNs } from '../measure/clock.ts';
 import { createHistogram } from '../measure/histogram.ts';
+import { within } from '../wait.ts';
 import type { TickerData } from './ticker.ts';
 import type { LoadModel, LoadOutcome, LoadTarget } from './types.ts';
 
 const TICKER = new URL('./ticker.ts', import.meta.url);
+const DEFAULT_GRACE_MS = 30_000;
 
 /**
  * Open loop at `perSec` messages per second. Message i is due at start + i/perSec; each is stamped with that
@@ -67,6 +69,10 @@ async function runOpenLoop(perSec: number, target: LoadTarget): Promise<LoadOutc
     ticker.once('error', reject);
     ticker.once('exit', () => resolve());
   }).finally(() => target.signal.removeEventListener('abort', halt));
-  await Promise.all(pending);
+  const graceMs = target.graceMs ?? DEFAULT_GRACE_MS;
+  if ((await within(Promise.all(pending), graceMs)) === undefined && pending.size > 0) {
+    sendErrors += pending.size;
+    firstSendError ??= `${pending.size} sends not answered within ${graceMs / 1000}s of the last one`;
+  }
   return { startNs, endNs: nowNs(), sent: next, sendErrors, firstSendError, senderLag, acceptLatency };
 }

@@ -27,6 +27,11 @@ export interface LoadTarget {
   readonly startNs?: number;
   /** Stop issuing sends at this CLOCK_MONOTONIC ns even if ids remain (a load that lasts a duration). */
   readonly untilNs?: number;
+  /**
+   * Open loop: how long to wait after the last send for sends still unanswered; those still unanswered then count
+   * as failed sends (a connection that died under a request may never answer it). Default 30 s.
+   */
+  readonly graceMs?: number;
 }
 
 export interface LoadOutcome {

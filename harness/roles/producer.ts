@@ -41,6 +41,8 @@ export interface ProducerSpec {
   readonly reconnectDelayMs?: number;
   /** faults: each accepted id is appended to this record log, which survives a SIGKILL of this process. */
   readonly acceptedLog?: string;
+  /** Open loop: how long to wait for sends unanswered after the last one (see LoadTarget.graceMs). */
+  readonly sendGraceMs?: number;
 }
 
 export interface ProducerProgress {
@@ -151,6 +153,7 @@ export default defineRole({
           signal: controller.signal,
           startNs: joined.startNs,
           untilNs: spec.durationSec === undefined ? undefined : joined.startNs + spec.durationSec * 1e9,
+          graceMs: spec.sendGraceMs,
           accepted: (id) => {
             accepted[id - from] = 1;
             acceptedCount++;

@@ -50,6 +50,7 @@ const READY_TIMEOUT_MS = 60_000;
 const STOP_TIMEOUT_MS = 10_000;
 const SCHEDULE_LEAD_MS = 100;
 const LOG_READ_INTERVAL_MS = 500;
+const SEND_GRACE_MS = 5_000;
 
 /** True when the fault takes a broker down; for a transport without one it kills the process holding the work. */
 export const hitsBroker = (plan: Pick<FaultPlan, 'fault' | 'choice'>) => plan.fault !== 'worker-kill' && plan.choice.definition.services.length > 0;
@@ -166,6 +167,8 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
     consumers: inProcess ? Array.from({ length: plan.workers }, (_, worker) => consumerSpec(worker, `s${generation}-w${worker}`)) : undefined,
     reconnectDelayMs: plan.restartDelayMs,
     acceptedLog: join(dir, `accepted-g${generation}.log`),
+    // A send caught in a connection the fault killed may never be answered: the schedule does not wait long for it.
+    sendGraceMs: Math.min(SEND_GRACE_MS, plan.timeoutMs),
   });
   const go = (sender: SenderHandle, generation: number) =>
     void sender.run({ startNs: scheduleStartNs }).then((outcome) => outcomes.set(generation, outcome as ProducerOutcome), () => {});

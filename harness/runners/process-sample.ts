@@ -66,6 +66,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
         payloadBytes: plan.payloadBytes,
         warmup: { from: 0, to: plan.warmup, load: WARMUP_LOAD },
         measured: { from: plan.warmup, to: ids, load: plan.load.spec },
+        sendGraceMs: plan.timeoutMs,
       };
       return startTransportRoles(plan.choice, consumers, [producer], signal, { baseline: !plan.choice.definition.inProcess });
     },
