@@ -100,8 +100,13 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
   }
 }
 
-/** Past these, a figure describes the harness (DESIGN.md rule 10). */
-const LIMITS = { clientEventLoop: 0.9, senderCores: 0.8, senderLagP99Ms: 1 };
+/**
+ * Past these, a figure describes the harness (DESIGN.md rule 10). The sender's lag is inside every open-loop latency
+ * (latency runs from the intended send time), so it limits a point when it is over 1 ms and a quarter or more of the
+ * latency p99. Below that, on a 2-core host, it is mostly the scheduling delay that the sender shares with the system
+ * under test, which shares the same cores; results carry it (`senderLagMs`) either way.
+ */
+const LIMITS = { clientEventLoop: 0.9, senderCores: 0.8, senderLagP99Ms: 1, senderLagShareOfP99: 0.25 };
 
 /** Why the harness, not the system, may have set this sample's figures (see Sample.limited). */
 export function harnessLimits(resources: readonly ResourceUsage[], sample: Sample): string[] {
@@ -112,7 +117,10 @@ export function harnessLimits(resources: readonly ResourceUsage[], sample: Sampl
     if (usage.harness === 'sender' && usage.cores >= LIMITS.senderCores) reasons.push(`harness-limited: the sender (${usage.label}) at 80% of a core or more (${usage.cores.toFixed(2)})`);
   }
   const lag = sample.senderLagMs?.p99;
-  if (lag !== undefined && lag > LIMITS.senderLagP99Ms) reasons.push(`harness-limited: the sender's lag p99 over 1 ms (${lag} ms)`);
+  const latency = sample.latencyMs?.p99 ?? 0;
+  if (lag !== undefined && lag > LIMITS.senderLagP99Ms && lag >= latency * LIMITS.senderLagShareOfP99) {
+    reasons.push(`harness-limited: the sender's lag p99 over 1 ms and a quarter or more of the latency p99 (${lag} ms of ${latency} ms)`);
+  }
   return reasons;
 }
 

@@ -145,12 +145,17 @@ describe('resource sampling', () => {
 
   it('marks a point limited by its clients or by its sender, with the figure', () => {
     const usage = (label: string, harness: 'sender' | 'clients', cores: number, eventLoopUtilization?: number): ResourceUsage => ({ label, pid: 1, cpuSeconds: cores, cores, peakMemoryMiB: 1, pssMiB: 1, memoryMetric: 'rss', harness, eventLoopUtilization });
-    const sample = { senderLagMs: { count: 1, p50: 0.1, p90: 0.2, p99: 1.5, p999: 2, max: 2, mean: 0.2 } } as Sample;
+    const lagged = (lagP99: number, latencyP99: number) => ({ senderLagMs: { count: 1, p50: 0.1, p90: 0.2, p99: lagP99, p999: 2, max: 2, mean: 0.2 }, latencyMs: { count: 1, p50: 1, p90: 1, p99: latencyP99, p999: 1, max: 1, mean: 1 } }) as Sample;
+    const sample = lagged(1.5, 5);
     assert.deepEqual(harnessLimits([usage('clients 0', 'clients', 0.9, 0.95), usage('clients 1', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.85)], sample), [
       "client-limited: clients 0's event loop over 90% busy (95%)",
       'harness-limited: the sender (producer) at 80% of a core or more (0.85)',
-      "harness-limited: the sender's lag p99 over 1 ms (1.5 ms)",
+      "harness-limited: the sender's lag p99 over 1 ms and a quarter or more of the latency p99 (1.5 ms of 5 ms)",
     ]);
+    // A lag that is a small part of the latency (or under 1 ms) does not limit the point.
+    assert.deepEqual(harnessLimits([], lagged(3, 50)), []);
+    assert.deepEqual(harnessLimits([], lagged(1.4, 6)), []);
+    assert.deepEqual(harnessLimits([], lagged(0.9, 2)), []);
     assert.deepEqual(harnessLimits([usage('clients 0', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.2)], {} as Sample), []);
   });
 });

@@ -12,6 +12,7 @@ export function closed({ batch, inflight }: { batch: number; inflight: number })
     name: 'closed',
     params: { batch, inflight },
     spec: { model: 'closed', batch, inflight },
+    prepare: async () => {},
     async run(target: LoadTarget): Promise<LoadOutcome> {
       if (drives(target.producer)) return target.producer.drive(target, inflight);
       const acceptLatency = createHistogram();

@@ -61,5 +61,7 @@ export interface LoadModel {
   readonly spec: LoadSpec;
   /** Parameters recorded in results. */
   readonly params: Readonly<Record<string, number>>;
+  /** Make ready what a schedule needs (the open loop's clock thread) before its start is fixed. */
+  prepare(): Promise<void>;
   run(target: LoadTarget): Promise<LoadOutcome>;
 }

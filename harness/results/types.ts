@@ -87,8 +87,8 @@ export interface Sample {
   readonly timeline?: Timeline;
   /**
    * Why this sample's figures describe the harness rather than the system, when they do: `client-limited: …` (a
-   * client process's event loop over 90% busy) or `harness-limited: …` (the sender's lag p99 over 1 ms, or its CPU
-   * at 80% of a core or more). Such a point is never ranked as the system's figure.
+   * client process's event loop over 90% busy) or `harness-limited: …` (the sender's lag p99 over 1 ms and over a
+   * tenth of the latency p99, or its CPU at 80% of a core or more). Such a point is never ranked as the system's figure.
    */
   readonly limited?: readonly string[];
   readonly errors: readonly string[];

@@ -128,6 +128,8 @@ export default defineRole({
     const build = async () => (await openTransport(spec.transport)).producer();
     const producer: Producer = spec.reconnectDelayMs === undefined ? await build() : await reconnectingProducer(build, spec.reconnectDelayMs, controller.signal);
     const payload = 'x'.repeat(spec.payloadBytes);
+    // Ready before the coordinator fixes the start: a clock started at the start would make the first sends late.
+    await loadModel(spec.measured.load).prepare();
     let warmupAccepted = 0;
     if (spec.warmup.to > spec.warmup.from) {
       await loadModel(spec.warmup.load).run({ producer, from: spec.warmup.from, to: spec.warmup.to, payload, accepted: () => warmupAccepted++, signal: controller.signal });
