@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { errorMessage } from './errors.ts';
 import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from './measure/histogram.ts';
-import { coefficientOfVariation, median } from './measure/stats.ts';
+import { coefficientOfVariation, median, medianInterval } from './measure/stats.ts';
 import { redactSecrets } from './net.ts';
 import type { RunResult, Sample } from './results/types.ts';
 import type { SampleProgress } from './sample.ts';
@@ -25,6 +25,7 @@ export interface SampleRef {
 export interface BenchEvents {
   'sample-start': [SampleRef];
   'sample-progress': [SampleRef, SampleProgress];
+  'sample-note': [SampleRef, string];
   'sample-end': [SampleRef, Sample];
   'sample-error': [SampleRef, string];
   'run-end': [RunResult];
@@ -53,8 +54,10 @@ function aggregate(point: RunPoint, samples: readonly Sample[], failures: readon
   return {
     ...point.identity,
     counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), undelivered: sum('undelivered'), duplicates: sum('duplicates'), unexpected: sum('unexpected') },
-    throughput: { perSec: Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4 },
+    throughput: { perSec: Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4, interval: medianInterval(throughputs.map(Math.round)) },
     latencyMs: medianPercentiles(samples.map((sample) => sample.latencyMs)),
+    latencyIntervalsMs: samples.length ? { p50: medianInterval(samples.map((sample) => sample.latencyMs.p50))!, p99: medianInterval(samples.map((sample) => sample.latencyMs.p99))! } : undefined,
+    capacity: capacityOf(samples, medianIndex),
     latencyHistogram: encodeHistogram(mergeEncoded(samples.map((sample) => sample.histogram))),
     senderLagMs: lags.length ? medianPercentiles(lags) : undefined,
     enqueuePerSec: enqueueRates.length ? Math.round(median(enqueueRates)) : undefined,
@@ -71,6 +74,12 @@ function aggregate(point: RunPoint, samples: readonly Sample[], failures: readon
     // Errors are library messages: one could quote a connection string.
     errors: [...new Set([...failures, ...samples.flatMap((sample) => sample.errors)].map(redactSecrets))],
   };
+}
+
+/** A capacity point: the search of the median sample (the median capacity), and every search's capacity. */
+function capacityOf(samples: readonly Sample[], medianIndex: number): RunResult['capacity'] {
+  const median = samples[medianIndex]?.capacity;
+  return median && { ...median, searches: samples.flatMap((sample) => (sample.capacity ? [sample.capacity.maxSustainedPerSec] : [])) };
 }
 
 /** Every reason any sample was limited by the harness, once each (kinds of reason, not their figures). */
@@ -119,7 +128,7 @@ export async function runPlans(plans: readonly BenchPlan[], services: ServiceSet
     try {
       // Lower-case and short: it also names queues, Postgres identifiers and Redis channels.
       const sampleId = `hopbench_${tag}_${planIndex}_${pointIndex}_${repeatIndex}`;
-      const sample = await point.runSample({ services, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress) });
+      const sample = await point.runSample({ services, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress), onNote: (note) => events.emit('sample-note', ref, note) });
       slot.samples.push(sample);
       events.emit('sample-end', ref, sample);
     } catch (error) {

@@ -5,13 +5,14 @@
  * flag, scenario or architecture never touches this file.
  */
 import { Command, CommanderError, Option } from 'commander';
-import { DEFAULT_SCENARIOS, SCENARIOS } from '../scenarios/index.ts';
+import { SCENARIOS } from '../scenarios/index.ts';
 import { PROFILES } from '../scenarios/profiles.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { SAMPLE_ORDERS, type SampleOrder } from './bench.ts';
 import { baselineUpdateCommand, type BaselineUpdateOptions } from './commands/baseline.ts';
 import { benchCommand } from './commands/bench.ts';
 import { compareCommand, type CompareCommandOptions } from './commands/compare.ts';
+import { decideCommand, type DecideCommandOptions } from './commands/decide.ts';
 import { dockerImagesCommand } from './commands/docker-images.ts';
 import { exportCommand } from './commands/export.ts';
 import { historyAppendCommand, type HistoryAppendOptions } from './commands/history.ts';
@@ -59,7 +60,7 @@ function addBench(program: Command): void {
   const names = [...Object.keys(SCENARIOS), 'self'];
   const command = program
     .command('bench')
-    .description(`run a scenario (default: ${DEFAULT_SCENARIOS.join(', ')}) and write its result JSON and HTML report`)
+    .description('run a scenario, or a profile of runs (default: the `default` profile), and write the result JSON and one HTML report')
     .argument('[scenario]', `${names.join(', ')} (self: the harness's own cost)`);
   for (const option of scenarioOptions()) command.addOption(option);
   command
@@ -101,6 +102,21 @@ function addCompare(program: Command): void {
     .action((baseline: string, current: string, options: CompareCommandOptions) => {
       exitCode = compareCommand(baseline, current, options);
     });
+}
+
+function addDecide(program: Command): void {
+  program
+    .command('decide')
+    .description('which architectures carry a rate at a p99, and at what cost: from capacity results, or a capacity run made now')
+    .requiredOption('--rate <n>', 'the rate to carry, messages per second')
+    .requiredOption('--p99 <ms>', 'the p99 latency it must stay under, ms (from the intended send time)')
+    .option('--durable', 'only architectures whose messages survive a broker restart in their configuration')
+    .option('--job <kind>', 'only capacity points of this job kind (a run made now uses it)')
+    .option('--results <paths>', 'capacity result files or directories, comma-separated (repeatable); without it the capacity points are measured now', (value: string, previous: string[] = []) => [...previous, value])
+    .addOption(new Option('--format <format>', 'text, md or json').choices(['text', 'md', 'json']).default('text'))
+    .option('--out <dir>', 'where a capacity run made now writes its result', 'results')
+    .addOption(servicesOption())
+    .action((options: DecideCommandOptions) => decideCommand(options));
 }
 
 function addTracking(program: Command): void {
@@ -157,7 +173,7 @@ function buildProgram(): Command {
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(`hopbench: ${text.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`) });
-  for (const add of [addBench, addReport, addCompare, addTracking, addServices]) add(program);
+  for (const add of [addBench, addReport, addCompare, addDecide, addTracking, addServices]) add(program);
   return program;
 }
 

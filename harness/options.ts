@@ -4,6 +4,7 @@
  * one line naming the flag, the value and what is allowed (exit 2, before anything starts).
  */
 import { z } from 'zod';
+import type { CapacitySpec } from './capacity.ts';
 import { UsageError } from './errors.ts';
 
 export const wholeNumber = (min: number, max = 1e9) =>
@@ -22,8 +23,23 @@ export const list = <T>(item: z.ZodType<T, string>) =>
 
 export const names = list(z.string().min(1, { message: 'has an empty entry' }));
 
-/** `max` (closed loop) or an open-loop rate in messages per second. */
-export const rateValue = z.union([z.literal('max'), wholeNumber(1, 10_000_000)], { message: 'must be "max" or a whole number of messages per second' });
+/** `max` (closed loop), `capacity` (a search for the highest rate under --slo-p99) or an open-loop rate per second. */
+export const rateValue = z.union([z.literal('max'), z.literal('capacity'), wholeNumber(1, 10_000_000)], { message: 'must be "max", "capacity" or a whole number of messages per second' });
+
+/** The capacity model's flags, for every kind whose --rate takes `capacity`. */
+export const capacityFlags = {
+  sloP99: flag(wholeNumber(1, 3_600_000), '<ms>', 'capacity: the p99 (from the intended send time) a step must stay under'),
+  stepSeconds: flag(wholeNumber(1, 600), '<s>', 'capacity: seconds of measured load per step'),
+  capacityStart: flag(wholeNumber(1, 1_000_000), '<n>', 'capacity: the offered rate of the first step, per second'),
+};
+
+/** The lowest and highest offered rate a capacity search tries. */
+const CAPACITY_RANGE = { minPerSec: 5, maxPerSec: 1_000_000 };
+
+/** The capacity search a `--rate capacity` asks for, from the capacity flags. */
+export function capacitySpec(options: { readonly sloP99: number; readonly stepSeconds: number; readonly capacityStart: number }): CapacitySpec {
+  return { sloP99Ms: options.sloP99, stepSec: options.stepSeconds, startPerSec: options.capacityStart, ...CAPACITY_RANGE };
+}
 
 /** How a flag shows in `--help`: its value's shape and what it does. */
 export interface FlagMeta {
@@ -53,11 +69,19 @@ export const commonFlags = {
  * Whether `--rate` asks for a closed loop (`max`). --batch and --inflight shape a closed loop; given with an
  * open-loop rate they would be silently ignored, so that is an error.
  */
-export function isClosedLoop(rate: number | 'max', given: { readonly batch?: unknown; readonly inflight?: unknown }): boolean {
+export function isClosedLoop(rate: number | 'max' | 'capacity', given: { readonly batch?: unknown; readonly inflight?: unknown; readonly sloP99?: unknown; readonly stepSeconds?: unknown; readonly capacityStart?: unknown }): boolean {
   if (rate !== 'max' && (given.batch !== undefined || given.inflight !== undefined)) {
     throw new UsageError('--batch and --inflight apply to --rate max (closed loop) only; an open-loop --rate sends each message on its own schedule');
   }
+  checkCapacityFlags([rate], given);
   return rate === 'max';
+}
+
+/** The capacity flags given without a `capacity` rate would be silently ignored: that is an error. */
+export function checkCapacityFlags(rates: readonly unknown[], given: { readonly sloP99?: unknown; readonly stepSeconds?: unknown; readonly capacityStart?: unknown }): void {
+  if (!rates.includes('capacity') && (given.sloP99 !== undefined || given.stepSeconds !== undefined || given.capacityStart !== undefined)) {
+    throw new UsageError('--slo-p99, --step-seconds and --capacity-start apply to --rate capacity only');
+  }
 }
 
 export const kebab = (name: string) => name.replace(/[A-Z]/g, (letter) => `-${letter.toLowerCase()}`);

@@ -5,6 +5,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { BenchRun, SampleRef } from './bench.ts';
 import { formatMs, formatRate } from '../reports/format.ts';
+import { capacityText } from '../reports/wording.ts';
 
 function describe(ref: SampleRef): string {
   return `${ref.point.identity.label} #${ref.repeatIndex + 1}`;
@@ -15,11 +16,16 @@ export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process
   if (!interactive) {
     run.on('sample-end', (ref, sample) =>
       stream.write(
-        `[${ref.position}/${ref.total}] ${describe(ref)}: ${formatRate(sample.throughputPerSec)}/s, p99 ${formatMs(sample.latencyMs.p99)} ms, ` +
-          `lost ${sample.counts.lost}, dup ${sample.counts.duplicates}\n`,
+        sample.capacity
+          ? `[${ref.position}/${ref.total}] ${describe(ref)}: capacity ${capacityText(sample.capacity)}/s at p99 ≤ ${sample.capacity.sloP99Ms} ms, limited by ${sample.capacity.limitedBy}\n`
+          : `[${ref.position}/${ref.total}] ${describe(ref)}: ${formatRate(sample.throughputPerSec)}/s, p99 ${formatMs(sample.latencyMs.p99)} ms, lost ${sample.counts.lost}, dup ${sample.counts.duplicates}\n`,
       ),
     );
     run.on('sample-error', (ref, error) => stream.write(`[${ref.position}/${ref.total}] ${describe(ref)}: FAILED ${error}\n`));
+    run.on('sample-note', (ref, note) => {
+      // A step beginning is news on a terminal; in a log its end says it all.
+      if (!note.startsWith('step ')) stream.write(`[${ref.position}/${ref.total}] ${describe(ref)}: ${note}\n`);
+    });
     return () => {};
   }
   const bar = new SingleBar(
@@ -33,6 +39,7 @@ export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process
     bar.update(ref.position - 1, { sample: describe(ref), delivered: 0, expected: 0 });
   });
   run.on('sample-progress', (_ref, progress) => bar.update({ delivered: progress.delivered, expected: progress.expected }));
+  run.on('sample-note', (ref, note) => bar.update({ sample: `${describe(ref)}: ${note}` }));
   run.on('sample-end', (ref) => bar.update(ref.position));
   run.on('sample-error', (ref, error) => {
     bar.update(ref.position);

@@ -21,6 +21,8 @@ export interface SampleContext {
   readonly sampleId: string;
   readonly signal: AbortSignal;
   readonly onProgress: (progress: SampleProgress) => void;
+  /** A line on what a long sample is doing (a capacity search's steps). */
+  readonly onNote?: (note: string) => void;
 }
 
 /** What the lifecycle measured around the load, for the scenario's accounting. */

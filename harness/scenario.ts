@@ -5,6 +5,7 @@
  * sample does, and the command line is generated from the flags (cli.ts).
  */
 import { z } from 'zod';
+import { searchCapacity, type CapacitySpec } from './capacity.ts';
 import { parseFlags } from './options.ts';
 import type { Axis, Measures, PointIdentity, Sample } from './results/types.ts';
 import { runSample, type SampleContext, type SamplePhases } from './sample.ts';
@@ -13,6 +14,8 @@ import type { ServiceKind } from './services/types.ts';
 
 export interface RunPoint {
   readonly identity: PointIdentity;
+  /** A capacity point: the search each of its samples runs. */
+  readonly capacity?: CapacitySpec;
   /** The services this point's transport, architecture and job use. */
   readonly services: readonly ServiceKind[];
   runSample(context: SampleContext): Promise<Sample>;
@@ -35,7 +38,7 @@ export const sweepAxes = (titles: Readonly<Record<string, string>>): Axis[] => O
 export type FlagShape = z.ZodRawShape & { readonly repeat: z.ZodType<number, string> };
 export type Options<Flags extends z.ZodRawShape> = { readonly [K in keyof Flags]: z.output<Flags[K]> };
 
-export interface ScenarioKind<Flags extends FlagShape, Plan, Settings = undefined> {
+export interface ScenarioKind<Flags extends FlagShape, Plan extends { readonly capacity?: CapacitySpec }, Settings = undefined> {
   readonly flags: Flags;
   readonly axes: readonly Axis[];
   readonly measures: Measures;
@@ -45,6 +48,11 @@ export interface ScenarioKind<Flags extends FlagShape, Plan, Settings = undefine
   identity(plan: Plan): PointIdentity;
   /** The services a point's transport, architecture and job use. */
   services(plan: Plan): readonly ServiceKind[];
+  /**
+   * Kinds that take `--rate capacity`: the same point as one step of open-loop load at `perSec` for `stepSec`
+   * seconds, waiting `timeoutMs` for what it owes.
+   */
+  atRate?(plan: Plan, perSec: number, stepSec: number, timeoutMs: number): Plan;
   /** One sample of a point: its roles and accounting, run by the lifecycle every scenario shares (sample.ts). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
   phases(plan: Plan, context: SampleContext): SamplePhases<any, any>;
@@ -73,7 +81,7 @@ export interface Scenario {
 }
 
 /** Typed helper, like vitest's defineConfig: a scenario file is a kind and its defaults. */
-export function defineScenario<Flags extends FlagShape, Plan, Settings>(kind: ScenarioKind<Flags, Plan, Settings>, file: ScenarioFile<Flags, Settings>): Scenario {
+export function defineScenario<Flags extends FlagShape, Plan extends { readonly capacity?: CapacitySpec }, Settings>(kind: ScenarioKind<Flags, Plan, Settings>, file: ScenarioFile<Flags, Settings>): Scenario {
   const schema = z.object(kind.flags).partial().strict();
   return {
     name: file.name,
@@ -86,7 +94,14 @@ export function defineScenario<Flags extends FlagShape, Plan, Settings>(kind: Sc
       const given = parseFlags(schema, raw, file.name) as Partial<Options<Flags>>;
       const options = { ...file.defaults, ...given } as Options<Flags>;
       const plans = kind.sweep(options, given, file.settings);
-      const points = plans.map((plan): RunPoint => ({ identity: kind.identity(plan), services: kind.services(plan), runSample: (context) => runSample(kind.phases(plan, context), context) }));
+      const points = plans.map(
+        (plan): RunPoint => ({
+          identity: kind.identity(plan),
+          ...(plan.capacity ? { capacity: plan.capacity } : {}),
+          services: kind.services(plan),
+          runSample: (context) => (plan.capacity && kind.atRate ? runCapacitySample(kind, plan, plan.capacity, context) : runSample(kind.phases(plan, context), context)),
+        }),
+      );
       return {
         points,
         repeat: options.repeat as number,
@@ -96,4 +111,22 @@ export function defineScenario<Flags extends FlagShape, Plan, Settings>(kind: Sc
       };
     },
   };
+}
+
+/** After a step's load, the wait for what it owes: long enough for a step that kept up, short for one that did not. */
+const stepDrainMs = (spec: CapacitySpec) => Math.max(2_000, 4 * spec.sloP99Ms);
+
+/** A capacity point's sample: one search, each step a whole sample of the point at its rate, under an id of its own. */
+async function runCapacitySample<Plan extends { readonly capacity?: CapacitySpec }>(kind: ScenarioKind<FlagShape, Plan, unknown>, plan: Plan, spec: CapacitySpec, context: SampleContext): Promise<Sample> {
+  let steps = 0;
+  const outcome = await searchCapacity(
+    spec,
+    (perSec) => {
+      const step: SampleContext = { ...context, sampleId: `${context.sampleId}_${++steps}` };
+      context.onNote?.(`step ${steps} at ${perSec.toLocaleString('en-US')}/s`);
+      return runSample(kind.phases(kind.atRate!(plan, perSec, spec.stepSec, stepDrainMs(spec)), step), step);
+    },
+    (step, place) => context.onNote?.(`${place} at ${step.offeredPerSec.toLocaleString('en-US')}/s: ${step.sustained ? 'sustained' : `not sustained (${step.limitedBy})`}, ${step.why}`),
+  );
+  return { ...outcome.sample, capacity: outcome.capacity };
 }

@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { UsageError } from '../harness/errors.ts';
+import { kebab } from '../harness/options.ts';
 import { median } from '../harness/measure/stats.ts';
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 
@@ -31,12 +32,26 @@ const claimSchema = z
         aggregate: z.enum(['max', 'min', 'median']),
       })
       .strict(),
+    /** The entry of the file's `runs` whose results judge this claim. */
+    run: z.string().optional(),
   })
   .strict();
 
-export const claimsFileSchema = z.object({ $comment: z.string().optional(), claims: z.array(claimSchema) }).strict();
+/** A scenario and its command-line flags (as `npm run bench -- <scenario> --flag value` would give them). */
+const runSchema = z.object({ scenario: z.string(), flags: z.record(z.string(), z.string()) }).strict();
+export type ClaimRun = z.output<typeof runSchema>;
 
-export type Claim = z.output<typeof claimSchema>;
+export const claimsFileSchema = z
+  .object({ $comment: z.string().optional(), runs: z.record(z.string(), runSchema).optional(), claims: z.array(claimSchema) })
+  .strict()
+  .superRefine((file, context) => {
+    file.claims.forEach((claim, index) => {
+      if (claim.run !== undefined && !file.runs?.[claim.run]) context.addIssue({ code: 'custom', path: ['claims', index, 'run'], message: `names no entry of runs: ${claim.run}` });
+    });
+  });
+
+/** A claim, with the run that judges it when the file names one. */
+export type Claim = z.output<typeof claimSchema> & { readonly judgedBy?: ClaimRun };
 export type Verdict = 'holds' | 'does not hold' | 'not measured';
 
 export interface ClaimResult {
@@ -51,10 +66,18 @@ export interface ClaimResult {
   readonly setup: string;
 }
 
+/** The command line that runs a claim's judging run. */
+export const benchCommandLine = (run: ClaimRun) => `npm run bench -- ${run.scenario} ${Object.entries(run.flags).map(([name, value]) => `--${kebab(name)} ${value}`).join(' ')}`;
+
 export const CLAIMS_FILE = new URL('../scenarios/claims.json', import.meta.url);
 
 /** The claims of a claims file; anything wrong with it is one line naming the file and the field (exit 2). */
 export function loadClaims(file: URL | string = CLAIMS_FILE): Claim[] {
+  return loadClaimsFile(file).claims;
+}
+
+/** The claims and the runs that judge them. */
+export function loadClaimsFile(file: URL | string = CLAIMS_FILE): { claims: Claim[]; runs: Readonly<Record<string, ClaimRun>> } {
   const name = file instanceof URL ? fileURLToPath(file) : file;
   let data: unknown;
   try {
@@ -68,7 +91,7 @@ export function loadClaims(file: URL | string = CLAIMS_FILE): Claim[] {
     const issue = parsed.error.issues[0]!;
     throw new UsageError(`claims file ${name}: ${issue.path.join('.') || 'root'}: ${issue.message} (see README: The report)`);
   }
-  return parsed.data.claims;
+  return { claims: parsed.data.claims.map((claim) => ({ ...claim, ...(claim.run ? { judgedBy: parsed.data.runs![claim.run] } : {}) })), runs: parsed.data.runs ?? {} };
 }
 
 type ScenarioRun = RunResult & { readonly scenario: string; readonly env: ResultFile['env'] };
@@ -171,7 +194,7 @@ export function evaluateClaims(claims: readonly Claim[], results: readonly Resul
     );
     const values = metricValues(claim.measure.metric, matching);
     if (values.length === 0) {
-      const why = matching.length === 0 ? `no ${claim.measure.scenario} run matches ${JSON.stringify(claim.measure.where)}` : `${claim.measure.metric} is not available from the matching runs`;
+      const why = claim.judgedBy ? `\`${benchCommandLine(claim.judgedBy)}\` judges it` : `no ${claim.measure.scenario} run of these results has what it needs`;
       return { claim, claimedText: text, verdict: 'not measured', setup: why };
     }
     const sorted = [...values].sort((a, b) => a.value - b.value);
@@ -185,4 +208,20 @@ export function evaluateClaims(claims: readonly Claim[], results: readonly Resul
       setup: `${chosen.from}; ${env.cpus} × ${env.cpuModel}, ${claim.measure.aggregate} of ${values.length} matching`,
     };
   });
+}
+
+/**
+ * The claims these results cannot judge, in one line: how many, and which run would judge them (the claims file's
+ * `run`), never their filters.
+ */
+export function unjudgedLine(results: readonly ClaimResult[]): string | undefined {
+  const unjudged = results.filter((result) => result.verdict === 'not measured');
+  if (unjudged.length === 0) return undefined;
+  const byRun = new Map<string, string[]>();
+  for (const { claim } of unjudged) {
+    const how = claim.judgedBy ? `\`${benchCommandLine(claim.judgedBy)}\`` : 'a run these results do not have';
+    byRun.set(how, [...(byRun.get(how) ?? []), claim.id]);
+  }
+  const runs = [...byRun.entries()].map(([how, ids]) => `${ids.join(', ')}: ${how}`).join('; ');
+  return `${unjudged.length} claims are not judged by these results (\`npm run bench -- --profile claims\` judges every claim): ${runs}.`;
 }

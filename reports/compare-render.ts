@@ -1,7 +1,6 @@
 /** A comparison as text (terminal, CI log), Markdown (job summary, PR comment) or JSON (other tools). */
 import { formatChange, type Comparison, type MetricComparison } from './compare.ts';
-import { formatMs, formatRate, textTable } from './format.ts';
-import { table } from './markdown.ts';
+import { formatMs, formatRate, table, textTable } from './format.ts';
 
 export type CompareFormat = 'text' | 'md' | 'json';
 

@@ -1,12 +1,14 @@
-/** The short table printed after every bench run: one line per run point, medians of the repeated samples. */
-import type { ResultFile } from '../harness/results/types.ts';
+/** The short tables printed after every bench run: one line per run point, medians of the repeated samples. */
+import type { ResultFile, RunResult } from '../harness/results/types.ts';
 import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
+import { capacityText, intervalText, loadModelNotes, loadText } from './wording.ts';
 
-export function consoleSummary(result: ResultFile): string {
-  const rows = result.runs.map((run) => [
+function measuredTable(result: ResultFile, runs: readonly RunResult[]): string {
+  const rows = runs.map((run) => [
     `${run.label}${run.limited?.length ? ' *' : ''}`,
-    run.loadModel === 'open' ? `open ${run.params.perSec}/s` : run.params.backlog ? 'closed (backlog)' : 'closed',
+    loadText(run),
     formatRate(run.throughput.perSec),
+    intervalText(run.throughput.interval),
     formatPercent(run.throughput.cv),
     formatMs(run.latencyMs.p50),
     formatMs(run.latencyMs.p99),
@@ -15,18 +17,44 @@ export function consoleSummary(result: ResultFile): string {
     String(run.counts.undelivered ?? 0),
     String(run.counts.duplicates),
   ]);
-  const header = ['point', 'load', result.measures.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'queued', 'dup'];
+  return textTable(['point', 'load', result.measures.throughput, 'interval', 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'queued', 'dup'], rows);
+}
+
+function capacityTable(runs: readonly RunResult[]): string {
+  const rows = runs.map((run) => {
+    const capacity = run.capacity!;
+    const atCapacity = capacity.curve.find((point) => point.fraction === 1);
+    return [
+      run.label,
+      capacityText(capacity),
+      intervalText(run.throughput.interval),
+      capacity.limitedBy,
+      atCapacity ? formatMs(atCapacity.p50) : '—',
+      atCapacity ? formatMs(atCapacity.p99) : '—',
+      atCapacity && atCapacity.achievedPerSec > 0 ? (atCapacity.cores / (atCapacity.achievedPerSec / 1000)).toFixed(3) : '—',
+      String(capacity.steps.length + capacity.curve.length - (atCapacity ? 1 : 0)),
+    ];
+  });
+  return textTable(['point', 'capacity /s', 'interval', 'limited by', 'p50 ms at it', 'p99 ms at it', 'cores per 1k/s', 'steps'], rows);
+}
+
+export function consoleSummary(result: ResultFile): string {
+  const capacities = result.runs.filter((run) => run.capacity);
+  const measured = result.runs.filter((run) => !run.capacity);
   const problems = result.runs.flatMap((run) => run.errors.map((error) => `  ${run.label}: ${error}`));
   const limited = result.runs.flatMap((run) => (run.limited?.length ? [`  ${run.label}: ${run.limited.join('; ')}`] : []));
+  const samples = result.runs[0]?.samples.length ?? 0;
   const notes = [
-    `${result.scenario}: medians of ${result.runs[0]?.samples.length ?? 0} samples; latency is ${result.measures.latency}; ` +
-      'lost: accepted and gone; queued: accepted, not delivered by the deadline, still in the broker',
+    `${result.scenario}: ${samples > 1 ? `medians of ${samples} samples (interval: the median's, ${samples >= 6 ? 'at least 95%' : `${Math.round((1 - 2 * 0.5 ** samples) * 100)}% sure with ${samples} samples`})` : 'one sample per point (no interval)'}; ${result.measures.throughput}; latency: ${result.measures.latency}`,
+    ...loadModelNotes(result.runs).map((note) => `  ${note}`),
+    '  lost: accepted and gone; queued: accepted, not delivered by the deadline, still in the broker',
   ];
   if (!result.complete) notes.push('INTERRUPTED: only the run points above completed');
   return [
-    textTable(header, rows),
+    ...(measured.length ? [measuredTable(result, measured)] : []),
+    ...(capacities.length ? [capacityTable(capacities)] : []),
     ...notes,
-    ...(limited.length ? ['* limited by the harness, not the system (not the architecture\'s figure):', ...limited] : []),
+    ...(limited.length ? ["* limited by the harness, not the system (not the architecture's figure):", ...limited] : []),
     ...(problems.length ? ['problems:', ...problems] : []),
   ].join('\n');
 }

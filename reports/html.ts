@@ -7,7 +7,10 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunResult } from '../harness/results/types.ts';
 import { formatMs, formatPercent, formatRate } from './format.ts';
-import type { ChartSpec, ReportModel } from './model.ts';
+import { unjudgedLine } from './claims.ts';
+import { decide } from './decide.ts';
+import type { ChartSpec, DecisionSection, ReportModel } from './model.ts';
+import { capacityText, intervalText, latencyIsBacklogWait, loadModelNotes, loadText } from './wording.ts';
 
 export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
@@ -46,6 +49,9 @@ th { background: #f3f4f6; font-weight: 600; } td.num { text-align: right; font-v
 details { font-size: 12px; } pre { white-space: pre-wrap; margin: 4px 0; }
 .errors { color: var(--bad); font-size: 12px; } .banner { background: #fef3c7; border: 1px solid #f59e0b; padding: 8px 12px; border-radius: 6px; }
 footer { color: var(--muted); font-size: 12px; margin: 32px 0; }
+.muted { color: var(--muted); font-size: 12px; } .notes { color: var(--muted); font-size: 13px; margin: 4px 0 8px; } .unjudged { color: var(--muted); font-size: 13px; }
+.decision-form { display: flex; gap: 24px; flex-wrap: wrap; align-items: center; } .decision-form input[type=number] { width: 110px; margin-left: 6px; }
+tr.qualifies td:nth-child(2) { color: var(--ok); font-weight: 600; } tr.rejected td { color: var(--muted); } tr.rejected td:nth-child(2) { color: var(--bad); font-weight: 600; }
 `;
 
 const CLIENT = `
@@ -67,14 +73,71 @@ for (const spec of specs) {
 }
 `;
 
+/** The page's copy of `decide`: the same function, so the table the page recomputes is the one `npm run decide` prints. */
+function decideSource(): string {
+  return decide.toString().replace(/<\/script/gi, '<\\/script');
+}
+
+/** Recomputes the decision table whenever the requirement changes; builds rows with textContent only. */
+const DECISION_CLIENT = `
+const decisionData = JSON.parse(document.getElementById('hopbench-decision').textContent);
+const form = document.getElementById('decision-form');
+const body = document.getElementById('decision-rows');
+const headline = document.getElementById('decision-headline');
+const rate = (value) => Math.round(value).toLocaleString('en-US');
+const ms = (value) => value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
+function cells(candidate) {
+  const faults = Object.entries(candidate.faults).map(([fault, f]) => fault + ': lost ' + f.lost + ', dup ' + f.duplicates + (f.recoverySec === undefined ? '' : ', recovered in ' + f.recoverySec + ' s')).join('; ') || '—';
+  return [candidate.label, candidate.qualifies ? 'yes' : 'no', (candidate.capacityAtLeast ? '≥ ' : '') + rate(candidate.capacityPerSec), candidate.headroom.toFixed(2) + '×',
+    candidate.p99AtRateMs === undefined ? '—' : ms(candidate.p99AtRateMs), candidate.p99Source, candidate.coresPer1k === undefined ? '—' : candidate.coresPer1k.toFixed(3),
+    candidate.memoryMiB === undefined ? '—' : rate(candidate.memoryMiB), candidate.durable ? 'yes' : 'no', faults, candidate.reasons.join('; ') || '—'];
+}
+function recompute() {
+  const requirement = { ratePerSec: Number(form.elements.rate.value), p99Ms: Number(form.elements.p99.value), durable: form.elements.durable.checked };
+  if (!(requirement.ratePerSec > 0 && requirement.p99Ms > 0)) { headline.textContent = 'Give a rate and a p99 above 0.'; return; }
+  const { candidates } = decide(requirement, decisionData.inputs);
+  body.replaceChildren(...candidates.map((candidate) => {
+    const row = document.createElement('tr');
+    row.className = candidate.qualifies ? 'qualifies' : 'rejected';
+    for (const [index, text] of cells(candidate).entries()) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      if (index >= 2 && index <= 7) cell.className = 'num';
+      row.append(cell);
+    }
+    return row;
+  }));
+  const count = candidates.filter((candidate) => candidate.qualifies).length;
+  headline.textContent = count + ' of ' + candidates.length + ' qualify for ' + rate(requirement.ratePerSec) + ' messages/s at p99 ≤ ' + requirement.p99Ms + ' ms' + (requirement.durable ? ', durable' : '') + ' (qualifying first, cheapest first).';
+  document.body.dataset.decision = JSON.stringify(candidates.map((candidate) => [candidate.label, candidate.qualifies]));
+}
+form.addEventListener('input', recompute);
+recompute();
+`;
+
+function decisionHtml(section: DecisionSection): string {
+  const { requirement } = section.decision;
+  return `<h2>Which architecture for your load?</h2>
+<form id="decision-form" class="card decision-form" onsubmit="return false">
+<label>rate, messages/s <input name="rate" type="number" min="1" step="any" value="${escapeHtml(requirement.ratePerSec)}"></label>
+<label>p99 at most, ms <input name="p99" type="number" min="0.001" step="any" value="${escapeHtml(requirement.p99Ms)}"></label>
+<label><input name="durable" type="checkbox"${requirement.durable ? ' checked' : ''}> durable (survives a broker restart)</label>
+</form>
+<p id="decision-headline" class="sub"></p>
+<table class="decision"><thead><tr><th>architecture</th><th>qualifies</th><th>capacity /s at that p99</th><th>headroom</th><th>p99 at the rate, ms</th><th>p99 from</th><th>cores per 1k/s</th><th>memory MiB</th><th>durable</th><th>faults</th><th>why not</th></tr></thead>
+<tbody id="decision-rows"></tbody></table>
+<p class="sub">Capacity: the highest offered rate a point sustained in open-loop steps (achieved ≥ 98% of offered, p99 from the intended send time within the SLO, nothing lost, no growing backlog); "≥" where the harness, not the system, stopped the search. A p99 other than the one searched is read from the steps measured. Cost: every process of the system (workers, services, the sender) at the measured step nearest the rate. Recomputed here, offline, by the same function as <code>npm run decide</code>.</p>
+<div class="grid">${section.charts.map(chartCard).join('\n')}</div>`;
+}
+
 function runRow(run: RunResult, colors: Readonly<Record<string, string>>): string {
   const cell = (value: string, alert = false) => `<td class="num${alert ? ' alert' : ''}">${escapeHtml(value)}</td>`;
   const params = Object.entries(run.params).map(([key, value]) => `${key}=${value}`).join(', ');
   return `<tr>
-<td><span class="swatch" style="background:${escapeHtml(colors[run.transport] ?? '#999')}"></span>${escapeHtml(run.label)}${
+<td><span class="swatch" style="background:${escapeHtml(colors[run.transport] ?? '#999')}"></span>${escapeHtml(run.label)}<div class="muted">${escapeHtml(loadText(run))}${latencyIsBacklogWait(run) ? ': latency is time in the backlog' : ''}</div>${
     run.limited?.length ? `<div class="errors">limited by the harness, not ranked: ${run.limited.map(escapeHtml).join('; ')}</div>` : ''
   }</td>
-${cell(formatRate(run.throughput.perSec))}${cell(run.throughput.samples.map(formatRate).join(' / '))}${cell(formatPercent(run.throughput.cv ?? 0))}
+${cell(run.capacity ? `capacity ${capacityText(run.capacity)}` : formatRate(run.throughput.perSec))}${cell(intervalText(run.throughput.interval))}${cell(run.throughput.samples.map(formatRate).join(' / '))}${cell(formatPercent(run.throughput.cv ?? 0))}
 ${cell(formatMs(run.latencyMs.p50))}${cell(formatMs(run.latencyMs.p90))}${cell(formatMs(run.latencyMs.p99))}${cell(formatMs(run.latencyMs.p999))}${cell(formatMs(run.latencyMs.max))}
 ${cell(String(run.counts.sent))}${cell(String(run.counts.delivered))}${cell(String(run.counts.lost), run.counts.lost > 0)}${cell(String(run.counts.undelivered ?? 0), (run.counts.undelivered ?? 0) > 0)}${cell(String(run.counts.duplicates), run.counts.duplicates > 0)}
 <td><details><summary>params, config</summary><pre>${escapeHtml(params)}</pre><pre>${escapeHtml(JSON.stringify(run.config, null, 1))}</pre></details>${
@@ -89,7 +152,9 @@ function chartCard(chart: ChartSpec): string {
 
 export function renderHtml(model: ReportModel): string {
   const verdictClass = { holds: 'holds', 'does not hold': 'fails', 'not measured': 'unmeasured' } as const;
+  const unjudged = unjudgedLine(model.claims);
   const claims = model.claims
+    .filter((result) => result.verdict !== 'not measured')
     .map(
       (result) => `<tr><td>${escapeHtml(result.claim.id)}<br><small>${escapeHtml(result.claim.source)}</small></td><td>${escapeHtml(result.claim.claim)}</td>
 <td class="num">${escapeHtml(result.claimedText)} ${escapeHtml(result.claim.unit)}</td><td class="num">${result.measured === undefined ? '—' : escapeHtml(formatNumber(result.measured))}</td>
@@ -104,7 +169,8 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
 <div class="grid">${section.charts.map(chartCard).join('\n')}</div>
 <h3 style="margin-top:16px">Every run point</h3>
 <p>${escapeHtml(`${section.measures.throughput}; latency: ${section.measures.latency}; axes: ${section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', ')}.`)}</p>
-<table><thead><tr><th>point</th><th>${escapeHtml(section.measures.throughput)} (median)</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>still queued</th><th>dup</th><th>setup</th></tr></thead>
+<ul class="notes">${loadModelNotes(section.runs).map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
+<table><thead><tr><th>point</th><th>${escapeHtml(section.measures.throughput)} (median)</th><th>interval of the median</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>still queued</th><th>dup</th><th>setup</th></tr></thead>
 <tbody>${section.runs.map((run) => runRow(run, model.colors)).join('\n')}</tbody></table>
 </section>`,
     )
@@ -122,7 +188,7 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
 <td><details><summary>options</summary><pre>${escapeHtml(JSON.stringify(options, null, 1))}</pre></details></td></tr>`;
     })
     .join('\n');
-  const charts = [...model.sections.flatMap((section) => section.charts), ...model.trends];
+  const charts = [...(model.decision?.charts ?? []), ...model.sections.flatMap((section) => section.charts), ...model.trends];
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
@@ -130,16 +196,18 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
 <body><main>
 <h1>${escapeHtml(model.title)}</h1>
 <p class="sub">Generated ${escapeHtml(model.generatedAt)} from ${model.environments.length} result file(s). Medians of repeated samples; every figure below was measured by hopbench on the machine described at the bottom.</p>
+${model.decision ? decisionHtml(model.decision) : ''}
 <h2>What this means</h2>
 <ul class="summary">${model.summary.map((line) => `<li>${escapeHtml(line)}</li>`).join('\n')}</ul>
 ${
   model.claims.length === 0
     ? ''
     : `<h2>Claims</h2>
-<p class="sub">Published figures next to measured ones. "not measured": these results contain no run that answers the claim.</p>
-<table class="claims"><thead><tr><th>claim</th><th>what it says</th><th>claimed</th><th>measured</th><th>ratio</th><th>verdict</th><th>measured on</th></tr></thead><tbody>
+<p class="sub">Published figures next to measured ones.</p>
+${claims ? `<table class="claims"><thead><tr><th>claim</th><th>what it says</th><th>claimed</th><th>measured</th><th>ratio</th><th>verdict</th><th>measured on</th></tr></thead><tbody>
 ${claims}
-</tbody></table>`
+</tbody></table>` : ''}
+${unjudged ? `<p class="unjudged">${escapeHtml(unjudged)}</p>` : ''}`
 }
 ${sections}
 ${
@@ -154,6 +222,9 @@ ${
 <footer>hopbench report · chart.js inlined · no network access needed</footer>
 </main>
 <script type="application/json" id="hopbench-charts">${scriptJson(charts)}</script>
+${model.decision ? `<script type="application/json" id="hopbench-decision">${scriptJson({ inputs: model.decision.inputs, requirement: model.decision.decision.requirement })}</script>
+<script>const decide = ${decideSource()};
+${DECISION_CLIENT}</script>` : ''}
 <script>${chartJsSource()}</script>
 <script>${CLIENT}</script>
 </body></html>

@@ -1,15 +1,20 @@
 /** The report as Markdown, for a CI job summary or a pull-request comment. Same content as the HTML, no charts. */
-import { formatMs, formatPercent, formatRate } from './format.ts';
+import { cell, formatMs, formatPercent, formatRate, table } from './format.ts';
+import { unjudgedLine } from './claims.ts';
+import { renderDecision, requirementText } from './decide-render.ts';
 import type { ReportModel } from './model.ts';
+import { capacityText, intervalText, loadModelNotes, loadText } from './wording.ts';
 
-export const cell = (value: unknown) => String(value).replace(/\|/g, '\\|').replace(/\n/g, ' ').replace(/</g, '&lt;');
-
-export function table(header: readonly string[], rows: readonly (readonly unknown[])[]): string {
-  return [`| ${header.map(cell).join(' | ')} |`, `| ${header.map(() => '---').join(' | ')} |`, ...rows.map((row) => `| ${row.map(cell).join(' | ')} |`)].join('\n');
-}
 
 export function renderMarkdown(model: ReportModel): string {
-  const parts = [`# ${cell(model.title)}`, '', '## What this means', '', ...model.summary.map((line) => `- ${cell(line)}`)];
+  const parts = [`# ${cell(model.title)}`];
+  if (model.decision) {
+    const { decision } = model.decision;
+    parts.push('', `## Which architecture for ${cell(requirementText(decision))}?`, '', renderDecision(decision, 'md').replace(/^## [^\n]*\n\n/, ''));
+  }
+  parts.push('', '## What this means', '', ...model.summary.map((line) => `- ${cell(line)}`));
+  const judged = model.claims.filter((result) => result.verdict !== 'not measured');
+  const unjudged = unjudgedLine(model.claims);
   if (model.claims.length > 0) {
     parts.push(
       '',
@@ -17,7 +22,7 @@ export function renderMarkdown(model: ReportModel): string {
       '',
       table(
         ['claim', 'source', 'claimed', 'measured', 'ratio', 'verdict', 'measured on'],
-        model.claims.map((result) => [
+        judged.map((result) => [
           `${result.claim.id}: ${result.claim.claim}`,
           result.claim.source,
           `${result.claimedText} ${result.claim.unit}`,
@@ -27,18 +32,22 @@ export function renderMarkdown(model: ReportModel): string {
           result.setup,
         ]),
       ),
+      ...(unjudged ? ['', cell(unjudged)] : []),
     );
   }
   for (const section of model.sections) {
     parts.push('', `## ${cell(section.scenario)}`, '');
     if (!section.complete) parts.push('> Interrupted: only these run points completed.', '');
     parts.push(`Latency: ${cell(section.measures.latency)}. Axes: ${cell(section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', '))}.`, '');
+    parts.push(...loadModelNotes(section.runs).map((note) => `- ${cell(note)}`), '');
     parts.push(
       table(
-        ['point', section.measures.throughput, 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'still queued', 'dup'],
+        ['point', 'load', section.measures.throughput, 'interval', 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'still queued', 'dup'],
         section.runs.map((run) => [
           `${run.label}${run.limited?.length ? ' (limited by the harness)' : ''}`,
-          formatRate(run.throughput.perSec),
+          loadText(run),
+          run.capacity ? `capacity ${capacityText(run.capacity)}` : formatRate(run.throughput.perSec),
+          intervalText(run.throughput.interval),
           formatPercent(run.throughput.cv ?? 0),
           formatMs(run.latencyMs.p50),
           formatMs(run.latencyMs.p99),

@@ -5,8 +5,10 @@
 import { decodeHistogram } from '../harness/measure/histogram.ts';
 import type { Axis, Measures, ResultFile, RunResult } from '../harness/results/types.ts';
 import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
+import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
-import { median } from '../harness/measure/stats.ts';
+import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
+import { capacityText, latencyIsBacklogWait } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -26,9 +28,18 @@ export interface ScenarioSection {
   readonly complete: boolean;
 }
 
+/** The decision table: its inputs (embedded in the page, which recomputes it), the requirement shown first, and its answer. */
+export interface DecisionSection {
+  readonly inputs: readonly DecisionInput[];
+  readonly decision: Decision;
+  /** Capacity charts over every capacity point: the rate–latency curves and capacity with its cost. */
+  readonly charts: readonly ChartSpec[];
+}
+
 export interface ReportModel {
   readonly title: string;
   readonly generatedAt: string;
+  readonly decision?: DecisionSection;
   readonly summary: readonly string[];
   readonly claims: readonly ClaimResult[];
   readonly colors: Readonly<Record<string, string>>;
@@ -96,9 +107,12 @@ function throughputChart(id: string, runs: readonly RunResult[], axis: Axis, axe
 
 const SPECTRUM = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999];
 
-/** HdrHistogram-style percentile spectrum: x = 1/(1-p) on a log axis, so the tail gets the room it deserves. */
-function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
-  const withHistogram = runs.filter((run) => typeof run.latencyHistogram === 'string' && run.latencyHistogram.length > 0);
+/**
+ * HdrHistogram-style percentile spectrum: x = 1/(1-p) on a log axis, so the tail gets the room it deserves. Time in a
+ * backlog is drawn apart from latency under a load (`backlog`): it is the queue's length, not a delivery's delay.
+ */
+function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<string, string>, backlog: boolean): ChartSpec | undefined {
+  const withHistogram = runs.filter((run) => typeof run.latencyHistogram === 'string' && run.latencyHistogram.length > 0 && latencyIsBacklogWait(run) === backlog);
   if (withHistogram.length === 0) return undefined;
   const datasets = withHistogram.map((run) => {
     const histogram = decodeHistogram(run.latencyHistogram);
@@ -108,15 +122,17 @@ function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<st
   });
   return {
     id,
-    title: 'Latency by percentile',
-    note: 'All samples of each point merged. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000).',
+    title: backlog ? 'Time in backlog by percentile' : 'Latency by percentile',
+    note: backlog
+      ? 'Closed-loop drains: how long messages waited in the backlog that was built first (enqueue → done). It follows from the drain rate; it is not a delivery latency. All samples merged; x: percentile on a 1/(1−p) scale.'
+      : 'All samples of each point merged. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000).',
     config: {
       type: 'scatter',
       data: { datasets },
       options: {
         scales: {
           x: { type: 'logarithmic', min: 1, title: { display: true, text: 'percentile' }, percentileTicks: true },
-          y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } },
+          y: { type: 'logarithmic', title: { display: true, text: backlog ? 'time in backlog, ms' : 'latency, ms' } },
         },
       },
     },
@@ -152,6 +168,67 @@ function rateChart(id: string, runs: readonly RunResult[], colors: Record<string
       type: 'scatter',
       data: { datasets },
       options: { scales: { x: { title: { display: true, text: 'offered rate, messages / s' } }, y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } } } },
+    },
+  };
+}
+
+/** Per capacity point: p50 and p99 against the offered rate along its curve, with the SLO it was searched under. */
+function curveChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
+  const withCurve = runs.filter((run) => (run.capacity?.curve.length ?? 0) > 1);
+  if (withCurve.length === 0) return undefined;
+  const datasets = withCurve.flatMap((run) =>
+    (['p50', 'p99'] as const).map((p) => ({
+      label: `${run.label} ${p}`,
+      data: run.capacity!.curve.map((point) => ({ x: point.offeredPerSec, y: Math.max(point[p], 0.001) })),
+      borderColor: colors[run.transport],
+      backgroundColor: colors[run.transport],
+      borderDash: p === 'p99' ? [6, 3] : [],
+      showLine: true,
+    })),
+  );
+  const slos = [...new Set(withCurve.map((run) => run.capacity!.sloP99Ms))];
+  const highest = Math.max(...withCurve.map((run) => run.capacity!.maxSustainedPerSec));
+  const sloLines = slos.map((slo) => ({ label: `SLO p99 ${slo} ms`, data: [{ x: 0, y: slo }, { x: highest, y: slo }], borderColor: '#6b7280', borderDash: [2, 2], showLine: true, pointRadius: 0 }));
+  return {
+    id,
+    title: 'Rate–latency curves',
+    note: 'Each point measured at 10, 25, 50, 75, 90 and 100% of its capacity (open loop, latency from the intended send time; p99 dashed). Where a curve bends up is where queueing starts.',
+    config: {
+      type: 'scatter',
+      data: { datasets: [...datasets, ...sloLines] },
+      options: { scales: { x: { type: 'linear', title: { display: true, text: 'offered rate, per second' } }, y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } } } },
+    },
+  };
+}
+
+/** Capacity per point, beside what the whole system spent per 1,000/s at it. */
+function capacityChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
+  const measured = runs.filter((run) => run.capacity);
+  if (measured.length === 0) return undefined;
+  const atCapacity = (run: RunResult) => run.capacity!.curve.find((point) => point.fraction === 1);
+  const cost = (run: RunResult) => {
+    const step = atCapacity(run);
+    return step && step.achievedPerSec > 0 ? Math.round((step.cores / step.achievedPerSec) * 1000 * 1000) / 1000 : null;
+  };
+  return {
+    id,
+    title: `Capacity at p99 ≤ ${[...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ')} ms, and its cost`,
+    note: 'Bars: the highest offered rate each point sustained (hatched: a lower bound, the harness stopped the search). Line: cores used by the whole system (workers, services, the sender) per 1,000/s at that rate.',
+    config: {
+      type: 'bar',
+      data: {
+        labels: measured.map((run) => `${run.label}${run.capacity!.atLeast ? ' (≥)' : ''}`),
+        datasets: [
+          { type: 'bar', label: 'capacity, per second', data: measured.map((run) => run.capacity!.maxSustainedPerSec), backgroundColor: measured.map((run) => withAlpha(colors[run.transport]!, run.capacity!.atLeast ? 0.35 : 0.85)), yAxisID: 'y' },
+          { type: 'line', label: 'cores per 1,000/s', data: measured.map(cost), borderColor: '#111827', backgroundColor: '#111827', yAxisID: 'y1' },
+        ],
+      },
+      options: {
+        scales: {
+          y: { type: 'logarithmic', position: 'left', title: { display: true, text: 'capacity, per second' } },
+          y1: { type: 'linear', position: 'right', beginAtZero: true, grid: { drawOnChartArea: false }, title: { display: true, text: 'cores per 1,000/s' } },
+        },
+      },
     },
   };
 }
@@ -266,6 +343,35 @@ function timelineCharts(idPrefix: string, runs: readonly RunResult[], colors: Re
   });
 }
 
+/** A run's median throughput interval (from its samples when the file predates intervals). */
+const throughputInterval = (run: RunResult) => run.throughput.interval ?? medianInterval(run.throughput.samples);
+
+/**
+ * The fastest closed-loop point, and whether the runner-up can be told apart from it: with overlapping intervals of
+ * their medians the ranking is not named.
+ */
+function rankingLines(scenario: string, closed: readonly RunResult[], measures: Measures): string[] {
+  const [fastest, second] = [...closed].sort((a, b) => b.throughput.perSec - a.throughput.perSec);
+  if (!fastest) return [];
+  const [a, b] = [throughputInterval(fastest), second && throughputInterval(second)];
+  if (second && a && b && fastest.samples.length > 1 && second.samples.length > 1 && overlaps(a, b)) {
+    return [
+      `${scenario}: the highest throughputs, ${fastest.label} (${formatRate(fastest.throughput.perSec)}, ${formatRate(a.low)}–${formatRate(a.high)}) and ${second.label} (${formatRate(second.throughput.perSec)}, ${formatRate(b.low)}–${formatRate(b.high)}) ${measures.throughput}, are indistinguishable here: the intervals of their medians overlap.`,
+    ];
+  }
+  return [`${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${measures.throughput} (${fastest.label}).`];
+}
+
+/** Each capacity point's figure and what limited it, highest first. */
+function capacityLines(scenario: string, runs: readonly RunResult[]): string[] {
+  const measured = runs.filter((run) => run.capacity).sort((a, b) => b.capacity!.maxSustainedPerSec - a.capacity!.maxSustainedPerSec);
+  if (measured.length === 0) return [];
+  const slo = [...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ');
+  return [
+    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${run.label.replace(/ capacity p99≤\d+ms$/, '')} ${capacityText(run.capacity!)}/s (limited by ${run.capacity!.limitedBy})`).join('; ')}.`,
+  ];
+}
+
 /** What a point was measured under, apart from what it compares: runs with equal keys compare like with like. */
 const setupKey = (run: RunResult) => JSON.stringify([run.loadModel, Object.entries(run.axes).sort(), Object.entries(run.params).sort()]);
 
@@ -292,8 +398,8 @@ function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimR
   for (const { scenario, measures, runs } of sections) {
     // A point limited by the harness is not the system's figure: it is not ranked.
     const closed = runs.filter((run) => run.loadModel === 'closed' && run.throughput.perSec > 0 && !run.limited?.length);
-    const fastest = [...closed].sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
-    if (fastest) lines.push(`${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${measures.throughput} (${fastest.label}).`);
+    lines.push(...rankingLines(scenario, closed, measures));
+    lines.push(...capacityLines(scenario, runs));
     lines.push(...durabilityLines(scenario, closed, measures));
     const limited = runs.filter((run) => run.limited?.length);
     if (limited.length > 0) lines.push(`${scenario}: ${limited.length} run points were limited by the harness, not the system, and are not ranked: ${limited.map((run) => `${pointLabel(run)} (${run.limited!.join('; ')})`).join(', ')}.`);
@@ -304,7 +410,12 @@ function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimR
         : `${scenario}: ${lossy.length} of ${runs.length} run points did not deliver everything exactly once: ${lossy.map((run) => `${pointLabel(run)} (${run.counts.lost} lost, ${run.counts.undelivered ?? 0} still queued, ${run.counts.duplicates} duplicated)`).join('; ')}.`,
     );
     const noisy = runs.filter((run) => (run.throughput.cv ?? 0) > 0.1);
-    if (noisy.length > 0) lines.push(`${scenario}: ${noisy.length} run points varied by more than 10% between samples (${noisy.map(pointLabel).join(', ')}): differences smaller than that are noise.`);
+    if (noisy.length > 0) {
+      lines.push(
+        `${scenario}: ${noisy.length} run points varied by more than 10% between samples (${noisy.map(pointLabel).join(', ')}): differences smaller than that are noise. ` +
+          'To narrow them: more samples (--repeat), --order interleaved so that slow minutes touch every point alike, or a quieter host.',
+      );
+    }
   }
   const failed = claims.filter((claim) => claim.verdict === 'does not hold');
   const held = claims.filter((claim) => claim.verdict === 'holds');
@@ -318,6 +429,20 @@ function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimR
   return lines;
 }
 
+/** The requirement the decision table opens with: 1,000/s, at the SLO the capacities were searched under, not necessarily durable. */
+function defaultRequirement(inputs: readonly DecisionInput[]): Requirement {
+  const slos = inputs.map((input) => input.sloP99Ms);
+  return { ratePerSec: 1_000, p99Ms: median(slos), durable: false };
+}
+
+function decisionSection(results: readonly ResultFile[], colors: Record<string, string>): DecisionSection | undefined {
+  const inputs = decisionInputs(results);
+  if (inputs.length === 0) return undefined;
+  const runs = results.flatMap((result) => result.runs.filter((run) => run.capacity));
+  const charts = [curveChart('decision-curves', runs, colors), capacityChart('decision-capacity', runs, colors)].filter((chart): chart is ChartSpec => chart !== undefined);
+  return { inputs, decision: decide(defaultRequirement(inputs), inputs), charts };
+}
+
 export function buildReport(results: readonly ResultFile[], claims: readonly Claim[], trends: readonly ChartSpec[] = []): ReportModel {
   const colors = transportColors(results.flatMap((result) => result.runs.map((run) => run.transport)));
   const byScenario = new Map<string, ResultFile[]>();
@@ -328,7 +453,8 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
     const id = `s${index}`;
     const charts = [
       ...axes.map((axis) => throughputChart(`${id}-${axis.key}`, runs, axis, axes, measures, colors)),
-      spectrumChart(`${id}-spectrum`, runs, colors),
+      spectrumChart(`${id}-spectrum`, runs, colors, false),
+      spectrumChart(`${id}-backlog`, runs, colors, true),
       rateChart(`${id}-rate`, runs, colors),
       httpLatencyChart(`${id}-http`, runs),
       ...timelineCharts(id, runs, colors),
@@ -344,6 +470,7 @@ export function buildReport(results: readonly ResultFile[], claims: readonly Cla
   return {
     title: `hopbench: ${[...byScenario.keys()].join(', ')}`,
     generatedAt: new Date().toISOString(),
+    decision: decisionSection(results, colors),
     summary: summarize(sections, claimResults),
     claims: claimResults,
     colors,

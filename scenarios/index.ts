@@ -7,6 +7,3 @@ import httpE2eScenario from './http-e2e.ts';
 import processScenario from './process.ts';
 
 export const SCENARIOS: Readonly<Record<string, Scenario>> = { process: processScenario, enqueue: enqueueScenario, broadcast: broadcastScenario, 'http-e2e': httpE2eScenario, faults: faultsScenario };
-
-/** What `npm run bench` runs without a scenario name. */
-export const DEFAULT_SCENARIOS: readonly string[] = ['process'];

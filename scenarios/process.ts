@@ -21,6 +21,9 @@ export default defineScenario(processKind, {
     batch: 100,
     inflight: 4,
     repeat: 3,
+    sloP99: 100,
+    stepSeconds: 5,
+    capacityStart: 1000,
     timeout: 60,
   },
   settings: {

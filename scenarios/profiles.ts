@@ -1,27 +1,59 @@
 /**
- * Named sets of scenarios and flags, for `npm run bench -- --profile <name>`. Flags given on the command line
- * override the profile's.
+ * Named sets of runs (a scenario and its flags each), for `npm run bench -- --profile <name>`. Flags given on the
+ * command line override the profile's. `npm run bench` without a scenario runs `default`.
  */
+import { readFileSync } from 'node:fs';
 import type { SampleOrder } from '../harness/bench.ts';
+
+export interface ProfileRun {
+  readonly scenario: string;
+  /** As they would be written on the command line (camelCase names). */
+  readonly flags: Readonly<Record<string, string>>;
+}
 
 export interface Profile {
   readonly description: string;
   /** Sample order unless --order is given (default sequential). */
   readonly order?: SampleOrder;
-  /** Scenario name → its flags, as they would be written on the command line. */
-  readonly scenarios: Readonly<Record<string, Readonly<Record<string, string>>>>;
+  readonly runs: readonly ProfileRun[];
+}
+
+/** Every process transport's capacity under a p99 SLO, at a realistic W and C: what `decide` reads. */
+export const CAPACITY_POINTS: ProfileRun = {
+  scenario: 'process',
+  flags: { transports: 'direct,bullmq,rabbitmq,pgboss,pgboss:tuned,pg', workers: '2', concurrency: '50', rate: 'capacity', stepSeconds: '4', warmup: '1000', repeat: '1' },
+};
+
+/** The runs scenarios/claims.json names as judging its claims. */
+function claimRuns(): ProfileRun[] {
+  const file = JSON.parse(readFileSync(new URL('./claims.json', import.meta.url), 'utf8')) as { runs?: Record<string, ProfileRun> };
+  return Object.values(file.runs ?? {});
 }
 
 export const PROFILES: Readonly<Record<string, Profile>> = {
+  default: {
+    description:
+      'what `npm run bench` runs (about 15 minutes on 2 cores): the capacity of every process transport under a p99 of ' +
+      '100 ms with its rate–latency curve, then the drain and 100/s points the throughput and latency claims need',
+    runs: [
+      CAPACITY_POINTS,
+      { scenario: 'process', flags: { transports: 'bullmq,rabbitmq,pg', workers: '1', concurrency: '50', rate: 'max', messages: '20000', warmup: '2000', repeat: '3' } },
+      { scenario: 'process', flags: { transports: 'bullmq,rabbitmq,pg', workers: '1', concurrency: '50', rate: '100', messages: '1000', warmup: '200', repeat: '3' } },
+    ],
+  },
   ci: {
     description:
       'quick regression check for CI (about two minutes on 2 cores): process and enqueue on BullMQ, RabbitMQ and ' +
       'Postgres, 10 samples per point in interleaved rounds, so that a Mann-Whitney test can tell a change from noise ' +
       'and a slow minute on a shared runner touches a few samples of every point rather than all of one',
     order: 'interleaved',
-    scenarios: {
-      process: { transports: 'bullmq,rabbitmq,pg', workers: '1', concurrency: '50', messages: '20000', warmup: '2000', repeat: '10' },
-      enqueue: { transports: 'bullmq,rabbitmq,pg', producers: '1', batch: '100', messages: '20000', warmup: '1000', repeat: '10' },
-    },
+    runs: [
+      { scenario: 'process', flags: { transports: 'bullmq,rabbitmq,pg', workers: '1', concurrency: '50', messages: '20000', warmup: '2000', repeat: '10' } },
+      { scenario: 'enqueue', flags: { transports: 'bullmq,rabbitmq,pg', producers: '1', batch: '100', messages: '20000', warmup: '1000', repeat: '10' } },
+    ],
+  },
+  claims: {
+    description: 'every run that scenarios/claims.json names as judging a claim, so that each claim gets a verdict (about 45 minutes on 2 cores)',
+    runs: claimRuns(),
   },
 };

@@ -8,11 +8,12 @@ import { chromium } from 'playwright-core';
 import { decodeHistogram } from '../harness/measure/histogram.ts';
 import type { RunResult } from '../harness/results/types.ts';
 import { evaluateClaims, loadClaims, type Claim } from '../reports/claims.ts';
+import { decide } from '../reports/decide.ts';
 import { renderHtml } from '../reports/html.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { buildReport } from '../reports/model.ts';
 import { runCli } from './helpers/cli.ts';
-import { fixtureResult, fixtureRun, histogramOf } from './fixtures/results.ts';
+import { fixtureCapacityRun, fixtureResult, fixtureRun, histogramOf } from './fixtures/results.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-report-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,6 +26,8 @@ const processResult = fixtureResult('process', [
     transportName: 'direct',
     workers: 1,
     traits: { durable: false, acks: false },
+    // In-process: fed live, no backlog.
+    params: { batch: 100, inflight: 4, messages: 1000, warmup: 0, job: 'noop', payloadBytes: 0, timeoutSec: 60, placement: 'process' },
     throughput: { perSec: 2_000_000, samples: [1_900_000, 2_000_000, 2_100_000], cv: 0.05 },
     latencyHistogram: histogramOf([500, 1_500, 2_500, 10_000]),
   }),
@@ -93,6 +96,14 @@ describe('report model', () => {
     const p50 = points.find((point) => point.x === 2)!;
     assert.equal(p50.y, decodeHistogram(processResult.runs[2]!.latencyHistogram).getValueAtPercentile(50) / 1e6);
     assert.ok(Math.abs(points.at(-1)!.x - 100_000) < 1e-3, 'p99.999 sits at x = 100,000');
+    // Time in a backlog is drawn apart, and labelled as what it is.
+    const backlog = charts['Time in backlog by percentile']!;
+    assert.deepEqual(
+      backlog.config.data.datasets.map((dataset) => dataset.label),
+      ['bullmq W=1 C=50', 'bullmq W=2 C=50', 'pg W=1 C=50'],
+    );
+    assert.ok(!spectrum.config.data.datasets.some((dataset) => String(dataset.label).startsWith('bullmq')));
+    assert.match(JSON.stringify(backlog.config.options), /time in backlog, ms/);
   });
 
   it('resource charts sum the processes of each role, in cores (windows of different length compare)', () => {
@@ -233,7 +244,7 @@ describe('hostile and unknown input', () => {
     assert.match(html, /<h2>teleport<\/h2>/);
     assert.match(html, /quantum/);
     assert.match(html, /distance=far/);
-    assert.match(renderMarkdown(model), /\| quantum W=3 C=50 \| 1,000 \|/);
+    assert.match(renderMarkdown(model), /\| quantum W=3 C=50 \| closed \| 1,000 \|/);
     assert.deepEqual(model.claims, [], 'no claim is about this scenario: no table of "not measured" rows');
     assert.doesNotMatch(html, /<h2>Claims<\/h2>/);
   });
@@ -274,8 +285,16 @@ describe('report in a real browser (headless Chromium)', () => {
     const executablePath = '/usr/bin/chromium';
     assert.ok(existsSync(executablePath), 'install Debian chromium (apt-get install -y chromium): .ci/run does');
     const file = join(dir, 'browser.html');
-    const model = buildReport([processResult, faultsResult], loadClaims());
-    writeFileSync(file, renderHtml(model));
+    const capacityResult = fixtureResult('process', [fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6 }), fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9 })]);
+    const model = buildReport([processResult, capacityResult, faultsResult], loadClaims());
+    // Written by the command line, as users get it: the page's decision code is the function as Node loads it.
+    const inputs = [processResult, capacityResult, faultsResult].map((result, index) => {
+      const path = join(dir, `browser-${index}.json`);
+      writeFileSync(path, JSON.stringify(result));
+      return path;
+    });
+    const written = await runCli(['report', ...inputs, '--out', file]);
+    assert.equal(written.code, 0, written.stderr);
     const browser = await chromium.launch({
       executablePath,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
@@ -299,8 +318,22 @@ describe('report in a real browser (headless Chromium)', () => {
       );
       assert.deepEqual(problems, []);
       assert.deepEqual(requests, [pathToFileURL(file).href], 'no request but the file itself');
-      assert.equal(canvases.length, model.sections.reduce((count, section) => count + section.charts.length, 0));
+      assert.equal(canvases.length, model.decision!.charts.length + model.sections.reduce((count, section) => count + section.charts.length, 0));
+      assert.deepEqual(model.decision!.charts.map((chart) => chart.id), ['decision-curves', 'decision-capacity']);
       for (const canvas of canvases) assert.ok(canvas.painted > 1_000, `${canvas.id} has something drawn`);
+      // The decision table opens on the default requirement and recomputes in the page when the reader changes it.
+      const shown = async () => JSON.parse((await page.getAttribute('body', 'data-decision')) ?? '[]') as Array<[string, boolean]>;
+      const expected = (ratePerSec: number, p99Ms: number) => decide({ ratePerSec, p99Ms, durable: false }, model.decision!.inputs).candidates.map((candidate) => [candidate.label, candidate.qualifies]);
+      assert.deepEqual(await shown(), expected(1_000, 100));
+      assert.deepEqual(await shown(), [[model.decision!.inputs[0]!.label, true], [model.decision!.inputs[1]!.label, true]]);
+      await page.fill('#decision-form input[name=rate]', '3000');
+      await page.waitForFunction("document.getElementById('decision-headline').textContent.startsWith('1 of 2 qualify for 3,000')", undefined, { timeout: 30_000 });
+      assert.deepEqual(await shown(), expected(3_000, 100));
+      await page.fill('#decision-form input[name=p99]', '1');
+      await page.waitForFunction("document.getElementById('decision-headline').textContent.startsWith('0 of 2')", undefined, { timeout: 30_000 });
+      assert.deepEqual(await page.$$eval('#decision-rows tr', (rows) => rows.map((row) => row.lastElementChild!.textContent)), ['no step met p99 ≤ 1 ms', 'no step met p99 ≤ 1 ms']);
+      assert.deepEqual(problems, []);
+      assert.deepEqual(requests, [pathToFileURL(file).href], 'still no request but the file itself');
       const output = fileURLToPath(new URL('./output/', import.meta.url));
       mkdirSync(output, { recursive: true });
       await page.screenshot({ path: join(output, 'report.png'), fullPage: true });

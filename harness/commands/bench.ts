@@ -1,10 +1,12 @@
 /** `bench [scenario]`: validate everything, provision services, run the plan, write the result, print a summary. */
 import { writeFileSync } from 'node:fs';
-import { DEFAULT_SCENARIOS, SCENARIOS } from '../../scenarios/index.ts';
-import { PROFILES, type Profile } from '../../scenarios/profiles.ts';
+import { join } from 'node:path';
+import { SCENARIOS } from '../../scenarios/index.ts';
+import { PROFILES, type Profile, type ProfileRun } from '../../scenarios/profiles.ts';
 import { loadClaims, type Claim } from '../../reports/claims.ts';
 import { consoleSummary } from '../../reports/console.ts';
 import { BenchRun, runPlans, type SampleOrder } from '../bench.ts';
+import { maxCapacitySteps } from '../capacity.ts';
 import { UsageError } from '../errors.ts';
 import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
 import { showProgress } from '../progress.ts';
@@ -30,6 +32,8 @@ export interface BenchCommandOptions {
   /** The claims file the HTML report judges (default scenarios/claims.json). */
   readonly claims?: string;
   readonly flags: Record<string, string | undefined>;
+  /** Where the tables and file names go (default stdout; `decide` keeps its stdout for its answer). */
+  readonly summaryTo?: NodeJS.WritableStream;
 }
 
 function findScenario(name: string): Scenario {
@@ -44,25 +48,59 @@ function findProfile(name: string): Profile {
   return profile;
 }
 
-export async function benchCommand(scenarioName: string | undefined, options: BenchCommandOptions): Promise<void> {
+/** Returns the result files written (none when interrupted). */
+/** The runs a command line asks for: a scenario (with its profile's flags, if any), a profile's runs, or the default profile's. */
+function runsOf(scenarioName: string | undefined, profile: Profile): readonly ProfileRun[] {
+  if (!scenarioName) return profile.runs;
+  findScenario(scenarioName);
+  const own = profile.runs.filter((run) => run.scenario === scenarioName);
+  return own.length ? own : [{ scenario: scenarioName, flags: {} }];
+}
+
+/** Returns the result files written (none when interrupted). */
+export async function benchCommand(scenarioName: string | undefined, options: BenchCommandOptions): Promise<string[]> {
   const profile = options.profile === undefined ? undefined : findProfile(options.profile);
-  const names = scenarioName ? [scenarioName] : profile ? Object.keys(profile.scenarios) : DEFAULT_SCENARIOS;
-  const scenarios = names.map(findScenario);
+  const runs = scenarioName && !profile ? [{ scenario: scenarioName, flags: {} }] : runsOf(scenarioName, profile ?? PROFILES.default!);
   const flags = Object.fromEntries(Object.entries(options.flags).filter((entry): entry is [string, string] => entry[1] !== undefined));
   // Everything that can be wrong with the input is found before any service starts.
-  const plans = scenarios.map((scenario) => ({ scenario, plan: scenario.plan({ ...profile?.scenarios[scenario.name], ...flags }) }));
+  const plans = runs.map((run) => {
+    const scenario = findScenario(run.scenario);
+    return { scenario, plan: scenario.plan({ ...run.flags, ...flags }) };
+  });
   ensureWritableDir(options.out);
   const claims = loadClaims(options.claims);
   const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services, { images: options.images });
   for (const { plan } of plans) plan.checkServices?.(services);
   const harness = await measureHarnessCost(50);
   const order = options.order ?? profile?.order ?? 'sequential';
+  const capacityNote = capacityBound(plans.map(({ plan }) => plan));
+  if (capacityNote) (options.summaryTo ?? process.stdout).write(`${capacityNote}\n`);
   // Sequentially, each scenario's result is written as soon as it is done; interleaved, all end together.
   const groups = order === 'sequential' ? plans.map((entry) => [entry]) : [plans];
+  const written: Array<{ path: string; result: ResultFile }> = [];
   for (const group of groups) {
-    await runGroup(group, order, options, services, harness, claims);
-    if (shutdownSignal.aborted) return;
+    written.push(...(await runGroup(group, order, options, services, harness)));
+    if (shutdownSignal.aborted) return [];
   }
+  writeReport(written, options, claims);
+  return written.map((entry) => entry.path);
+}
+
+/** One HTML report over everything the command wrote: beside the result for one file, else a report of its own. */
+function writeReport(written: ReadonlyArray<{ path: string; result: ResultFile }>, options: BenchCommandOptions, claims: readonly Claim[]): void {
+  if (written.length === 0) return;
+  const reportPath = written.length === 1 ? written[0]!.path.replace(/\.json$/, '.html') : join(options.out, `report-${written[0]!.result.startedAt.replace(/[:.]/g, '-')}.html`);
+  writeFileSync(reportPath, renderReport(written.map((entry) => entry.result), 'html', claims));
+  (options.summaryTo ?? process.stdout).write(`\nreport: ${reportPath}\n`);
+}
+
+/** What a plan with capacity points will take at most, said before it starts. */
+function capacityBound(plans: readonly BenchPlan[]): string | undefined {
+  const searches = plans.flatMap((plan) => plan.points.filter((point) => point.capacity).map((point) => ({ spec: point.capacity!, repeat: plan.repeat })));
+  if (searches.length === 0) return undefined;
+  const steps = searches.reduce((sum, { spec, repeat }) => sum + maxCapacitySteps(spec) * repeat, 0);
+  const loadSec = searches.reduce((sum, { spec, repeat }) => sum + maxCapacitySteps(spec) * repeat * spec.stepSec, 0);
+  return `capacity: ${searches.length} searches of at most ${maxCapacitySteps(searches[0]!.spec)} steps each (${steps} steps in all, at most ${Math.ceil(loadSec / 60)} min of load, plus each step's setup, warmup and drain; a step the harness limited runs twice)`;
 }
 
 async function runGroup(
@@ -71,8 +109,7 @@ async function runGroup(
   options: BenchCommandOptions,
   services: ServiceSet,
   harness: Record<string, number>,
-  claims: readonly Claim[],
-): Promise<void> {
+): Promise<Array<{ path: string; result: ResultFile }>> {
   const startedAt = new Date().toISOString();
   const runs: RunResult[][] = group.map(() => []);
   let written = false;
@@ -112,14 +149,11 @@ async function runGroup(
   } finally {
     stopProgress();
   }
-  if (shutdownSignal.aborted) return; // the cleanup above writes what completed
+  if (shutdownSignal.aborted) return []; // the cleanup above writes what completed
   const finals = group.map((entry, index) => result(entry, index, true));
   const paths = finals.map((final) => writeResult(options.out, final));
   written = true;
   forgetPartial();
-  finals.forEach((final, index) => {
-    const reportPath = paths[index]!.replace(/\.json$/, '.html');
-    writeFileSync(reportPath, renderReport([final], 'html', claims));
-    process.stdout.write(`${consoleSummary(final)}\n\nresult: ${paths[index]}\nreport: ${reportPath}\n`);
-  });
+  finals.forEach((final, index) => (options.summaryTo ?? process.stdout).write(`${consoleSummary(final)}\n\nresult: ${paths[index]}\n`));
+  return finals.map((final, index) => ({ path: paths[index]!, result: final }));
 }

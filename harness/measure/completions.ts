@@ -48,6 +48,13 @@ export function mergeCompletions(parts: readonly Completions[]): Completions {
   return { startMs, counts };
 }
 
+/** Completions in [fromMs, toMs) on the epoch's clock. */
+export function completedBetween({ startMs, counts }: Completions, fromMs: number, toMs: number): number {
+  let total = 0;
+  for (let bucket = Math.max(0, Math.ceil(fromMs - startMs)); bucket < Math.min(counts.length, Math.ceil(toMs - startMs)); bucket++) total += counts[bucket]!;
+  return total;
+}
+
 /** Below this many milliseconds between the quantiles the window says nothing more than first → last. */
 const MIN_WINDOW_MS = 20;
 

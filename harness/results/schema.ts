@@ -23,7 +23,7 @@ const measured = {
 const runV2 = z.looseObject({
   transport: z.string(),
   label: z.string(),
-  loadModel: z.enum(['closed', 'open']),
+  loadModel: z.enum(['closed', 'open', 'capacity']),
   axes: z.record(z.string(), z.number()),
   ...measured,
 });

@@ -6,6 +6,7 @@
 import type { DeliveryCounts } from '../measure/accounting.ts';
 import type { LatencySummaryMs } from '../measure/histogram.ts';
 import type { ResourceUsage } from '../measure/resources.ts';
+import type { Interval } from '../measure/stats.ts';
 
 export const SCHEMA_VERSION = 2;
 
@@ -14,8 +15,59 @@ export const SCHEMA_VERSION = 2;
  * one before it (throughput; the process scenario builds its backlog this way). `open`: a fixed arrival rate
  * whatever the system does, latency from each message's intended send time.
  */
-export type LoadModelName = 'closed' | 'open';
-export const LOAD_MODELS: readonly LoadModelName[] = ['closed', 'open'];
+export type LoadModelName = 'closed' | 'open' | 'capacity';
+export const LOAD_MODELS: readonly LoadModelName[] = ['closed', 'open', 'capacity'];
+
+/**
+ * Why a capacity step did not sustain, in this order of precedence: `harness` (it failed while the sender or the
+ * clients were limited: they, not the system, may have failed it), `loss`, `throughput` (achieved < 98% of offered),
+ * `backlog` (work piled up over the step's second half), `slo` (p99 from the intended send time over the SLO).
+ */
+export type CapacityLimit = 'harness' | 'loss' | 'throughput' | 'backlog' | 'slo';
+
+/** One step of open-loop load at a fixed offered rate, judged against the SLO. */
+export interface CapacityStep {
+  readonly offeredPerSec: number;
+  /** What was offered that completed, per second, in the offered unit (messages, publishes, requests). */
+  readonly achievedPerSec: number;
+  /** Latency from the intended send time, ms. */
+  readonly p50: number;
+  readonly p99: number;
+  readonly p999: number;
+  readonly lost: number;
+  /** Accepted, still queued when the step's short drain ended: a backlog, not a loss. */
+  readonly undelivered: number;
+  readonly sustained: boolean;
+  /** The first criterion that failed (see CapacityLimit); absent when the step sustained. */
+  readonly limitedBy?: CapacityLimit;
+  /** In words: what held or what failed, with the figures. */
+  readonly why: string;
+  /** The whole system over the step: cores used by every measured process (workers, services, the sender), and their memory. */
+  readonly cores: number;
+  readonly memoryMiB: number;
+}
+
+/** A point of the rate–latency curve: a step at a fraction of the capacity found. */
+export interface CurvePoint extends CapacityStep {
+  readonly fraction: number;
+}
+
+/** One capacity search: the highest offered rate that sustained under the SLO, how it was found, and the curve below it. */
+export interface Capacity {
+  readonly sloP99Ms: number;
+  /** Seconds of measured load per step. */
+  readonly stepSec: number;
+  /** Highest sustained offered rate; 0 when no step down to the search's lowest rate sustained. */
+  readonly maxSustainedPerSec: number;
+  /** Why the lowest step above it failed. */
+  readonly limitedBy: CapacityLimit;
+  /** Only a lower bound: the harness, or the top of the search's range, stopped the search, not the system. */
+  readonly atLeast: boolean;
+  /** Every step in the order run. */
+  readonly steps: readonly CapacityStep[];
+  /** 10, 25, 50, 75, 90 and 100% of the capacity (100%: the search's own step at it). */
+  readonly curve: readonly CurvePoint[];
+}
 
 /** What the compared unit promises, from its effective configuration. */
 export interface Traits {
@@ -85,6 +137,12 @@ export interface Sample {
   readonly resources: readonly ResourceUsage[];
   /** faults: deliveries and latency over time around the fault. */
   readonly timeline?: Timeline;
+  /** Open loop: what was offered that completed, per second, in the offered unit (messages, publishes, requests). */
+  readonly achievedPerSec?: number;
+  /** Open loop, where the scenario can tell: less was completed over the load's second half than 98% of what was offered in it. */
+  readonly backlogGrowing?: boolean;
+  /** Capacity points: the search this sample ran; the rest of the sample is its step at the capacity found. */
+  readonly capacity?: Capacity;
   /**
    * Why this sample's figures describe the harness rather than the system, when they do: `client-limited: …` (a
    * client process's event loop over 90% busy) or `harness-limited: …` (the sender's lag p99 over 1 ms and over a
@@ -100,9 +158,14 @@ type Percentiles = Omit<LatencySummaryMs, 'count' | 'mean'>;
 export interface RunResult extends PointIdentity {
   /** Summed over samples: a loss in any sample shows. */
   readonly counts: Omit<DeliveryCounts, 'notDeliveredSample'>;
-  readonly throughput: { readonly perSec: number; readonly samples: readonly number[]; readonly cv: number };
+  /** Median over samples, every sample, their CV, and a distribution-free interval for the median (see Interval). */
+  readonly throughput: { readonly perSec: number; readonly samples: readonly number[]; readonly cv: number; readonly interval?: Interval };
   /** Median over samples of each percentile. */
   readonly latencyMs: Percentiles;
+  /** Intervals for the medians of p50 and p99 over samples. */
+  readonly latencyIntervalsMs?: { readonly p50: Interval; readonly p99: Interval };
+  /** Capacity points: the search with the median capacity, and every search's capacity (one per sample). */
+  readonly capacity?: Capacity & { readonly searches: readonly number[] };
   /** Every measured latency of every sample, ns, HdrHistogram compressed base64. */
   readonly latencyHistogram: string;
   readonly senderLagMs?: Percentiles;

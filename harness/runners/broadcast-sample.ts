@@ -97,6 +97,8 @@ export function broadcastPhases(plan: BroadcastPlan, { services, sampleId, signa
       const deliveries = fleetSample(outcome, published.startNs, published.senderLag, plan.timeoutMs, 'the last publish');
       return {
         ...deliveries,
+        // Publishes delivered per second: each goes to the clients of one room.
+        achievedPerSec: deliveries.throughputPerSec / plan.clientsPerRoom,
         resources: measured.resources,
         metrics: { connections: plan.rooms * plan.clientsPerRoom, messagesPublished: published.published, ...redisMetrics(measured, published.published, outcome.counts.delivered) },
         errors: [...errors, ...deliveries.errors, ...roles.servers.failures()],

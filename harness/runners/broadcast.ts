@@ -2,14 +2,15 @@
  * The `broadcast` kind of scenario: fan-out of published messages to WebSocket clients in rooms, per architecture
  * (ws-direct, socketio, socketio-redis, …), swept over server processes, clients per room and publish rate.
  */
+import { z } from 'zod';
 import { ARCHITECTURES, ARCHITECTURE_SPECS, parseArchitectureChoice } from '../broadcast/registry.ts';
 import { UsageError } from '../errors.ts';
 import { open } from '../load/open.ts';
-import { commonFlags, flag, list, names, wholeNumber } from '../options.ts';
+import { capacityFlags, capacitySpec, checkCapacityFlags, commonFlags, flag, list, names, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
 import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { broadcastPhases, type BroadcastPlan } from './broadcast-sample.ts';
-import { architectureIdentity, pointIdentity, rateLabel, roomParams } from './plan.ts';
+import { architectureIdentity, pointIdentity, rateLabel, rateLoad, roomParams } from './plan.ts';
 
 export const roomFlags = {
   rooms: flag(wholeNumber(1, 10_000), '<n>', 'rooms; message i goes to room i mod rooms'),
@@ -22,7 +23,12 @@ const flags = {
   ...roomFlags,
   architectures: flag(names, '<list>', `comma-separated broadcast architectures (${ARCHITECTURE_SPECS.join(', ')})`),
   servers: flag(list(wholeNumber(2, 16)), '<list>', 'server processes of multi-server architectures, comma-separated (≥ 2)'),
-  rate: flag(list(wholeNumber(1, 1_000_000)), '<list>', 'messages published per second, comma-separated (open loop; no max)'),
+  rate: flag(
+    list(z.union([z.literal('capacity'), wholeNumber(1, 1_000_000)], { message: 'must be "capacity" or a whole number of messages per second' })),
+    '<list>',
+    'messages published per second, comma-separated (open loop; no max), or capacity: the highest publish rate delivered under --slo-p99',
+  ),
+  ...capacityFlags,
   payload: flag(wholeNumber(0, 1024 * 1024), '<bytes>', 'payload bytes per message'),
 };
 
@@ -31,9 +37,10 @@ const MAX_CONNECTIONS_PER_CLIENT_PROCESS = 2_000;
 
 export const broadcastKind: ScenarioKind<typeof flags, BroadcastPlan, undefined> = {
   flags,
-  axes: sweepAxes({ servers: 'server processes', clientsPerRoom: 'clients per room', perSec: 'messages published per second' }),
+  axes: sweepAxes({ servers: 'server processes', clientsPerRoom: 'clients per room', perSec: 'messages published per second (0: capacity search)' }),
   measures: { throughput: 'deliveries/s', latency: 'intended publish time → received by a client' },
   sweep(options, given) {
+    checkCapacityFlags(options.rate, given);
     const choices = [...new Set(options.architectures)].map(parseArchitectureChoice);
     if (given.servers && !choices.some((choice) => choice.definition.multiServer)) {
       throw new UsageError(`--servers applies to multi-server architectures only (${Object.values(ARCHITECTURES).filter((entry) => entry.definition.multiServer).map((entry) => entry.definition.name).join(', ')})`);
@@ -47,17 +54,30 @@ export const broadcastKind: ScenarioKind<typeof flags, BroadcastPlan, undefined>
       (choice.definition.multiServer ? options.servers : [1]).flatMap((servers) =>
         options.clientsPerRoom.flatMap((clientsPerRoom) =>
           options.rate.map(
-            (perSec): BroadcastPlan => ({ choice, config: resolveConfig(choice), servers, rooms, clientsPerRoom, clientProcesses, load: open({ perSec }), messages, warmup, payloadBytes: options.payload, timeoutMs: options.timeout * 1000 }),
+            (rate): BroadcastPlan => ({
+              choice,
+              config: resolveConfig(choice),
+              servers,
+              rooms,
+              clientsPerRoom,
+              clientProcesses,
+              ...rateLoad(rate, () => open({ perSec: 1 }), capacitySpec(options)),
+              messages,
+              warmup,
+              payloadBytes: options.payload,
+              timeoutMs: options.timeout * 1000,
+            }),
           ),
         ),
       ),
     );
   },
   identity: (plan) =>
-    pointIdentity(architectureIdentity(plan), plan, { servers: plan.servers, clientsPerRoom: plan.clientsPerRoom, perSec: plan.load.params.perSec! }, `${plan.choice.label} S=${plan.servers} rooms=${plan.rooms}×${plan.clientsPerRoom}${rateLabel(plan.load)}`, {
+    pointIdentity(architectureIdentity(plan), plan, { servers: plan.servers, clientsPerRoom: plan.clientsPerRoom, perSec: plan.capacity ? 0 : plan.load.params.perSec! }, `${plan.choice.label} S=${plan.servers} rooms=${plan.rooms}×${plan.clientsPerRoom}${rateLabel(plan)}`, {
       ...roomParams(plan),
       messages: plan.messages,
     }),
+  atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec }), messages: Math.max(1, Math.round(perSec * stepSec)), timeoutMs }),
   services: (plan) => plan.choice.definition.services,
   phases: broadcastPhases,
 };

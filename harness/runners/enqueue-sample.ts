@@ -91,6 +91,7 @@ function accountEnqueue(plan: EnqueuePlan, reports: readonly ProducerReport[], d
   return {
     counts: { sent: accepted, delivered: Math.min(found, accepted), lost: Math.max(0, accepted - found), undelivered: 0, duplicates: Math.max(0, found - accepted), unexpected: 0, notDeliveredSample: [] },
     throughputPerSec: durationSec > 0 ? accepted / durationSec : 0,
+    ...(plan.load.name === 'open' ? { achievedPerSec: durationSec > 0 ? accepted / durationSec : 0 } : {}),
     durationSec,
     latencyMs: summarizeMs(histogram),
     histogram: encodeHistogram(histogram),

@@ -5,12 +5,12 @@
 import { UsageError } from '../errors.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
-import { commonFlags, flag, list, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
+import { capacityFlags, capacitySpec, commonFlags, flag, list, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
 import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { enqueuePhases, type EnqueuePlan } from './enqueue-sample.ts';
-import { pointIdentity } from './plan.ts';
+import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
 import { transportsFlag } from './process.ts';
 import { pointServices } from './transport-roles.ts';
 
@@ -21,7 +21,8 @@ const flags = {
   batch: flag(list(wholeNumber(1, 100_000)), '<list>', 'closed loop: messages per send, sendBatch when > 1; comma-separated'),
   payload: flag(list(wholeNumber(0, 16 * 1024 * 1024)), '<list>', 'payload bytes per message, comma-separated'),
   inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: sends awaiting acceptance at once, per producer'),
-  rate: flag(rateValue, '<max|n>', 'max: closed loop; n: open loop, n single sends per second over all producers'),
+  rate: flag(rateValue, '<max|capacity|n>', 'max: closed loop; n: open loop, n single sends per second over all producers; capacity: the highest rate accepted under --slo-p99'),
+  ...capacityFlags,
 };
 
 function formatBytes(bytes: number): string {
@@ -37,24 +38,27 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
     const choices = [...new Set(options.transports)].map(parseTransportChoice);
     const brokerless = choices.find((choice) => choice.definition.inProcess);
     if (brokerless) throw new UsageError(`${brokerless.label} has no broker to enqueue into (its hand-off is the in-process call the process scenario measures): leave it out of --transports`);
-    if (!closedLoop && options.producers.some((producers) => (options.rate as number) < producers)) {
+    if (typeof options.rate === 'number' && options.producers.some((producers) => (options.rate as number) < producers)) {
       throw new UsageError(`--rate ${options.rate} is below one message per second per producer: lower --producers or raise --rate`);
     }
-    const loads = closedLoop ? [...new Set(options.batch)].map((batch) => closed({ batch, inflight: options.inflight })) : [open({ perSec: options.rate as number })];
+    const rate = options.rate;
+    const loads = closedLoop ? [...new Set(options.batch)].map((batch) => ({ load: closed({ batch, inflight: options.inflight }) })) : [rateLoad(rate, () => open({ perSec: 1 }), capacitySpec(options))];
     return choices.flatMap((choice) =>
       options.producers.flatMap((producers) =>
         loads.flatMap((load) =>
-          options.payload.map((payloadBytes): EnqueuePlan => ({ choice, config: resolveConfig(choice), producers, load, messages: options.messages, warmup: options.warmup, payloadBytes, timeoutMs: options.timeout * 1000 })),
+          options.payload.map((payloadBytes): EnqueuePlan => ({ choice, config: resolveConfig(choice), producers, ...load, messages: options.messages, warmup: options.warmup, payloadBytes, timeoutMs: options.timeout * 1000 })),
         ),
       ),
     );
   },
   identity(plan) {
     const { spec } = plan.load;
-    const sends = spec.model === 'open' ? `@ ${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
+    const sends = plan.capacity ? rateLabel(plan).trim() : spec.model === 'open' ? `@ ${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
     const axes = { producers: plan.producers, inflight: spec.model === 'closed' ? spec.inflight : 0 };
     return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}`, { messages: plan.messages });
   },
+  // Nothing consumes: a rate is sustained when the broker accepts it (the queue grows by design).
+  atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec: Math.max(perSec, plan.producers) }), messages: Math.max(plan.producers, Math.round(perSec * stepSec)), timeoutMs }),
   services: (plan) => pointServices(plan.choice),
   phases: enqueuePhases,
 };

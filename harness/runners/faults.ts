@@ -95,7 +95,7 @@ export const faultsKind: ScenarioKind<typeof flags, FaultPlan, FaultsSettings> =
     const { label, definition } = plan.choice;
     const persistence = plan.redisPersistence ? ` redis ${plan.redisPersistence}` : '';
     const axes = { workers: plan.workers, concurrency: plan.concurrency };
-    return pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, axes, `${label} ${plan.fault}${persistence} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan.load)}`, {
+    return pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, axes, `${label} ${plan.fault}${persistence} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}`, {
         fault: plan.fault,
         // What the fault did to this transport: a transport without a broker loses the process holding the work.
         faultTarget: hitsBroker(plan) ? definition.services.join('+') : definition.inProcess ? 'the process holding the in-memory work' : 'consumer process 0',

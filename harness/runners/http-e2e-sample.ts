@@ -147,6 +147,8 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
       const loadSec = poster ? (poster.endNs - poster.startNs) / NS_PER_S : 0;
       return {
         ...deliveries,
+        // Requests delivered per second (open loop: what the capacity model judges): each goes to the clients of one room.
+        ...(plan.load.name === 'open' ? { achievedPerSec: deliveries.throughputPerSec / plan.clientsPerRoom } : {}),
         resources: measured.resources,
         metrics: {
           httpRequests: sent,

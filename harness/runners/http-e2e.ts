@@ -7,11 +7,11 @@ import { z } from 'zod';
 import { HTTP_ARCHITECTURES, parseHttpArchitectureChoice } from '../http/registry.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
-import { commonFlags, flag, list, names, wholeNumber } from '../options.ts';
+import { capacityFlags, capacitySpec, checkCapacityFlags, commonFlags, flag, list, names, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
 import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { roomFlags } from './broadcast.ts';
-import { architectureIdentity, pointIdentity, rateLabel, roomParams } from './plan.ts';
+import { architectureIdentity, pointIdentity, rateLabel, rateLoad, roomParams } from './plan.ts';
 import { httpE2ePhases, type HttpE2ePlan } from './http-e2e-sample.ts';
 
 const { repeat, timeout, warmup } = commonFlags;
@@ -23,10 +23,11 @@ const flags = {
   ...roomFlags,
   architectures: flag(names, '<list>', `comma-separated http-e2e architectures, name or name:preset (${HTTP_ARCHITECTURES.join(', ')})`),
   rate: flag(
-    list(z.union([z.literal('max'), wholeNumber(1, 1_000_000)], { message: 'must be "max" or a whole number of requests per second' })),
+    list(z.union([z.literal('max'), z.literal('capacity'), wholeNumber(1, 1_000_000)], { message: 'must be "max", "capacity" or a whole number of requests per second' })),
     '<list>',
-    'requests per second over all connections (open loop), or max (closed loop: --connections requests in flight); comma-separated',
+    'requests per second over all connections (open loop), max (closed loop: --connections requests in flight), or capacity (the highest request rate delivered under --slo-p99); comma-separated',
   ),
+  ...capacityFlags,
   connections: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: HTTP connections (requests in flight); open loop: the keep-alive pool is sized from the rate'),
   duration: flag(wholeNumber(1, 3_600), '<s>', 'seconds of measured load per sample'),
   socketServers: flag(list(wholeNumber(1, 16)), '<list>', 'worker/socket processes of architectures that have them, comma-separated'),
@@ -35,9 +36,10 @@ const flags = {
 
 export const httpE2eKind: ScenarioKind<typeof flags, HttpE2ePlan, undefined> = {
   flags,
-  axes: sweepAxes({ socketServers: 'worker/socket processes', connections: 'HTTP connections (closed loop)', perSec: 'requests per second offered (0: closed loop)' }),
+  axes: sweepAxes({ socketServers: 'worker/socket processes', connections: 'HTTP connections (closed loop)', perSec: 'requests per second offered (0: closed loop or capacity search)' }),
   measures: { throughput: 'deliveries/s', latency: 'HTTP request (intended send time) → received by a client; HTTP response latency is in metrics' },
-  sweep(options) {
+  sweep(options, given) {
+    checkCapacityFlags(options.rate, given);
     const { rooms, clientProcesses, connections, warmup } = options;
     return [...new Set(options.architectures)].map(parseHttpArchitectureChoice).flatMap((choice) =>
       (choice.definition.socketProcesses ? options.socketServers : [1]).flatMap((socketServers) =>
@@ -50,7 +52,7 @@ export const httpE2eKind: ScenarioKind<typeof flags, HttpE2ePlan, undefined> = {
               rooms,
               clientsPerRoom,
               clientProcesses,
-              load: rate === 'max' ? closed({ batch: 1, inflight: connections }) : open({ perSec: rate }),
+              ...rateLoad(rate, () => closed({ batch: 1, inflight: connections }), capacitySpec(options)),
               connections,
               durationSec: options.duration,
               warmup,
@@ -65,11 +67,12 @@ export const httpE2eKind: ScenarioKind<typeof flags, HttpE2ePlan, undefined> = {
   identity(plan) {
     const { definition, label } = plan.choice;
     const hops = definition.hops(plan.config as never);
-    const load = rateLabel(plan.load, ' req/s') || ` closed C=${plan.connections}`;
-    const axes = { socketServers: plan.socketServers, connections: plan.connections, perSec: plan.load.params.perSec ?? 0 };
+    const load = rateLabel(plan, ' req/s') || ` closed C=${plan.connections}`;
+    const axes = { socketServers: plan.socketServers, connections: plan.connections, perSec: plan.capacity ? 0 : (plan.load.params.perSec ?? 0) };
     const params = { ...roomParams(plan), hops: hops.join(' → '), hopCount: hops.length, durationSec: plan.durationSec };
     return pointIdentity(architectureIdentity(plan), plan, axes, `${label}${definition.socketProcesses ? ` S=${plan.socketServers}` : ''}${load} rooms=${plan.rooms}×${plan.clientsPerRoom}`, params);
   },
+  atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec }), durationSec: stepSec, timeoutMs }),
   services: (plan) => plan.choice.definition.services(plan.config as never),
   phases: httpE2ePhases,
 };

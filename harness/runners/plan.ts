@@ -1,4 +1,6 @@
 /** What every scenario's point plan has, and how those parts are named in results. */
+import type { CapacitySpec } from '../capacity.ts';
+import { open } from '../load/open.ts';
 import type { LoadModel } from '../load/types.ts';
 import type { Choice } from '../registry.ts';
 import type { PointIdentity } from '../results/types.ts';
@@ -8,7 +10,10 @@ export interface PlanBase<Definition> {
   readonly choice: Choice<Definition & { readonly name: string }>;
   /** The preset's knobs (a transport derives the rest from its concurrency). */
   readonly config: Readonly<Record<string, unknown>>;
+  /** The load of one sample (a capacity search: of its first step). */
   readonly load: LoadModel;
+  /** `--rate capacity`: the point is a search over offered rates, each step a sample of this plan at that rate. */
+  readonly capacity?: CapacitySpec;
   /** Unmeasured messages (or requests) through the whole path first. */
   readonly warmup: number;
   readonly payloadBytes: number;
@@ -18,11 +23,21 @@ export interface PlanBase<Definition> {
 
 /** The parameters every point records: its load's, and the common ones. */
 export function commonParams(plan: PlanBase<unknown>): Record<string, number> {
-  return { ...plan.load.params, warmup: plan.warmup, payloadBytes: plan.payloadBytes, timeoutSec: plan.timeoutMs / 1000 };
+  const load = plan.capacity ? { sloP99Ms: plan.capacity.sloP99Ms, stepSec: plan.capacity.stepSec } : plan.load.params;
+  return { ...load, warmup: plan.warmup, payloadBytes: plan.payloadBytes, timeoutSec: plan.timeoutMs / 1000 };
 }
 
-/** ` @ 200/s` for an open-loop point (labels name every swept parameter), nothing for a closed loop. */
-export const rateLabel = (load: LoadModel, unit = '/s') => (load.name === 'open' ? ` @ ${load.params.perSec}${unit}` : '');
+/** ` @ 200/s` for an open-loop point, ` capacity p99≤100ms` for a search (labels name every swept parameter), nothing for a closed loop. */
+export function rateLabel(plan: Pick<PlanBase<unknown>, 'load' | 'capacity'>, unit = '/s'): string {
+  if (plan.capacity) return ` capacity p99≤${plan.capacity.sloP99Ms}ms`;
+  return plan.load.name === 'open' ? ` @ ${plan.load.params.perSec}${unit}` : '';
+}
+
+/** The load a kind's --rate value asks for: `max` the kind's closed loop, a number an open loop, `capacity` a search. */
+export function rateLoad(rate: number | 'max' | 'capacity', closedLoop: () => LoadModel, capacity: CapacitySpec): Pick<PlanBase<unknown>, 'load' | 'capacity'> {
+  if (rate === 'capacity') return { load: open({ perSec: capacity.startPerSec }), capacity };
+  return { load: rate === 'max' ? closedLoop() : open({ perSec: rate }) };
+}
 
 /** A point's identity: what it compares (`base`), its load model, its place on the axes, its label and params. */
 export function pointIdentity(
@@ -32,7 +47,7 @@ export function pointIdentity(
   label: string,
   params: PointIdentity['params'],
 ): PointIdentity {
-  return { ...base, loadModel: plan.load.name, axes, label, params: { ...commonParams(plan), ...params } };
+  return { ...base, loadModel: plan.capacity ? 'capacity' : plan.load.name, axes, label, params: { ...commonParams(plan), ...params } };
 }
 
 /** An architecture point's identity (broadcast, http-e2e): nothing it delivers is durable or acknowledged. */

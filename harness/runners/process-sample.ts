@@ -7,7 +7,7 @@ import { errorMessage } from '../errors.ts';
 import { prepareJob, type JobSpec } from '../jobs.ts';
 import { account } from '../measure/accounting.ts';
 import { NS_PER_S, nowNs } from '../measure/clock.ts';
-import { mergeCompletions, steadyRate } from '../measure/completions.ts';
+import { completedBetween, mergeCompletions, steadyRate } from '../measure/completions.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import { holding, type ConsumerReport, type ConsumerSpec } from '../roles/consumer.ts';
 import type { ProducerOutcome, ProducerSpec } from '../roles/producer.ts';
@@ -28,8 +28,9 @@ export interface ProcessPlan extends PlanBase<TransportDefinition> {
 }
 
 const REPORT_TIMEOUT_MS = 20_000;
-/** Warmup batches: sent as fast as accepted, not measured. */
+/** Warmup: sent as fast as accepted, not measured; in batches, or one by one before an open loop (its send path warm too). */
 const WARMUP_LOAD = { model: 'closed', batch: 50, inflight: 4 } as const;
+const WARMUP_SINGLE_SENDS = { model: 'closed', batch: 1, inflight: 50 } as const;
 
 interface Loaded {
   readonly outcome?: ProducerOutcome;
@@ -64,7 +65,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
         transport: ref,
         producer: 0,
         payloadBytes: plan.payloadBytes,
-        warmup: { from: 0, to: plan.warmup, load: WARMUP_LOAD },
+        warmup: { from: 0, to: plan.warmup, load: plan.load.name === 'open' ? WARMUP_SINGLE_SENDS : WARMUP_LOAD },
         measured: { from: plan.warmup, to: ids, load: plan.load.spec },
         sendGraceMs: plan.timeoutMs,
       };
@@ -102,7 +103,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       if (loaded.error) errors.push(loaded.error);
       if (producer && producer.sendErrors > 0) errors.push(`${producer.sendErrors} sends failed: ${producer.firstSendError}`);
       for (const item of reports.consumers) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
-      return accountProcess(plan, { consumers: reports.consumers, stillQueued }, producer, loaded, overBaseline(measured.resources), errors);
+      return accountProcess(plan, { consumers: reports.consumers, stillQueued, epochNs }, producer, loaded, overBaseline(measured.resources), errors);
     },
     stop: (roles) => roles.kill(),
     teardown: () => admin.teardown(),
@@ -111,7 +112,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
 
 function accountProcess(
   plan: ProcessPlan,
-  { consumers, stillQueued }: { consumers: readonly ConsumerReport[]; stillQueued: number },
+  { consumers, stillQueued, epochNs }: { consumers: readonly ConsumerReport[]; stillQueued: number; epochNs: number },
   producer: { readonly accepted: Uint8Array; readonly startNs: number; readonly endNs: number; readonly senderLag?: string } | undefined,
   loaded: Loaded,
   resources: Sample['resources'],
@@ -135,10 +136,12 @@ function accountProcess(
   if (counts.lost + counts.undelivered > 0) errors.push(notDeliveredError(counts, `${plan.timeoutMs / 1000}s of the last send`));
   if (counts.lost > 0 && consumers.length < plan.workers) errors.push(`${plan.workers - consumers.length} consumers died: what they had done died with their counts, and is among the lost`);
   const fillSec = producer ? (producer.endNs - producer.startNs) / NS_PER_S : 0;
+  const perSec = plan.load.name === 'open' ? plan.load.params.perSec : undefined;
   return {
     counts,
     throughputPerSec,
     durationSec,
+    ...(perSec && producer ? { achievedPerSec: throughputPerSec, backlogGrowing: piledUp(perSec, plan.messages, producer.startNs - epochNs, consumers) } : {}),
     enqueuePerSec: loaded.backlog && fillSec > 0 ? loaded.accepted / fillSec : undefined,
     latencyMs: summarizeMs(histogram),
     histogram: encodeHistogram(histogram),
@@ -146,4 +149,15 @@ function accountProcess(
     resources,
     errors,
   };
+}
+
+/**
+ * Open loop: whether less completed over the load's second half than 98% of what was offered in it. What arrives and
+ * is not completed is queued, so this is the backlog growing, read without asking the broker during the load.
+ */
+function piledUp(perSec: number, messages: number, startNs: number, consumers: readonly ConsumerReport[]): boolean {
+  const loadMs = (messages / perSec) * 1000;
+  const startMs = startNs / 1e6;
+  const secondHalf = completedBetween(mergeCompletions(consumers.map((item) => item.completions)), startMs + loadMs / 2, startMs + loadMs);
+  return secondHalf < 0.98 * (messages - Math.ceil(messages / 2));
 }

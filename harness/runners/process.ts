@@ -6,12 +6,12 @@ import { z } from 'zod';
 import { JOB_SYNTAX, formatJob, parseJob } from '../jobs.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
-import { commonFlags, flag, list, names, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
+import { capacityFlags, capacitySpec, commonFlags, flag, list, names, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
 import { resolveConfig } from '../registry.ts';
 import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { TRANSPORT_SPECS, parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { processPhases, type ProcessPlan } from './process-sample.ts';
-import { pointIdentity, rateLabel } from './plan.ts';
+import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
 import { placementOf, pointServices } from './transport-roles.ts';
 
 export const transportsFlag = flag(names, '<list>', `comma-separated transports, name or name:preset (${TRANSPORT_SPECS.join(', ')})`);
@@ -23,7 +23,8 @@ const flags = {
   transports: transportsFlag,
   workers: flag(list(wholeNumber(1, 64)), '<list>', 'consumer processes per point (worker threads for in-process transports), comma-separated'),
   concurrency: flag(list(wholeNumber(1, 10_000)), '<list>', 'jobs in flight per consumer, comma-separated'),
-  rate: flag(rateValue, '<max|n>', 'max: closed loop (the backlog of N is built, then drained); n: open loop at n messages/s'),
+  rate: flag(rateValue, '<max|capacity|n>', 'max: closed loop (the backlog of N is built, then drained); n: open loop at n messages/s; capacity: the highest rate sustained under --slo-p99'),
+  ...capacityFlags,
   job: jobFlag,
   payload: payloadFlag,
   batch: flag(wholeNumber(1, 100_000), '<n>', 'closed loop: messages per producer send (sendBatch when > 1)'),
@@ -52,11 +53,11 @@ export const CONSUMER_AXES = sweepAxes({ workers: 'consumer processes', concurre
 export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSettings> = {
   flags,
   axes: CONSUMER_AXES,
-  measures: { throughput: 'messages/s', latency: 'intended send → job done (closed loop: includes the wait in the backlog)' },
+  measures: { throughput: 'messages/s', latency: 'intended send → job done' },
   sweep(options, given, settings) {
-    const closedLoop = isClosedLoop(options.rate, given);
+    isClosedLoop(options.rate, given);
     const job = parseJob(options.job);
-    const load = closedLoop ? closed({ batch: options.batch, inflight: options.inflight }) : open({ perSec: options.rate as number });
+    const rate = rateLoad(options.rate, () => closed({ batch: options.batch, inflight: options.inflight }), capacitySpec(options));
     return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) => {
       const override = settings.defaultOverrides.find((candidate) => candidate.transport === choice.label);
       const warmup = given.warmup ?? override?.warmup ?? options.warmup;
@@ -65,19 +66,20 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
         options.concurrency.map((concurrency): ProcessPlan => {
           const rounds = override?.pollingRounds === undefined ? undefined : override.pollingRounds * workers * concurrency;
           const messages = given.messages ?? rounds ?? override?.messages ?? options.messages;
-          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, load, timeoutMs: options.timeout * 1000 };
+          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, ...rate, timeoutMs: options.timeout * 1000 };
         }),
       );
     });
   },
   identity: (plan) =>
-    pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan.load)}`, {
+    pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}`, {
       messages: plan.messages,
       job: formatJob(plan.job),
       placement: placementOf(plan.choice, plan.workers),
       // Closed loop here drains a backlog: its latency is time spent waiting in it.
       ...(plan.load.name === 'closed' && !plan.choice.definition.inProcess ? { backlog: true } : {}),
     }),
+  atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec }), messages: Math.max(1, Math.round(perSec * stepSec)), timeoutMs }),
   services: (plan) => pointServices(plan.choice, plan.job),
   phases: processPhases,
 };

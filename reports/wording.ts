@@ -1,0 +1,45 @@
+/** How every output (console, Markdown, HTML) says what a point's load was and what its figures mean. */
+import type { Interval } from '../harness/measure/stats.ts';
+import type { Capacity, RunResult } from '../harness/results/types.ts';
+import { formatRate } from './format.ts';
+import { isBacklogDrain } from './point.ts';
+
+type LoadKind = 'open' | 'backlog' | 'closed' | 'capacity';
+
+const loadKind = (run: RunResult): LoadKind => (run.loadModel === 'capacity' ? 'capacity' : run.loadModel === 'open' ? 'open' : isBacklogDrain(run) ? 'backlog' : 'closed');
+
+/** The load column: `open 200/s`, `closed (backlog)`, `closed`, `capacity p99≤100ms`. */
+export function loadText(run: RunResult): string {
+  const kind = loadKind(run);
+  if (kind === 'open') return `open ${run.params.perSec}/s`;
+  if (kind === 'capacity') return `capacity p99≤${run.params.sloP99Ms}ms`;
+  return kind === 'backlog' ? 'closed (backlog)' : 'closed';
+}
+
+const NOTES: Readonly<Record<LoadKind, string>> = {
+  open: 'open: a fixed arrival rate; latency runs from each message\'s intended send time, so a system that falls behind shows it',
+  backlog: 'closed (backlog): the backlog is built, then drained; throughput is the drain rate and the latency is time in the backlog, which follows from it',
+  closed: 'closed: a fixed number of sends in flight, each waiting for the one before; latency from each send',
+  capacity: 'capacity: the highest offered rate sustained under the SLO (achieved ≥ 98% of offered, p99 within the SLO, nothing lost, no growing backlog); latency at that rate',
+};
+
+/** One line per load model present, in a fixed order. */
+export function loadModelNotes(runs: readonly RunResult[]): string[] {
+  const present = new Set(runs.map(loadKind));
+  return (['open', 'backlog', 'closed', 'capacity'] as const).filter((kind) => present.has(kind)).map((kind) => NOTES[kind]);
+}
+
+/** Whether a point's latency is time spent in a backlog (labelled as such wherever it is shown). */
+export const latencyIsBacklogWait = (run: RunResult) => loadKind(run) === 'backlog';
+
+/** `12,000` or `≥ 12,000` (the harness or the search's range stopped it, not the system); `none` when nothing sustained. */
+export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast'>): string {
+  if (capacity.maxSustainedPerSec === 0) return 'none';
+  return `${capacity.atLeast ? '≥ ' : ''}${formatRate(capacity.maxSustainedPerSec)}`;
+}
+
+/** `1,950–2,050`, or `—` without an interval (one sample, or an older result file). */
+export function intervalText(interval: Interval | undefined, format: (value: number) => string = formatRate): string {
+  if (!interval || interval.low === interval.high) return '—';
+  return `${format(interval.low)}–${format(interval.high)}`;
+}

@@ -1,0 +1,112 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, it } from 'vitest';
+import { decide, decisionInputs } from '../reports/decide.ts';
+import { renderDecision } from '../reports/decide-render.ts';
+import { fixtureCapacityRun, fixtureResult, fixtureRun } from './fixtures/results.ts';
+import { runCli } from './helpers/cli.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'hopbench-decide-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+// Three systems: a fast durable one that costs more, a fast cheap one that is not durable, a slow durable one.
+const capacityResult = fixtureResult('process', [
+  fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6 }),
+  fixtureCapacityRun({ transport: 'rabbitmq:transient', ceiling: 12_000, coresPer1k: 0.3, durable: false }),
+  fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9 }),
+]);
+const faultsResult = fixtureResult('faults', [
+  fixtureRun({ transport: 'bullmq', workers: 2, params: { fault: 'broker-restart' }, counts: { sent: 1000, delivered: 1000, lost: 0, undelivered: 0, duplicates: 2, unexpected: 0 }, metrics: { recoverySec: 1.5 } }),
+]);
+const inputs = decisionInputs([capacityResult, faultsResult]);
+
+describe('decide', () => {
+  it('qualifies what carries the rate at the p99, cheapest first, and says why the rest do not', () => {
+    const { candidates } = decide({ ratePerSec: 3_000, p99Ms: 100, durable: false }, inputs);
+    assert.deepEqual(
+      candidates.map((candidate) => [candidate.transport, candidate.qualifies]),
+      [
+        ['rabbitmq:transient', true],
+        ['bullmq', true],
+        ['pg', false],
+      ],
+    );
+    const [cheap, durable, slow] = candidates;
+    assert.ok(cheap!.coresPer1k! < durable!.coresPer1k!, 'cheapest first');
+    assert.ok(durable!.headroom > 2 && durable!.headroom < 8_000 / 3_000 + 0.01, `headroom ${durable!.headroom}`);
+    assert.match(slow!.reasons.join(), /capacity 1,[45]\d\d\/s at p99 ≤ 100 ms, under 3,000\/s \(limited by throughput\)/);
+    assert.deepEqual(durable!.faults, { 'broker-restart': { lost: 0, duplicates: 2, recoverySec: 1.5 } });
+    // Durability from the configuration: the transient preset is out when it is asked for.
+    const required = decide({ ratePerSec: 3_000, p99Ms: 100, durable: true }, inputs).candidates;
+    assert.equal(required[0]!.transport, 'bullmq');
+    assert.deepEqual(required.find((candidate) => candidate.transport === 'rabbitmq:transient')!.reasons, ['not durable in this configuration']);
+  });
+
+  it('reads p99 at the rate from a step, or between two, and capacity at another p99 from the steps measured', () => {
+    const bullmq = (requirement: { ratePerSec: number; p99Ms: number }) => decide({ ...requirement, durable: false }, inputs).candidates.find((candidate) => candidate.transport === 'bullmq')!;
+    const measured = bullmq({ ratePerSec: 1_000, p99Ms: 100 });
+    assert.equal(measured.p99Source, 'measured');
+    assert.equal(measured.p99AtRateMs, 2 + (1_000 / 8_000) * 40);
+    const between = bullmq({ ratePerSec: 3_000, p99Ms: 100 });
+    assert.equal(between.p99Source, 'interpolated');
+    assert.ok(between.p99AtRateMs! > 2 + (2_000 / 8_000) * 40 && between.p99AtRateMs! < 2 + (4_000 / 8_000) * 40);
+    // p99 grows 2 → 42 ms up to the ceiling: under 20 ms only the steps below ~4,500/s qualify.
+    const tight = bullmq({ ratePerSec: 1_000, p99Ms: 20 });
+    assert.ok(tight.capacityPerSec < 4_500 && tight.capacityPerSec >= 2_000, `capacity at p99 ≤ 20: ${tight.capacityPerSec}`);
+    assert.equal(tight.capacityAtLeast, false);
+    const none = bullmq({ ratePerSec: 1_000, p99Ms: 1 });
+    assert.equal(none.capacityPerSec, 0);
+    assert.deepEqual(none.reasons, ['no step met p99 ≤ 1 ms']);
+  });
+
+  it('a capacity the harness stopped is a lower bound: enough when it covers the rate, not a verdict when it does not', () => {
+    const limited = decisionInputs([fixtureResult('process', [fixtureCapacityRun({ transport: 'direct', ceiling: 1_000_000, harnessAbove: 64_000 })])]);
+    const enough = decide({ ratePerSec: 10_000, p99Ms: 100, durable: false }, limited).candidates[0]!;
+    assert.equal(enough.qualifies, true);
+    assert.equal(enough.capacityAtLeast, true);
+    const unknown = decide({ ratePerSec: 100_000, p99Ms: 100, durable: false }, limited).candidates[0]!;
+    assert.equal(unknown.qualifies, false);
+    assert.match(unknown.reasons[0]!, /measured only up to [\d,]+\/s at p99 ≤ 100 ms \(the harness, not the system, stopped it\)/);
+  });
+
+  it('the command gives the same answer as text, Markdown and JSON; bad input is one line and exit 2', async () => {
+    const results = join(dir, 'results');
+    mkdirSync(results);
+    writeFileSync(join(results, 'process.json'), JSON.stringify(capacityResult));
+    writeFileSync(join(results, 'faults.json'), JSON.stringify(faultsResult));
+    const args = ['decide', '--rate', '3000', '--p99', '100', '--results', results];
+    const json = await runCli([...args, '--format', 'json']);
+    assert.equal(json.code, 0, json.stderr);
+    const decision = JSON.parse(json.stdout) as ReturnType<typeof decide>;
+    assert.deepEqual(decision.requirement, { ratePerSec: 3_000, p99Ms: 100, durable: false });
+    assert.deepEqual(
+      decision.candidates.map((candidate) => [candidate.label, candidate.qualifies]),
+      decide(decision.requirement, inputs).candidates.map((candidate) => [candidate.label, candidate.qualifies]),
+    );
+    for (const format of ['text', 'md'] as const) {
+      const out = await runCli([...args, '--format', format]);
+      assert.equal(out.code, 0, out.stderr);
+      assert.equal(out.stdout, renderDecision(decision, format));
+      assert.match(out.stdout, /2 of 3 qualify for 3,000 messages\/s at p99 ≤ 100 ms/);
+      // Row order is the decision's.
+      const order = decision.candidates.map((candidate) => out.stdout.indexOf(candidate.label));
+      assert.deepEqual(order, [...order].sort((a, b) => a - b));
+    }
+    const drain = join(dir, 'drain.json');
+    writeFileSync(drain, JSON.stringify(fixtureResult('process', [fixtureRun({ transport: 'bullmq', workers: 1 })])));
+    for (const [bad, message] of [
+      [['decide', '--rate', '3000', '--p99', '100', '--results', drain], /no capacity points in .*drain\.json: measure them with `npm run bench -- process --rate capacity`/],
+      [['decide', '--rate', 'fast', '--p99', '100', '--results', results], /invalid --rate "fast": use a positive number of messages per second/],
+      [['decide', '--p99', '100', '--results', results], /required option '--rate <n>' not specified/],
+      [['decide', '--rate', '3000', '--p99', '100', '--results', join(dir, 'missing')], /no such file or directory/],
+    ] as const) {
+      const out = await runCli([...bad]);
+      assert.equal(out.code, 2, `${bad.join(' ')}: ${out.stderr}`);
+      assert.match(out.stderr, message);
+      assert.equal(out.stderr.trim().split('\n').length, 1);
+      assert.equal(out.stdout, '');
+    }
+  });
+});
