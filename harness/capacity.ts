@@ -3,10 +3,11 @@
  * load (each step a whole sample: fresh queue, fresh roles, warmup excluded). The rate grows geometrically until a
  * step fails, then bisects (geometric midpoints) until the sustained and the failed rate are within 5%; if the first
  * step fails it shrinks instead. Then the rate–latency curve: steps at 10–90% of the capacity, and the search's own
- * step at 100%. A step that the harness limited is run once more; limited again, it is a failed step, and the capacity
- * is then only a lower bound.
+ * step at 100%. The capacity is the highest rate that sustained with every rate measured below it sustaining too. A
+ * step that kept its rate but missed the SLO while the harness was limited is run once more; a step the harness failed
+ * makes the capacity only a lower bound.
  */
-import type { Capacity, CapacityLimit, CapacityStep, CurvePoint, Sample } from './results/types.ts';
+import type { Capacity, CapacityLimit, CapacityStep, Sample } from './results/types.ts';
 
 export interface CapacitySpec {
   readonly sloP99Ms: number;
@@ -71,8 +72,27 @@ const round = (value: number) => Math.round(value * 100) / 100;
 
 export interface SearchOutcome {
   readonly capacity: Capacity;
-  /** The sample of the step at the capacity found (the lowest step tried when none sustained). */
+  /** The sample of the step at the capacity (the lowest step tried when none sustained). */
   readonly sample: Sample;
+}
+
+interface Measured {
+  readonly step: CapacityStep;
+  readonly sample: Sample;
+}
+
+/**
+ * The capacity is the highest rate that sustained with every rate measured below it sustaining too: a rate that
+ * fails on a second try, below one that once passed, says the SLO is met there only now and then.
+ */
+function consistentCapacity(measured: readonly Measured[]): { at?: Measured; failedAbove?: Measured; unstable: boolean } {
+  const counted = measured.filter((entry) => !entry.step.superseded);
+  const failures = counted.filter((entry) => !entry.step.sustained).sort((a, b) => a.step.offeredPerSec - b.step.offeredPerSec);
+  const failedAbove = failures[0];
+  const below = counted.filter((entry) => entry.step.sustained && (!failedAbove || entry.step.offeredPerSec < failedAbove.step.offeredPerSec));
+  const at = below.sort((a, b) => b.step.offeredPerSec - a.step.offeredPerSec)[0];
+  const unstable = counted.some((entry) => entry.step.sustained && failedAbove !== undefined && entry.step.offeredPerSec > failedAbove.step.offeredPerSec);
+  return { at, failedAbove, unstable };
 }
 
 /**
@@ -84,42 +104,40 @@ export async function searchCapacity(
   runStep: (perSec: number) => Promise<Sample>,
   onStep: (step: CapacityStep, place: string) => void = () => {},
 ): Promise<SearchOutcome> {
-  const steps: Array<{ step: CapacityStep; sample: Sample }> = [];
-  let sustained: (typeof steps)[number] | undefined;
-  let failed: (typeof steps)[number] | undefined;
-  let rate = Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec)));
-  const measure = async (perSec: number) => {
+  const searched: Measured[] = [];
+  const measure = async (perSec: number, place: string): Promise<Measured> => {
     const sample = await runStep(perSec);
-    return { step: judgeStep(perSec, sample, spec.sloP99Ms), sample };
+    const entry = { step: judgeStep(perSec, sample, spec.sloP99Ms), sample };
+    onStep(entry.step, place);
+    return entry;
   };
-  for (let index = 0; index < maxSearchSteps(spec); index++) {
-    let entry = await measure(rate);
-    steps.push(entry);
-    onStep(entry.step, `search ${index + 1}`);
-    // The harness is shared with the system on one host: a step it limited once is run again before it counts.
-    if (entry.step.limitedBy === 'harness') {
-      entry = await measure(rate);
-      steps.push(entry);
-      onStep(entry.step, `search ${index + 1}, again`);
+  let sustained: number | undefined;
+  let failed: number | undefined;
+  let rate: number | undefined = Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec)));
+  for (let index = 0; index < maxSearchSteps(spec) && rate !== undefined; index++) {
+    let entry = await measure(rate, `search ${index + 1}`);
+    // The harness shares the host with the system: a step that kept the rate but missed the SLO while the harness was
+    // limited is run again before it counts (a passing moment); one that could not keep the rate is not.
+    if (entry.step.limitedBy === 'harness' && entry.step.achievedPerSec >= rate * ACHIEVED_SHARE) {
+      searched.push({ ...entry, step: { ...entry.step, superseded: true } });
+      entry = await measure(rate, `search ${index + 1}, again`);
     }
-    if (entry.step.sustained) sustained = !sustained || rate > sustained.step.offeredPerSec ? entry : sustained;
-    else failed = !failed || rate < failed.step.offeredPerSec ? entry : failed;
-    const next = nextRate(spec, sustained?.step.offeredPerSec, failed?.step.offeredPerSec);
-    if (next === undefined) break;
-    rate = next;
+    searched.push(entry);
+    if (entry.step.sustained) sustained = Math.max(sustained ?? 0, rate);
+    else failed = Math.min(failed ?? Infinity, rate);
+    rate = nextRate(spec, sustained, failed);
   }
-  const capacityPerSec = sustained?.step.offeredPerSec ?? 0;
-  const curve: CurvePoint[] = [];
-  for (const fraction of capacityPerSec > 0 ? CURVE_FRACTIONS : []) {
-    const perSec = Math.round(capacityPerSec * fraction);
-    if (perSec < 1) continue;
-    const step = judgeStep(perSec, await runStep(perSec), spec.sloP99Ms);
-    curve.push({ ...step, fraction });
-    onStep(step, `curve ${Math.round(fraction * 100)}%`);
+  const found = consistentCapacity(searched).at;
+  const curve: Array<Measured & { fraction: number }> = [];
+  for (const fraction of found ? CURVE_FRACTIONS : []) {
+    const perSec = Math.round(found!.step.offeredPerSec * fraction);
+    if (perSec >= 1) curve.push({ ...(await measure(perSec, `curve ${Math.round(fraction * 100)}%`)), fraction });
   }
-  if (sustained) curve.push({ ...sustained.step, fraction: 1 });
-  // No failed step: the search reached the top of its range, so the capacity is a lower bound.
-  const limitedBy: CapacityLimit = failed?.step.limitedBy ?? 'harness';
+  if (found) curve.push({ ...found, fraction: 1 });
+  const { at, failedAbove, unstable } = consistentCapacity([...searched, ...curve.filter((point) => point.fraction !== 1)]);
+  const capacityPerSec = at?.step.offeredPerSec ?? 0;
+  // No failure above it: the search reached the top of its range, so the capacity is a lower bound.
+  const limitedBy: CapacityLimit = failedAbove?.step.limitedBy ?? 'harness';
   return {
     capacity: {
       sloP99Ms: spec.sloP99Ms,
@@ -127,10 +145,11 @@ export async function searchCapacity(
       maxSustainedPerSec: capacityPerSec,
       limitedBy,
       atLeast: limitedBy === 'harness' && capacityPerSec > 0,
-      steps: steps.map((entry) => entry.step),
-      curve,
+      unstable,
+      steps: searched.map((entry) => entry.step),
+      curve: curve.map(({ step, fraction }) => ({ ...step, fraction })),
     },
-    sample: { ...(sustained ?? steps[0]!).sample, throughputPerSec: capacityPerSec },
+    sample: { ...(at ?? searched[0]!).sample, throughputPerSec: capacityPerSec },
   };
 }
 

@@ -17,7 +17,7 @@ export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process
     run.on('sample-end', (ref, sample) =>
       stream.write(
         sample.capacity
-          ? `[${ref.position}/${ref.total}] ${describe(ref)}: capacity ${capacityText(sample.capacity)}/s at p99 ≤ ${sample.capacity.sloP99Ms} ms, limited by ${sample.capacity.limitedBy}\n`
+          ? `[${ref.position}/${ref.total}] ${describe(ref)}: capacity ${capacityText(sample.capacity)}/s at p99 ≤ ${sample.capacity.sloP99Ms} ms, limited by ${sample.capacity.limitedBy}${sample.capacity.unstable ? ' (unstable: a higher rate sustained too)' : ''}\n`
           : `[${ref.position}/${ref.total}] ${describe(ref)}: ${formatRate(sample.throughputPerSec)}/s, p99 ${formatMs(sample.latencyMs.p99)} ms, lost ${sample.counts.lost}, dup ${sample.counts.duplicates}\n`,
       ),
     );

@@ -120,7 +120,8 @@ export function harnessLimits(resources: readonly ResourceUsage[], sample: Sampl
   }
   const lag = sample.senderLagMs?.p99;
   const latency = sample.latencyMs?.p99 ?? 0;
-  if (lag !== undefined && lag > LIMITS.senderLagP99Ms && lag >= latency * LIMITS.senderLagShareOfP99) {
+  // Nothing delivered, no latency: the sender's lag cannot be a part of it.
+  if (lag !== undefined && latency > 0 && lag > LIMITS.senderLagP99Ms && lag >= latency * LIMITS.senderLagShareOfP99) {
     reasons.push(`harness-limited: the sender's lag p99 over 1 ms and a quarter or more of the latency p99 (${lag} ms of ${latency} ms)`);
   }
   return reasons;

@@ -49,6 +49,9 @@ export function consoleSummary(result: ResultFile): string {
     ...loadModelNotes(result.runs).map((note) => `  ${note}`),
     '  lost: accepted and gone; queued: accepted, not delivered by the deadline, still in the broker',
   ];
+  for (const run of capacities.filter((item) => item.capacity!.unstable)) {
+    notes.push(`  ${run.label}: unstable near its capacity: a higher rate sustained too, so the SLO is met there only now and then (the capacity is the rate below which every step sustained)`);
+  }
   if (!result.complete) notes.push('INTERRUPTED: only the run points above completed');
   return [
     ...(measured.length ? [measuredTable(result, measured)] : []),

@@ -62,12 +62,16 @@ export function decide(requirement: Requirement, inputs: readonly DecisionInput[
   const round = (value: number, digits: number) => Math.round(value * 10 ** digits) / 10 ** digits;
   const fmt = (value: number) => Math.round(value).toLocaleString('en-US');
   const candidate = (input: DecisionInput): Candidate => {
-    // A step that failed only on its SLO passed every other criterion: it sustains any SLO above its p99.
-    const passes = input.steps.filter((step) => (step.sustained || step.limitedBy === 'slo') && step.p99 <= requirement.p99Ms);
+    // A step that failed only on its SLO passed every other criterion: it sustains any SLO above its p99. The capacity
+    // is the highest rate that passes with every rate measured below it passing too (as the search reports it).
+    const passing = (step: DecisionInput['steps'][number]) => (step.sustained || step.limitedBy === 'slo') && step.p99 <= requirement.p99Ms;
+    const firstFailure = input.steps.filter((step) => !passing(step)).sort((a, b) => a.offeredPerSec - b.offeredPerSec)[0];
+    const passes = input.steps.filter((step) => passing(step) && (!firstFailure || step.offeredPerSec < firstFailure.offeredPerSec));
     const capacityPerSec = passes.reduce((best, step) => Math.max(best, step.offeredPerSec), 0);
-    const higher = input.steps.filter((step) => step.offeredPerSec > capacityPerSec);
     // Nothing measured above it failed for a reason of the system's: the limit may lie higher.
-    const capacityAtLeast = capacityPerSec > 0 && (higher.length === 0 || higher.every((step) => step.limitedBy === 'harness') || (input.atLeast && capacityPerSec >= input.capacityPerSec));
+    const capacityAtLeast = capacityPerSec > 0 && (!firstFailure || firstFailure.limitedBy === 'harness');
+    // At this p99, a step that met everything else failed on its latency.
+    const failedOn = (step: DecisionInput['steps'][number]) => (step.sustained || step.limitedBy === 'slo' ? 'slo' : step.limitedBy);
     const sorted = [...input.steps].filter((step) => step.sustained || step.limitedBy === 'slo').sort((a, b) => a.offeredPerSec - b.offeredPerSec);
     const near = sorted.filter((step) => Math.abs(step.offeredPerSec - rate) <= rate * NEAR);
     let p99AtRateMs: number | undefined;
@@ -99,7 +103,7 @@ export function decide(requirement: Requirement, inputs: readonly DecisionInput[
           ? `no step met p99 ≤ ${requirement.p99Ms} ms`
           : capacityAtLeast
             ? `measured only up to ${fmt(capacityPerSec)}/s at p99 ≤ ${requirement.p99Ms} ms (the harness, not the system, stopped it)`
-            : `capacity ${fmt(capacityPerSec)}/s at p99 ≤ ${requirement.p99Ms} ms, under ${fmt(rate)}/s (limited by ${input.limitedBy})`,
+            : `capacity ${fmt(capacityPerSec)}/s at p99 ≤ ${requirement.p99Ms} ms, under ${fmt(rate)}/s (limited by ${firstFailure ? failedOn(firstFailure) : input.limitedBy})`,
       );
     }
     const lossy = input.steps.filter((step) => step.offeredPerSec <= rate && step.lost > 0);
@@ -135,7 +139,8 @@ export function decisionInputs(results: readonly ResultFile[]): DecisionInput[] 
     .flatMap((result) => result.runs.filter((run) => run.capacity))
     .map((run): DecisionInput => {
       const capacity = run.capacity!;
-      const steps = [...capacity.steps, ...capacity.curve.filter((point) => point.fraction !== 1)];
+      // The search's own step at 100% is in both lists; a superseded step was measured again.
+      const steps = [...capacity.steps, ...capacity.curve.filter((point) => point.fraction !== 1)].filter((step) => !step.superseded);
       return {
         label: run.label,
         transport: run.transport,

@@ -368,7 +368,7 @@ function capacityLines(scenario: string, runs: readonly RunResult[]): string[] {
   if (measured.length === 0) return [];
   const slo = [...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ');
   return [
-    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${run.label.replace(/ capacity p99≤\d+ms$/, '')} ${capacityText(run.capacity!)}/s (limited by ${run.capacity!.limitedBy})`).join('; ')}.`,
+    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${run.label.replace(/ capacity p99≤\d+ms$/, '')} ${capacityText(run.capacity!)}/s (limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
   ];
 }
 

@@ -21,7 +21,7 @@ export interface Profile {
 /** Every process transport's capacity under a p99 SLO, at a realistic W and C: what `decide` reads. */
 export const CAPACITY_POINTS: ProfileRun = {
   scenario: 'process',
-  flags: { transports: 'direct,bullmq,rabbitmq,pgboss,pgboss:tuned,pg', workers: '2', concurrency: '50', rate: 'capacity', stepSeconds: '4', warmup: '1000', repeat: '1' },
+  flags: { transports: 'direct,bullmq,rabbitmq,pgboss,pgboss:tuned,pg', workers: '2', concurrency: '50', rate: 'capacity', stepSeconds: '4', repeat: '1' },
 };
 
 /** The runs scenarios/claims.json names as judging its claims. */

@@ -92,6 +92,33 @@ describe('capacity search', () => {
     assert.equal(top.capacity.atLeast, true);
   });
 
+  it('the capacity is the rate below which every step sustained: a failure under a passing rate marks it unstable', async () => {
+    // Sustains up to 3,000/s, except between 2,600 and 2,700/s (where the curve's 90% falls; no search step does).
+    const unsteady = (perSec: number) => perSec > 2_600 && perSec < 2_700;
+    const outcome = await searchCapacity(SPEC, async (perSec) => (unsteady(perSec) ? sample(perSec, { p99: 130 }) : ceilingAt(3_000)(perSec)));
+    const failedAt = outcome.capacity.curve.find((point) => unsteady(point.offeredPerSec))!;
+    assert.equal(failedAt.sustained, false);
+    const passedBelow = [...outcome.capacity.steps, ...outcome.capacity.curve].filter((step) => step.sustained && step.offeredPerSec < failedAt.offeredPerSec);
+    assert.equal(outcome.capacity.maxSustainedPerSec, Math.max(...passedBelow.map((step) => step.offeredPerSec)));
+    assert.equal(outcome.capacity.limitedBy, 'slo');
+    assert.equal(outcome.capacity.unstable, true);
+    assert.equal(outcome.sample.throughputPerSec, outcome.capacity.maxSustainedPerSec);
+    assert.equal(outcome.sample.counts.sent, outcome.capacity.maxSustainedPerSec * 5, 'the sample is the step at the capacity');
+    const steady = await searchCapacity(SPEC, ceilingAt(3_000));
+    assert.equal(steady.capacity.unstable, false);
+  });
+
+  it('a harness-limited step that could not keep its rate is not run again', async () => {
+    const runs: number[] = [];
+    const outcome = await searchCapacity(SPEC, async (perSec) => {
+      runs.push(perSec);
+      return perSec > 5_000 ? sample(perSec, { achieved: 5_000, p99: 900, limited: ['harness-limited: the sender (producer) at 80% of a core or more (0.95)'] }) : sample(perSec);
+    });
+    assert.equal(runs.filter((perSec) => perSec === 16_000).length, 1);
+    assert.ok(!outcome.capacity.steps.some((step) => step.superseded));
+    assert.equal(outcome.capacity.atLeast, true);
+  });
+
   it('judges each criterion, naming the first that failed and every figure', () => {
     const slo = 100;
     assert.equal(judgeStep(1_000, sample(1_000), slo).sustained, true);

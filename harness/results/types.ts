@@ -42,9 +42,11 @@ export interface CapacityStep {
   readonly limitedBy?: CapacityLimit;
   /** In words: what held or what failed, with the figures. */
   readonly why: string;
-  /** The whole system over the step: cores used by every measured process (workers, services, the sender), and their memory. */
+  /** The whole system over the step: cores used by every measured process (workers, services, the sender), and their PSS. */
   readonly cores: number;
   readonly memoryMiB: number;
+  /** A step the harness limited, run again at the same rate: the rerun counts, this one is kept for the record. */
+  readonly superseded?: boolean;
 }
 
 /** A point of the rate–latency curve: a step at a fraction of the capacity found. */
@@ -57,15 +59,17 @@ export interface Capacity {
   readonly sloP99Ms: number;
   /** Seconds of measured load per step. */
   readonly stepSec: number;
-  /** Highest sustained offered rate; 0 when no step down to the search's lowest rate sustained. */
+  /** Highest offered rate that sustained with every rate measured below it sustaining too; 0 when none did. */
   readonly maxSustainedPerSec: number;
   /** Why the lowest step above it failed. */
   readonly limitedBy: CapacityLimit;
   /** Only a lower bound: the harness, or the top of the search's range, stopped the search, not the system. */
   readonly atLeast: boolean;
+  /** A rate above the capacity sustained too: the SLO is met there only now and then (the capacity is the rate below which every step sustained). */
+  readonly unstable: boolean;
   /** Every step in the order run. */
   readonly steps: readonly CapacityStep[];
-  /** 10, 25, 50, 75, 90 and 100% of the capacity (100%: the search's own step at it). */
+  /** Steps at 10, 25, 50, 75, 90 and 100% of the rate the search found (100%: the search's own step at it). */
   readonly curve: readonly CurvePoint[];
 }
 

@@ -139,9 +139,10 @@ export default defineRole({
         }
       },
       async finish(): Promise<ConsumerReport> {
-        // What an in-process consumer holds now will never be done; a broker's consumer gives it back on close.
-        const heldAtFinish = consumer?.queued ? consumer.queued() + inFlight : 0;
+        // A broker's consumer gives back on close what it held; an in-process one takes in on close what was still
+        // in transit to it, and what it holds then will never be done.
         await consumer?.close();
+        const heldAtFinish = consumer?.queued ? consumer.queued() + inFlight : 0;
         await job.close();
         // Jobs still finishing after this are not logged (their fd would be closed, or reused by another file).
         const log = deliveryLog;

@@ -28,6 +28,8 @@ export interface ProcessPlan extends PlanBase<TransportDefinition> {
 }
 
 const REPORT_TIMEOUT_MS = 20_000;
+/** The warmup's own deadline: a capacity step's short drain (a few seconds) would cut a slow transport's warmup short. */
+const MIN_WARMUP_WAIT_MS = 30_000;
 /** Warmup: sent as fast as accepted, not measured; in batches, or one by one before an open loop (its send path warm too). */
 const WARMUP_LOAD = { model: 'closed', batch: 50, inflight: 4 } as const;
 const WARMUP_SINGLE_SENDS = { model: 'closed', batch: 1, inflight: 50 } as const;
@@ -73,8 +75,9 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
     },
     async warmup(roles, errors) {
       if (plan.warmup === 0) return;
-      const arrived = await waitUntil(() => roles.consumerProgress().warmup >= plan.warmup || roles.consumerFailures().length > 0, Date.now() + plan.timeoutMs, signal);
-      if (!arrived) errors.push(`warmup: only ${roles.consumerProgress().warmup} of ${plan.warmup} warmup messages delivered within ${plan.timeoutMs / 1000}s`);
+      const deadlineMs = Math.max(plan.timeoutMs, MIN_WARMUP_WAIT_MS);
+      const arrived = await waitUntil(() => roles.consumerProgress().warmup >= plan.warmup || roles.consumerFailures().length > 0, Date.now() + deadlineMs, signal);
+      if (!arrived) errors.push(`warmup: only ${roles.consumerProgress().warmup} of ${plan.warmup} warmup messages delivered within ${deadlineMs / 1000}s`);
     },
     resources: (roles) => roles.resourceTargets(services, pointServices(plan.choice, plan.job)),
     async load(roles) {

@@ -18,6 +18,8 @@ const controlChannel = (queue: string) => `hopbench:${queue}`;
 const dataChannel = (queue: string, consumer: number) => `hopbench:${queue}:${consumer}`;
 
 const FIRST_CONSUMER_TIMEOUT_MS = 10_000;
+/** How long a closing consumer keeps taking in messages still in transit to it. */
+const DRAIN_TIMEOUT_MS = 5_000;
 
 const dataOf = <Data>(event: unknown): Data => (event as { data: Data }).data;
 
@@ -31,13 +33,24 @@ export function inProcessConsumer(queue: string, concurrency: number, handle: (e
   control.onmessage = (event) => {
     if ('roll' in dataOf<Control>(event)) announce();
   };
-  data.onmessage = (event) => dataOf<Envelope[]>(event).forEach((envelope) => limiter.push(envelope));
+  let received = 0;
+  data.onmessage = (event) => {
+    received++;
+    dataOf<Envelope[]>(event).forEach((envelope) => limiter.push(envelope));
+  };
   announce();
   return {
     queued: () => limiter.queued,
     async close() {
       if (localConsumers.get(queue) === limiter) localConsumers.delete(queue);
       control.close();
+      // What the producer posted may still be in this thread's port: taken in first, it counts as queued here
+      // instead of vanishing uncounted with the channel.
+      const deadline = Date.now() + DRAIN_TIMEOUT_MS;
+      for (let seen = -1; seen !== received && Date.now() < deadline; ) {
+        seen = received;
+        await new Promise((resolve) => setTimeout(resolve, 1));
+      }
       data.close();
     },
   };
