@@ -185,13 +185,16 @@ function judge(value: Claim['claimed'], measured: number): { verdict: Verdict; r
   return { verdict: Math.abs(ratio - 1) <= value.tolerance ? 'holds' : 'does not hold', ratio };
 }
 
+/** Whether a run point (or just its identity) is one that the claim's `where` pins. */
+export function matchesWhere(claim: Claim, point: object): boolean {
+  return Object.entries(claim.measure.where).every(([path, expected]) => (Array.isArray(expected) ? expected : [expected]).includes(lookup(point, path) as never));
+}
+
 export function evaluateClaims(claims: readonly Claim[], results: readonly ResultFile[]): ClaimResult[] {
   const runs: ScenarioRun[] = results.flatMap((result) => result.runs.map((run) => ({ ...run, scenario: result.scenario, env: result.env })));
   return claims.map((claim) => {
     const text = claimedText(claim.claimed);
-    const matching = runs.filter(
-      (run) => run.scenario === claim.measure.scenario && Object.entries(claim.measure.where).every(([path, expected]) => (Array.isArray(expected) ? expected : [expected]).includes(lookup(run, path) as never)),
-    );
+    const matching = runs.filter((run) => run.scenario === claim.measure.scenario && matchesWhere(claim, run));
     const values = metricValues(claim.measure.metric, matching);
     if (values.length === 0) {
       const why = claim.judgedBy ? `\`${benchCommandLine(claim.judgedBy)}\` judges it` : `no ${claim.measure.scenario} run of these results has what it needs`;

@@ -5,6 +5,7 @@
  * requirement: so it is self-contained (nested helpers, plain data in and out, nothing from outside its body).
  */
 import type { CapacityLimit, CapacityStep, ResultFile, RunResult } from '../harness/results/types.ts';
+import { capacityLabel } from './wording.ts';
 
 export interface Requirement {
   readonly ratePerSec: number;
@@ -142,7 +143,7 @@ export function decisionInputs(results: readonly ResultFile[]): DecisionInput[] 
       // The search's own step at 100% is in both lists; a superseded step was measured again.
       const steps = [...capacity.steps, ...capacity.curve.filter((point) => point.fraction !== 1)].filter((step) => !step.superseded);
       return {
-        label: run.label,
+        label: capacityLabel(run),
         transport: run.transport,
         job: String(run.params.job ?? ''),
         durable: run.traits.durable,

@@ -8,7 +8,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityText, latencyIsBacklogWait } from './wording.ts';
+import { capacityLabel, capacityText, latencyIsBacklogWait } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -178,7 +178,7 @@ function curveChart(id: string, runs: readonly RunResult[], colors: Record<strin
   if (withCurve.length === 0) return undefined;
   const datasets = withCurve.flatMap((run) =>
     (['p50', 'p99'] as const).map((p) => ({
-      label: `${run.label} ${p}`,
+      label: `${capacityLabel(run)} ${p}`,
       data: run.capacity!.curve.map((point) => ({ x: point.offeredPerSec, y: Math.max(point[p], 0.001) })),
       borderColor: colors[run.transport],
       backgroundColor: colors[run.transport],
@@ -187,16 +187,17 @@ function curveChart(id: string, runs: readonly RunResult[], colors: Record<strin
     })),
   );
   const slos = [...new Set(withCurve.map((run) => run.capacity!.sloP99Ms))];
-  const highest = Math.max(...withCurve.map((run) => run.capacity!.maxSustainedPerSec));
-  const sloLines = slos.map((slo) => ({ label: `SLO p99 ${slo} ms`, data: [{ x: 0, y: slo }, { x: highest, y: slo }], borderColor: '#6b7280', borderDash: [2, 2], showLine: true, pointRadius: 0 }));
+  const highest = Math.max(...withCurve.flatMap((run) => run.capacity!.curve.map((point) => point.offeredPerSec)));
+  const lowest = Math.min(...withCurve.flatMap((run) => run.capacity!.curve.map((point) => point.offeredPerSec)));
+  const sloLines = slos.map((slo) => ({ label: `SLO p99 ${slo} ms`, data: [{ x: lowest, y: slo }, { x: highest, y: slo }], borderColor: '#6b7280', borderDash: [2, 2], showLine: true, pointRadius: 0 }));
   return {
     id,
     title: 'Rate–latency curves',
-    note: 'Each point measured at 10, 25, 50, 75, 90 and 100% of its capacity (open loop, latency from the intended send time; p99 dashed). Where a curve bends up is where queueing starts.',
+    note: 'Each point measured at 10, 25, 50, 75, 90 and 100% of the rate its search found (open loop, latency from the intended send time; p99 dashed; both axes logarithmic). Where a curve bends up is where queueing starts.',
     config: {
       type: 'scatter',
       data: { datasets: [...datasets, ...sloLines] },
-      options: { scales: { x: { type: 'linear', title: { display: true, text: 'offered rate, per second' } }, y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } } } },
+      options: { scales: { x: { type: 'logarithmic', title: { display: true, text: 'offered rate, per second' } }, y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } } } },
     },
   };
 }
@@ -213,11 +214,11 @@ function capacityChart(id: string, runs: readonly RunResult[], colors: Record<st
   return {
     id,
     title: `Capacity at p99 ≤ ${[...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ')} ms, and its cost`,
-    note: 'Bars: the highest offered rate each point sustained (hatched: a lower bound, the harness stopped the search). Line: cores used by the whole system (workers, services, the sender) per 1,000/s at that rate.',
+    note: 'Bars: the highest offered rate each point sustained (pale: a lower bound, the harness stopped the search). Line: cores used by the whole system (workers, services, the sender) per 1,000/s at that rate.',
     config: {
       type: 'bar',
       data: {
-        labels: measured.map((run) => `${run.label}${run.capacity!.atLeast ? ' (≥)' : ''}`),
+        labels: measured.map((run) => `${capacityLabel(run)}${run.capacity!.atLeast ? ' (≥)' : ''}`),
         datasets: [
           { type: 'bar', label: 'capacity, per second', data: measured.map((run) => run.capacity!.maxSustainedPerSec), backgroundColor: measured.map((run) => withAlpha(colors[run.transport]!, run.capacity!.atLeast ? 0.35 : 0.85)), yAxisID: 'y' },
           { type: 'line', label: 'cores per 1,000/s', data: measured.map(cost), borderColor: '#111827', backgroundColor: '#111827', yAxisID: 'y1' },
@@ -368,7 +369,7 @@ function capacityLines(scenario: string, runs: readonly RunResult[]): string[] {
   if (measured.length === 0) return [];
   const slo = [...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ');
   return [
-    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${run.label.replace(/ capacity p99≤\d+ms$/, '')} ${capacityText(run.capacity!)}/s (limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
+    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityText(run.capacity!)}/s (limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
   ];
 }
 

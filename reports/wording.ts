@@ -43,3 +43,6 @@ export function intervalText(interval: Interval | undefined, format: (value: num
   if (!interval || interval.low === interval.high) return '—';
   return `${format(interval.low)}–${format(interval.high)}`;
 }
+
+/** A capacity point's label without its load (` capacity p99≤100ms`), where the SLO is said once beside it. */
+export const capacityLabel = (run: Pick<RunResult, 'label'>) => run.label.replace(/ capacity p99≤\d+(\.\d+)?ms/, '');

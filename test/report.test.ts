@@ -7,7 +7,9 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
 import { decodeHistogram } from '../harness/measure/histogram.ts';
 import type { RunResult } from '../harness/results/types.ts';
-import { evaluateClaims, loadClaims, type Claim } from '../reports/claims.ts';
+import { evaluateClaims, loadClaims, loadClaimsFile, matchesWhere, type Claim } from '../reports/claims.ts';
+import { SCENARIOS } from '../scenarios/index.ts';
+import { PROFILES } from '../scenarios/profiles.ts';
 import { decide } from '../reports/decide.ts';
 import { renderHtml } from '../reports/html.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
@@ -203,6 +205,25 @@ describe('claims', () => {
     for (const prefix of ['seed000-queue-latency', 'seed000-direct-latency', 'seed000-redis-twice', 'seed000-persistence', 'seed001-worker-memory', 'seed001-scaling', 'seed001-sweet-spot', 'seed001-io-jobs', 'seed002-throughput', 'seed002-latency', 'seed003-accept-fast', 'seed004-persist-scale']) {
       assert.ok(ids.some((id) => id.startsWith(prefix)), prefix);
     }
+  });
+
+  it('every claim names the run that judges it, and that run plans the points the claim needs', () => {
+    const { claims, runs } = loadClaimsFile();
+    const planned = new Map(Object.entries(runs).map(([name, run]) => [name, SCENARIOS[run.scenario]!.plan(run.flags).points.map((point) => point.identity)]));
+    for (const claim of claims) {
+      assert.ok(claim.run && claim.judgedBy, `${claim.id} names a run`);
+      assert.equal(claim.judgedBy.scenario, claim.measure.scenario, claim.id);
+      const points = planned.get(claim.run)!.filter((identity) => matchesWhere(claim, identity));
+      assert.ok(points.length > 0, `${claim.id}: ${claim.run} plans a point its where matches`);
+      const gain = /^concurrencyGain:(\d+):(\d+)$/.exec(claim.measure.metric);
+      if (gain) for (const concurrency of [gain[1], gain[2]]) assert.ok(points.some((identity) => identity.axes.concurrency === Number(concurrency)), `${claim.id}: C=${concurrency}`);
+      if (['workerScaling', 'perWorkerThroughput'].includes(claim.measure.metric)) assert.ok(new Set(points.map((identity) => identity.axes.workers)).size > 1, `${claim.id}: several W`);
+      if (claim.measure.metric.startsWith('httpLatencyRatio:')) {
+        for (const architecture of claim.measure.metric.split(':').slice(1)) assert.ok(points.some((identity) => identity.params.architecture === architecture), `${claim.id}: ${architecture}`);
+      }
+    }
+    // The claims profile runs exactly these.
+    assert.deepEqual(PROFILES.claims!.runs, Object.values(runs));
   });
 });
 
