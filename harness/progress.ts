@@ -5,7 +5,7 @@
 import { SingleBar, Presets } from 'cli-progress';
 import type { BenchRun, SampleRef } from './bench.ts';
 import { formatMs, formatRate } from '../reports/format.ts';
-import { capacityText } from '../reports/wording.ts';
+import { capacityRateText } from '../reports/wording.ts';
 
 function describe(ref: SampleRef): string {
   return `${ref.point.identity.label} #${ref.repeatIndex + 1}`;
@@ -17,7 +17,7 @@ export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process
     run.on('sample-end', (ref, sample) =>
       stream.write(
         sample.capacity
-          ? `[${ref.position}/${ref.total}] ${describe(ref)}: capacity ${capacityText(sample.capacity)}/s at p99 ≤ ${sample.capacity.sloP99Ms} ms, limited by ${sample.capacity.limitedBy}${sample.capacity.unstable ? ' (unstable: a higher rate sustained too)' : ''}\n`
+          ? `[${ref.position}/${ref.total}] ${describe(ref)}: capacity ${capacityRateText(sample.capacity)} at p99 ≤ ${sample.capacity.sloP99Ms} ms, limited by ${sample.capacity.limitedBy}${sample.capacity.unstable ? ' (unstable: a higher rate sustained too)' : ''}\n`
           : `[${ref.position}/${ref.total}] ${describe(ref)}: ${formatRate(sample.throughputPerSec)}/s, p99 ${formatMs(sample.latencyMs.p99)} ms, lost ${sample.counts.lost}, dup ${sample.counts.duplicates}\n`,
       ),
     );

@@ -8,7 +8,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityLabel, capacityText, latencyIsBacklogWait } from './wording.ts';
+import { capacityLabel, capacityRateText, latencyIsBacklogWait } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -369,7 +369,7 @@ function capacityLines(scenario: string, runs: readonly RunResult[]): string[] {
   if (measured.length === 0) return [];
   const slo = [...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ');
   return [
-    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityText(run.capacity!)}/s (limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
+    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityRateText(run.capacity!)} (limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
   ];
 }
 

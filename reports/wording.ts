@@ -38,6 +38,10 @@ export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'at
   return `${capacity.atLeast ? '≥ ' : ''}${formatRate(capacity.maxSustainedPerSec)}`;
 }
 
+/** `12,000/s` or `≥ 12,000/s`, or `no rate sustained`, for sentences. */
+export const capacityRateText = (capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast'>) =>
+  capacity.maxSustainedPerSec === 0 ? 'no rate sustained' : `${capacityText(capacity)}/s`;
+
 /** `1,950–2,050`, or `—` without an interval (one sample, or an older result file). */
 export function intervalText(interval: Interval | undefined, format: (value: number) => string = formatRate): string {
   if (!interval || interval.low === interval.high) return '—';
