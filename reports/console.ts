@@ -1,7 +1,7 @@
 /** The short tables printed after every bench run: one line per run point, medians of the repeated samples. */
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
-import { capacityText, intervalText, loadModelNotes, loadText } from './wording.ts';
+import { capacityText, intervalText, loadModelNotes, loadText, stepAtCapacity } from './wording.ts';
 
 function measuredTable(result: ResultFile, runs: readonly RunResult[]): string {
   const rows = runs.map((run) => [
@@ -23,7 +23,7 @@ function measuredTable(result: ResultFile, runs: readonly RunResult[]): string {
 function capacityTable(runs: readonly RunResult[]): string {
   const rows = runs.map((run) => {
     const capacity = run.capacity!;
-    const atCapacity = capacity.curve.find((point) => point.fraction === 1);
+    const atCapacity = stepAtCapacity(capacity);
     return [
       run.label,
       capacityText(capacity),
@@ -32,7 +32,7 @@ function capacityTable(runs: readonly RunResult[]): string {
       atCapacity ? formatMs(atCapacity.p50) : '—',
       atCapacity ? formatMs(atCapacity.p99) : '—',
       atCapacity && atCapacity.achievedPerSec > 0 ? (atCapacity.cores / (atCapacity.achievedPerSec / 1000)).toFixed(3) : '—',
-      String(capacity.steps.length + capacity.curve.length - (atCapacity ? 1 : 0)),
+      String(capacity.steps.length + capacity.curve.filter((point) => point.fraction !== 1).length),
     ];
   });
   return textTable(['point', 'capacity /s', 'interval', 'limited by', 'p50 ms at it', 'p99 ms at it', 'cores per 1k/s', 'steps'], rows);

@@ -8,7 +8,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityLabel, capacityRateText, latencyIsBacklogWait } from './wording.ts';
+import { capacityLabel, capacityRateText, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -206,9 +206,8 @@ function curveChart(id: string, runs: readonly RunResult[], colors: Record<strin
 function capacityChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
   const measured = runs.filter((run) => run.capacity);
   if (measured.length === 0) return undefined;
-  const atCapacity = (run: RunResult) => run.capacity!.curve.find((point) => point.fraction === 1);
   const cost = (run: RunResult) => {
-    const step = atCapacity(run);
+    const step = stepAtCapacity(run.capacity!);
     return step && step.achievedPerSec > 0 ? Math.round((step.cores / step.achievedPerSec) * 1000 * 1000) / 1000 : null;
   };
   return {

@@ -1,6 +1,6 @@
 /** How every output (console, Markdown, HTML) says what a point's load was and what its figures mean. */
 import type { Interval } from '../harness/measure/stats.ts';
-import type { Capacity, RunResult } from '../harness/results/types.ts';
+import type { Capacity, CapacityStep, RunResult } from '../harness/results/types.ts';
 import { formatRate } from './format.ts';
 import { isBacklogDrain } from './point.ts';
 
@@ -37,6 +37,10 @@ export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'at
   if (capacity.maxSustainedPerSec === 0) return 'none';
   return `${capacity.atLeast ? '≥ ' : ''}${formatRate(capacity.maxSustainedPerSec)}`;
 }
+
+/** The sustained step at the reported capacity: below the search's own result when a curve step under it failed. */
+export const stepAtCapacity = (capacity: Capacity): CapacityStep | undefined =>
+  [...capacity.curve, ...capacity.steps].find((step) => step.sustained && step.offeredPerSec === capacity.maxSustainedPerSec);
 
 /** `12,000/s` or `≥ 12,000/s`, or `no rate sustained`, for sentences. */
 export const capacityRateText = (capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast'>) =>

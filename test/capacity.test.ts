@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { CURVE_FRACTIONS, judgeStep, maxCapacitySteps, searchCapacity, type CapacitySpec } from '../harness/capacity.ts';
 import type { ResultFile, Sample } from '../harness/results/types.ts';
+import { stepAtCapacity } from '../reports/wording.ts';
 import { runCli } from './helpers/cli.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-capacity-'));
@@ -104,6 +105,9 @@ describe('capacity search', () => {
     assert.equal(outcome.capacity.unstable, true);
     assert.equal(outcome.sample.throughputPerSec, outcome.capacity.maxSustainedPerSec);
     assert.equal(outcome.sample.counts.sent, outcome.capacity.maxSustainedPerSec * 5, 'the sample is the step at the capacity');
+    const reported = stepAtCapacity(outcome.capacity)!;
+    assert.equal(reported.offeredPerSec, outcome.capacity.maxSustainedPerSec, 'figures "at the capacity" come from the step at the reported capacity…');
+    assert.ok(reported.offeredPerSec < outcome.capacity.curve.find((point) => point.fraction === 1)!.offeredPerSec, '…not from the search\'s own result above it');
     const steady = await searchCapacity(SPEC, ceilingAt(3_000));
     assert.equal(steady.capacity.unstable, false);
   });
