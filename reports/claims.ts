@@ -34,6 +34,8 @@ const claimSchema = z
       .strict(),
     /** The entry of the file's `runs` whose results judge this claim. */
     run: z.string().optional(),
+    /** Why no hopbench run can judge this claim (what it would take); such a claim is listed, never judged. */
+    unjudgeable: z.string().min(1).optional(),
   })
   .strict();
 
@@ -194,12 +196,10 @@ export function evaluateClaims(claims: readonly Claim[], results: readonly Resul
   const runs: ScenarioRun[] = results.flatMap((result) => result.runs.map((run) => ({ ...run, scenario: result.scenario, env: result.env })));
   return claims.map((claim) => {
     const text = claimedText(claim.claimed);
+    if (claim.unjudgeable) return { claim, claimedText: text, verdict: 'not measured', setup: claim.unjudgeable };
     const matching = runs.filter((run) => run.scenario === claim.measure.scenario && matchesWhere(claim, run));
     const values = metricValues(claim.measure.metric, matching);
-    if (values.length === 0) {
-      const why = claim.judgedBy ? `\`${benchCommandLine(claim.judgedBy)}\` judges it` : `no ${claim.measure.scenario} run of these results has what it needs`;
-      return { claim, claimedText: text, verdict: 'not measured', setup: why };
-    }
+    if (values.length === 0) return { claim, claimedText: text, verdict: 'not measured', setup: unjudgedWhy(claim, matching.length) };
     const sorted = [...values].sort((a, b) => a.value - b.value);
     const chosen = claim.measure.aggregate === 'max' ? sorted.at(-1)! : claim.measure.aggregate === 'min' ? sorted[0]! : sorted[Math.floor((sorted.length - 1) / 2)]!;
     const env = matching[0]!.env;
@@ -213,18 +213,21 @@ export function evaluateClaims(claims: readonly Claim[], results: readonly Resul
   });
 }
 
+/** Why these results give a claim no verdict: the run that would judge it, or that the matching points lack its metric. */
+function unjudgedWhy(claim: Claim, matching: number): string {
+  if (matching > 0) return `the ${matching} matching ${claim.measure.scenario} points do not record ${claim.measure.metric}`;
+  return claim.judgedBy ? `\`${benchCommandLine(claim.judgedBy)}\` judges it` : `no ${claim.measure.scenario} run of these results has what it needs`;
+}
+
 /**
- * The claims these results cannot judge, in one line: how many, and which run would judge them (the claims file's
- * `run`), never their filters.
+ * The claims these results cannot judge, in one line: how many, and in words why (the run that would judge them, from
+ * the claims file's `run`), never their filters.
  */
 export function unjudgedLine(results: readonly ClaimResult[]): string | undefined {
   const unjudged = results.filter((result) => result.verdict === 'not measured');
   if (unjudged.length === 0) return undefined;
   const byRun = new Map<string, string[]>();
-  for (const { claim } of unjudged) {
-    const how = claim.judgedBy ? `\`${benchCommandLine(claim.judgedBy)}\`` : 'a run these results do not have';
-    byRun.set(how, [...(byRun.get(how) ?? []), claim.id]);
-  }
+  for (const { claim, setup } of unjudged) byRun.set(setup, [...(byRun.get(setup) ?? []), claim.id]);
   const runs = [...byRun.entries()].map(([how, ids]) => `${ids.join(', ')}: ${how}`).join('; ');
-  return `${unjudged.length} claims are not judged by these results (\`npm run bench -- --profile claims\` judges every claim): ${runs}.`;
+  return `${unjudged.length} ${unjudged.length === 1 ? 'claim is' : 'claims are'} not judged by these results (\`npm run bench -- --profile claims\` judges every claim that a run can): ${runs}.`;
 }

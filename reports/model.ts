@@ -423,7 +423,7 @@ function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimR
   if (claims.length === 0) lines.push('No published claim is about the scenarios in these results.');
   else {
     lines.push(
-      `Claims: ${held.length} held, ${failed.length} did not hold${failed.length ? ` (${failed.map((claim) => claim.claim.id).join(', ')})` : ''}, ${unmeasured.length} were not measured by these results.`,
+      `Claims: ${held.length} held, ${failed.length} did not hold${failed.length ? ` (${failed.map((claim) => claim.claim.id).join(', ')})` : ''}, ${unmeasured.length} ${unmeasured.length === 1 ? 'was' : 'were'} not judged by these results.`,
     );
   }
   return lines;
