@@ -173,12 +173,7 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
   const go = (sender: SenderHandle, generation: number) =>
     void sender.run({ startNs: scheduleStartNs }).then((outcome) => outcomes.set(generation, outcome as ProducerOutcome), () => {});
   const quiet = quietWatch(admin.pending && (() => admin.pending!()));
-  let logs: Logs = { accepted: new Set(), delivered: new Map(), deliveries: new Map() };
-  let logsReadAt = 0;
-  const currentLogs = () => {
-    if (Date.now() - logsReadAt >= LOG_READ_INTERVAL_MS) [logs, logsReadAt] = [readLogs(dir), Date.now()];
-    return logs;
-  };
+  const currentLogs = logsReader(dir);
   return {
     async setup() {
       if (plan.redisPersistence && ref.urls.redis) await setRedisPersistence(ref.urls.redis, plan.redisPersistence);
@@ -193,14 +188,8 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
       scheduleStartNs = startNs;
       go(roles.sender.current(), roles.sender.generation());
       const loadEndNs = startNs + plan.durationSec * NS_PER_S;
-      const faultDueNs = startNs + plan.faultAtSec * NS_PER_S;
-      await waitUntil(() => nowNs() >= faultDueNs, Date.now() + plan.faultAtSec * 1000 + 1000, signal);
-      if (signal.aborted) throw new Error('interrupted');
-      const faultStartNs = nowNs();
-      const faultEndNs = await injectFault(plan, services, roles, signal).catch((error: unknown) => {
-        faultError = `fault ${plan.fault}: ${errorMessage(error)}`;
-        return nowNs();
-      });
+      const { faultStartNs, faultEndNs, error } = await faultAt(startNs + plan.faultAtSec * NS_PER_S, plan, services, roles, signal);
+      faultError = error;
       // The schedule runs to its end: the current sender has sent its part.
       const scheduleDone = () => nowNs() >= loadEndNs && outcomes.has(roles.sender.generation());
       await waitUntil(scheduleDone, Date.now() + (loadEndNs - nowNs()) / 1e6 + plan.timeoutMs, signal);
@@ -230,6 +219,28 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
       removeTempDir(dir);
     },
   };
+}
+
+/** The logs as last read: reading them costs a pass over every file, so at most once per LOG_READ_INTERVAL_MS. */
+function logsReader(dir: string): () => Logs {
+  let logs: Logs = { accepted: new Set(), delivered: new Map(), deliveries: new Map() };
+  let readAt = 0;
+  return () => {
+    if (Date.now() - readAt >= LOG_READ_INTERVAL_MS) [logs, readAt] = [readLogs(dir), Date.now()];
+    return logs;
+  };
+}
+
+/** Waits for the fault's moment and injects it; an injection that failed is named, and the load goes on. */
+async function faultAt(dueNs: number, plan: FaultPlan, services: ServiceSet, roles: Roles, signal: AbortSignal): Promise<{ faultStartNs: number; faultEndNs: number; error?: string }> {
+  await waitUntil(() => nowNs() >= dueNs, Date.now() + (dueNs - nowNs()) / 1e6 + 1000, signal);
+  if (signal.aborted) throw new Error('interrupted');
+  const faultStartNs = nowNs();
+  try {
+    return { faultStartNs, faultEndNs: await injectFault(plan, services, roles, signal) };
+  } catch (error) {
+    return { faultStartNs, faultEndNs: nowNs(), error: `fault ${plan.fault}: ${errorMessage(error)}` };
+  }
 }
 
 /** Work the live consumers hold: the supervised consumers', or those hosted by the sender (in-process transports). */
