@@ -51,13 +51,15 @@ function aggregate(point: RunPoint, samples: readonly Sample[], failures: readon
   const sum = (key: 'sent' | 'delivered' | 'lost' | 'undelivered' | 'duplicates' | 'unexpected') => samples.reduce((total, sample) => total + (sample.counts[key] ?? 0), 0);
   const lags = samples.flatMap((sample) => (sample.senderLagMs ? [sample.senderLagMs] : []));
   const enqueueRates = samples.flatMap((sample) => (sample.enqueuePerSec === undefined ? [] : [sample.enqueuePerSec]));
+  const capacity = capacityOf(samples, medianIndex);
   return {
     ...point.identity,
     counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), undelivered: sum('undelivered'), duplicates: sum('duplicates'), unexpected: sum('unexpected') },
-    throughput: { perSec: Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4, interval: medianInterval(throughputs.map(Math.round)) },
+    // A capacity is a rate some search measured: with an even count, the lower middle one, never the mean of two.
+    throughput: { perSec: capacity?.maxSustainedPerSec ?? Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4, interval: medianInterval(throughputs.map(Math.round)) },
     latencyMs: medianPercentiles(samples.map((sample) => sample.latencyMs)),
     latencyIntervalsMs: samples.length ? { p50: medianInterval(samples.map((sample) => sample.latencyMs.p50))!, p99: medianInterval(samples.map((sample) => sample.latencyMs.p99))! } : undefined,
-    capacity: capacityOf(samples, medianIndex),
+    capacity,
     latencyHistogram: encodeHistogram(mergeEncoded(samples.map((sample) => sample.histogram))),
     senderLagMs: lags.length ? medianPercentiles(lags) : undefined,
     enqueuePerSec: enqueueRates.length ? Math.round(median(enqueueRates)) : undefined,

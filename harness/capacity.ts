@@ -4,8 +4,8 @@
  * step fails, then bisects (geometric midpoints) until the sustained and the failed rate are within 5%; if the first
  * step fails it shrinks instead. Then the rate–latency curve: steps at 10–90% of the capacity, and the search's own
  * step at 100%. The capacity is the highest rate that sustained with every rate measured below it sustaining too. A
- * step that kept its rate but missed the SLO while the harness was limited is run once more; a step the harness failed
- * makes the capacity only a lower bound.
+ * step that kept its rate but failed (its SLO, its backlog) while the harness was limited is run once more; a step the
+ * harness failed makes the capacity only a lower bound.
  */
 import type { Capacity, CapacityLimit, CapacityStep, Sample } from './results/types.ts';
 
@@ -116,8 +116,8 @@ export async function searchCapacity(
   let rate: number | undefined = Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec)));
   for (let index = 0; index < maxSearchSteps(spec) && rate !== undefined; index++) {
     let entry = await measure(rate, `search ${index + 1}`);
-    // The harness shares the host with the system: a step that kept the rate but missed the SLO while the harness was
-    // limited is run again before it counts (a passing moment); one that could not keep the rate is not.
+    // The harness shares the host with the system: a step that kept the rate but failed otherwise while the harness
+    // was limited is run again before it counts (a passing moment); one that could not keep the rate is not.
     if (entry.step.limitedBy === 'harness' && entry.step.achievedPerSec >= rate * ACHIEVED_SHARE) {
       searched.push({ ...entry, step: { ...entry.step, superseded: true } });
       entry = await measure(rate, `search ${index + 1}, again`);
@@ -149,9 +149,12 @@ export async function searchCapacity(
       steps: searched.map((entry) => entry.step),
       curve: curve.map(({ step, fraction }) => ({ ...step, fraction })),
     },
-    sample: { ...(at ?? searched[0]!).sample, throughputPerSec: capacityPerSec },
+    sample: { ...(at ?? lowestTried(searched)).sample, throughputPerSec: capacityPerSec },
   };
 }
+
+const lowestTried = (searched: readonly Measured[]) =>
+  searched.filter((entry) => !entry.step.superseded).sort((a, b) => a.step.offeredPerSec - b.step.offeredPerSec)[0]!;
 
 /** The next rate to try, or undefined when the search is done. */
 function nextRate(spec: CapacitySpec, sustained: number | undefined, failed: number | undefined): number | undefined {

@@ -99,7 +99,7 @@ export function defineScenario<Flags extends FlagShape, Plan extends { readonly 
           identity: kind.identity(plan),
           ...(plan.capacity ? { capacity: plan.capacity } : {}),
           services: kind.services(plan),
-          runSample: (context) => (plan.capacity && kind.atRate ? runCapacitySample(kind, plan, plan.capacity, context) : runSample(kind.phases(plan, context), context)),
+          runSample: (context) => (plan.capacity ? runCapacitySample(kind, plan, plan.capacity, context) : runSample(kind.phases(plan, context), context)),
         }),
       );
       return {
@@ -118,13 +118,16 @@ const stepDrainMs = (spec: CapacitySpec) => Math.max(2_000, 4 * spec.sloP99Ms);
 
 /** A capacity point's sample: one search, each step a whole sample of the point at its rate, under an id of its own. */
 async function runCapacitySample<Plan extends { readonly capacity?: CapacitySpec }>(kind: ScenarioKind<FlagShape, Plan, unknown>, plan: Plan, spec: CapacitySpec, context: SampleContext): Promise<Sample> {
+  const atRate = kind.atRate?.bind(kind);
+  // Planning refuses `capacity` for a kind without an offered rate; this is the same rule, never a silent open loop.
+  if (!atRate) throw new Error('this scenario has no offered rate to search');
   let steps = 0;
   const outcome = await searchCapacity(
     spec,
     (perSec) => {
       const step: SampleContext = { ...context, sampleId: `${context.sampleId}_${++steps}` };
       context.onNote?.(`step ${steps} at ${perSec.toLocaleString('en-US')}/s`);
-      return runSample(kind.phases(kind.atRate!(plan, perSec, spec.stepSec, stepDrainMs(spec)), step), step);
+      return runSample(kind.phases(atRate(plan, perSec, spec.stepSec, stepDrainMs(spec)), step), step);
     },
     (step, place) => context.onNote?.(`${place} at ${step.offeredPerSec.toLocaleString('en-US')}/s: ${step.sustained ? 'sustained' : `not sustained (${step.limitedBy})`}, ${step.why}`),
   );

@@ -4,7 +4,7 @@
  * function's source, in the HTML report's page, which recomputes the table offline when the reader changes the
  * requirement: so it is self-contained (nested helpers, plain data in and out, nothing from outside its body).
  */
-import type { CapacityLimit, CapacityStep, ResultFile, RunResult } from '../harness/results/types.ts';
+import type { CapacityStep, ResultFile, RunResult } from '../harness/results/types.ts';
 import { capacityLabel } from './wording.ts';
 
 export interface Requirement {
@@ -19,11 +19,8 @@ export interface DecisionInput {
   readonly transport: string;
   readonly job: string;
   readonly durable: boolean;
-  /** The SLO its capacity was searched under, and what the search found. */
+  /** The SLO its capacity was searched under. */
   readonly sloP99Ms: number;
-  readonly capacityPerSec: number;
-  readonly atLeast: boolean;
-  readonly limitedBy: CapacityLimit;
   /** Every step measured: the search's and the curve's. */
   readonly steps: readonly Pick<CapacityStep, 'offeredPerSec' | 'achievedPerSec' | 'p99' | 'lost' | 'sustained' | 'limitedBy' | 'cores' | 'memoryMiB'>[];
   /** Faults results for the same transport, per fault kind. */
@@ -104,7 +101,7 @@ export function decide(requirement: Requirement, inputs: readonly DecisionInput[
           ? `no step met p99 ≤ ${requirement.p99Ms} ms`
           : capacityAtLeast
             ? `measured only up to ${fmt(capacityPerSec)}/s at p99 ≤ ${requirement.p99Ms} ms (the harness, not the system, stopped it)`
-            : `capacity ${fmt(capacityPerSec)}/s at p99 ≤ ${requirement.p99Ms} ms, under ${fmt(rate)}/s (limited by ${firstFailure ? failedOn(firstFailure) : input.limitedBy})`,
+            : `capacity ${fmt(capacityPerSec)}/s at p99 ≤ ${requirement.p99Ms} ms, under ${fmt(rate)}/s (limited by ${failedOn(firstFailure!)})`,
       );
     }
     const lossy = input.steps.filter((step) => step.offeredPerSec <= rate && step.lost > 0);
@@ -132,25 +129,26 @@ export function decide(requirement: Requirement, inputs: readonly DecisionInput[
   return { requirement, candidates };
 }
 
-/** The decision inputs in result files: their capacity points, with the faults results of the same transports. */
+/**
+ * The decision inputs in result files: their `process` capacity points (jobs delivered end to end; an `enqueue`
+ * capacity is an acceptance rate, not comparable), with the faults results of the same transports.
+ */
 export function decisionInputs(results: readonly ResultFile[]): DecisionInput[] {
   const faults = results.filter((result) => result.scenario === 'faults').flatMap((result) => result.runs);
   return results
-    .filter((result) => result.scenario !== 'faults')
+    .filter((result) => result.scenario === 'process')
     .flatMap((result) => result.runs.filter((run) => run.capacity))
     .map((run): DecisionInput => {
       const capacity = run.capacity!;
       // The search's own step at 100% is in both lists; a superseded step was measured again.
       const steps = [...capacity.steps, ...capacity.curve.filter((point) => point.fraction !== 1)].filter((step) => !step.superseded);
       return {
-        label: capacityLabel(run),
+        // The job is part of what was measured: two jobs' points must not read alike.
+        label: `${capacityLabel(run)}${run.params.job && run.params.job !== 'noop' ? ` job ${String(run.params.job)}` : ''}`,
         transport: run.transport,
         job: String(run.params.job ?? ''),
         durable: run.traits.durable,
         sloP99Ms: capacity.sloP99Ms,
-        capacityPerSec: capacity.maxSustainedPerSec,
-        atLeast: capacity.atLeast,
-        limitedBy: capacity.limitedBy,
         steps: steps.map(({ offeredPerSec, achievedPerSec, p99, lost, sustained, limitedBy, cores, memoryMiB }) => ({ offeredPerSec, achievedPerSec, p99, lost, sustained, ...(limitedBy ? { limitedBy } : {}), cores, memoryMiB })),
         faults: faultsOf(faults.filter((faultRun) => faultRun.transport === run.transport)),
       };

@@ -2,8 +2,8 @@
  * Named sets of runs (a scenario and its flags each), for `npm run bench -- --profile <name>`. Flags given on the
  * command line override the profile's. `npm run bench` without a scenario runs `default`.
  */
-import { readFileSync } from 'node:fs';
 import type { SampleOrder } from '../harness/bench.ts';
+import { loadClaimsFile } from '../reports/claims.ts';
 
 export interface ProfileRun {
   readonly scenario: string;
@@ -25,15 +25,11 @@ export const CAPACITY_POINTS: ProfileRun = {
 };
 
 /** The runs scenarios/claims.json names as judging its claims. */
-function claimRuns(): ProfileRun[] {
-  const file = JSON.parse(readFileSync(new URL('./claims.json', import.meta.url), 'utf8')) as { runs?: Record<string, ProfileRun> };
-  return Object.values(file.runs ?? {});
-}
 
 export const PROFILES: Readonly<Record<string, Profile>> = {
   default: {
     description:
-      'what `npm run bench` runs (about 15 minutes on 2 cores): the capacity of every process transport under a p99 of ' +
+      'what `npm run bench` runs (about 12 minutes on 2 cores): the capacity of every process transport under a p99 of ' +
       '100 ms with its rate–latency curve, then the drain and 100/s points the throughput and latency claims need',
     runs: [
       CAPACITY_POINTS,
@@ -54,6 +50,6 @@ export const PROFILES: Readonly<Record<string, Profile>> = {
   },
   claims: {
     description: 'every run that scenarios/claims.json names as judging a claim, so that each claim gets a verdict (about 45 minutes on 2 cores)',
-    runs: claimRuns(),
+    runs: Object.values(loadClaimsFile().runs),
   },
 };

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
 import { CURVE_FRACTIONS, judgeStep, maxCapacitySteps, searchCapacity, type CapacitySpec } from '../harness/capacity.ts';
 import type { ResultFile, Sample } from '../harness/results/types.ts';
+import { deliveredPerSec } from '../harness/measure/stats.ts';
 import { stepAtCapacity } from '../reports/wording.ts';
 import { runCli } from './helpers/cli.ts';
 
@@ -121,6 +122,15 @@ describe('capacity search', () => {
     assert.equal(runs.filter((perSec) => perSec === 16_000).length, 1);
     assert.ok(!outcome.capacity.steps.some((step) => step.superseded));
     assert.equal(outcome.capacity.atLeast, true);
+  });
+
+  it('achieved rate: a steady delay is not charged as a shortfall, falling behind is', () => {
+    // 4,000 messages at 1,000/s, each done 90 ms after its send: from first send to last completion reads 978/s, under 98%.
+    const delayedNs = (index: number) => (index / 1_000 + 0.09) * 1e9;
+    assert.equal(deliveredPerSec(4_000, 4, delayedNs(0), delayedNs(3_999)), 1_000);
+    // 64,000 offered at 16,000/s over 4 s, completed at 10,000/s: 6.4 s of deliveries.
+    assert.equal(deliveredPerSec(64_000, 4, 0.01e9, 6.41e9), 10_000);
+    assert.equal(deliveredPerSec(0, 4, Infinity, 0), 0);
   });
 
   it('judges each criterion, naming the first that failed and every figure', () => {

@@ -20,9 +20,17 @@ const capacityResult = fixtureResult('process', [
 const faultsResult = fixtureResult('faults', [
   fixtureRun({ transport: 'bullmq', workers: 2, params: { fault: 'broker-restart' }, counts: { sent: 1000, delivered: 1000, lost: 0, undelivered: 0, duplicates: 2, unexpected: 0 }, metrics: { recoverySec: 1.5 } }),
 ]);
-const inputs = decisionInputs([capacityResult, faultsResult]);
+// An enqueue capacity is an acceptance rate: it has no place in a table of delivered jobs.
+const enqueueResult = fixtureResult('enqueue', [fixtureCapacityRun({ transport: 'pg', ceiling: 50_000, coresPer1k: 0.1 })]);
+const inputs = decisionInputs([capacityResult, faultsResult, enqueueResult]);
 
 describe('decide', () => {
+  it('reads the process capacity points only, each job named apart', () => {
+    assert.deepEqual(inputs.map((input) => input.transport), ['bullmq', 'rabbitmq:transient', 'pg']);
+    const io = decisionInputs([fixtureResult('process', [fixtureCapacityRun({ transport: 'pg', ceiling: 900, coresPer1k: 1, params: { job: 'sleep:10' } })])]);
+    assert.match(io[0]!.label, /job sleep:10$/);
+  });
+
   it('qualifies what carries the rate at the p99, cheapest first, and says why the rest do not', () => {
     const { candidates } = decide({ ratePerSec: 3_000, p99Ms: 100, durable: false }, inputs);
     assert.deepEqual(

@@ -27,6 +27,8 @@ export interface FleetSpec {
 export interface FleetOutcome {
   readonly counts: DeliveryCounts;
   readonly histogram: Histogram;
+  /** First (Infinity: none) and last receipt of a measured id, over every client. */
+  readonly firstReceiveNs: number;
   readonly lastReceiveNs: number;
   readonly errors: readonly string[];
 }
@@ -122,6 +124,7 @@ export async function startClientFleet(spec: FleetSpec, readyTimeoutMs: number, 
       return {
         counts,
         histogram: mergeEncoded(reports.map((report) => report.histogram)),
+        firstReceiveNs: Math.min(...reports.map((report) => report.firstReceiveNs || Infinity)),
         lastReceiveNs: Math.max(0, ...reports.map((report) => report.lastReceiveNs)),
         errors,
       };

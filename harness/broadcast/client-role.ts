@@ -29,6 +29,7 @@ export default defineRole({
     let warmupDistinct = 0;
     let measuredDistinct = 0;
     let unexpected = 0;
+    let firstReceiveNs = 0;
     let lastReceiveNs = 0;
     const receiver = (state: ConnectionState) => (envelope: Envelope) => {
       const now = nowNs();
@@ -51,6 +52,7 @@ export default defineRole({
       if (seen < 255) state.counts[slot] = seen + 1;
       if (id >= spec.warmup) {
         histogram.recordValue(Math.max(1, now - envelope.sentAtNs));
+        firstReceiveNs ||= now;
         lastReceiveNs = now;
       }
     };
@@ -67,7 +69,7 @@ export default defineRole({
       async finish(): Promise<ClientReport> {
         open.forEach((connection) => connection.close());
         const connections: ConnectionReport[] = states.map(({ room, counts, closed }) => ({ room, counts, closed }));
-        return { histogram: encodeHistogram(histogram), connections, unexpected, lastReceiveNs };
+        return { histogram: encodeHistogram(histogram), connections, unexpected, firstReceiveNs, lastReceiveNs };
       },
     };
   },

@@ -54,6 +54,8 @@ export interface ClientReport {
   readonly connections: readonly ConnectionReport[];
   /** Deliveries of ids that belong to another room. */
   readonly unexpected: number;
+  /** First and last receipt of a measured id (0: none). */
+  readonly firstReceiveNs: number;
   readonly lastReceiveNs: number;
 }
 

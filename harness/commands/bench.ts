@@ -48,7 +48,6 @@ function findProfile(name: string): Profile {
   return profile;
 }
 
-/** Returns the result files written (none when interrupted). */
 /** The runs a command line asks for: a scenario (with its profile's flags, if any), a profile's runs, or the default profile's. */
 function runsOf(scenarioName: string | undefined, profile: Profile): readonly ProfileRun[] {
   if (!scenarioName) return profile.runs;

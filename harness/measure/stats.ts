@@ -45,3 +45,14 @@ export function medianInterval(values: readonly number[], level = 0.95): Interva
 
 /** Whether two intervals share any value: their medians cannot be told apart. */
 export const overlaps = (a: Interval, b: Interval) => a.low <= b.high && b.low <= a.high;
+
+/**
+ * What an open loop delivered per second: over the span from the first delivery to the last, or over the send
+ * window when that is longer. A system that keeps up at a steady delay shifts both ends alike and scores the offered
+ * rate (measuring from the first send would charge it the last message's latency); one that falls behind stretches
+ * the span.
+ */
+export function deliveredPerSec(delivered: number, sendWindowSec: number, firstNs: number, lastNs: number): number {
+  const seconds = Math.max(sendWindowSec, lastNs > firstNs ? (lastNs - firstNs) / 1e9 : 0);
+  return seconds > 0 ? delivered / seconds : 0;
+}

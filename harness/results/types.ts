@@ -28,7 +28,7 @@ export type CapacityLimit = 'harness' | 'loss' | 'throughput' | 'backlog' | 'slo
 /** One step of open-loop load at a fixed offered rate, judged against the SLO. */
 export interface CapacityStep {
   readonly offeredPerSec: number;
-  /** What was offered that completed, per second, in the offered unit (messages, publishes, requests). */
+  /** Deliveries per second over the span from the first to the last (or the send window when longer), in the offered unit (messages, publishes, requests). */
   readonly achievedPerSec: number;
   /** Latency from the intended send time, ms. */
   readonly p50: number;
@@ -141,7 +141,7 @@ export interface Sample {
   readonly resources: readonly ResourceUsage[];
   /** faults: deliveries and latency over time around the fault. */
   readonly timeline?: Timeline;
-  /** Open loop: what was offered that completed, per second, in the offered unit (messages, publishes, requests). */
+  /** Open loop: deliveries per second over the span from the first to the last (or the send window when longer), in the offered unit (messages, publishes, requests). */
   readonly achievedPerSec?: number;
   /** Open loop, where the scenario can tell: less was completed over the load's second half than 98% of what was offered in it. */
   readonly backlogGrowing?: boolean;

@@ -9,6 +9,7 @@ import type { PublishCommand, PublishReport, ServerSpec } from '../broadcast/pro
 import type { ArchitectureChoice } from '../broadcast/registry.ts';
 import type { BroadcastArchitecture } from '../broadcast/types.ts';
 import type { PlanBase, RoomsPlan } from './plan.ts';
+import { deliveredPerSec } from '../measure/stats.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
 import { redisMetrics, type SampleContext, type SamplePhases } from '../sample.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
@@ -98,7 +99,7 @@ export function broadcastPhases(plan: BroadcastPlan, { services, sampleId, signa
       return {
         ...deliveries,
         // Publishes delivered per second: each goes to the clients of one room.
-        achievedPerSec: deliveries.throughputPerSec / plan.clientsPerRoom,
+        achievedPerSec: deliveredPerSec(outcome.counts.delivered / plan.clientsPerRoom, published.published / (plan.load.params.perSec ?? 1), outcome.firstReceiveNs, outcome.lastReceiveNs),
         resources: measured.resources,
         metrics: { connections: plan.rooms * plan.clientsPerRoom, messagesPublished: published.published, ...redisMetrics(measured, published.published, outcome.counts.delivered) },
         errors: [...errors, ...deliveries.errors, ...roles.servers.failures()],

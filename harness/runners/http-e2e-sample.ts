@@ -13,6 +13,7 @@ import type { HttpArchitecture, ProcessRole } from '../http/types.ts';
 import type { PlanBase, RoomsPlan } from './plan.ts';
 import { NS_PER_S } from '../measure/clock.ts';
 import { mergeEncoded, summarizeMs } from '../measure/histogram.ts';
+import { deliveredPerSec } from '../measure/stats.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
 import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import { redisMetrics, type SampleContext, type SamplePhases } from '../sample.ts';
@@ -148,7 +149,7 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
       return {
         ...deliveries,
         // Requests delivered per second (open loop: what the capacity model judges): each goes to the clients of one room.
-        ...(plan.load.name === 'open' ? { achievedPerSec: deliveries.throughputPerSec / plan.clientsPerRoom } : {}),
+        ...(plan.load.params.perSec ? { achievedPerSec: deliveredPerSec(outcome.counts.delivered / plan.clientsPerRoom, sent / plan.load.params.perSec, outcome.firstReceiveNs, outcome.lastReceiveNs) } : {}),
         resources: measured.resources,
         metrics: {
           httpRequests: sent,

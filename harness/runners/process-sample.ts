@@ -9,6 +9,7 @@ import { account } from '../measure/accounting.ts';
 import { NS_PER_S, nowNs } from '../measure/clock.ts';
 import { completedBetween, mergeCompletions, steadyRate } from '../measure/completions.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
+import { deliveredPerSec } from '../measure/stats.ts';
 import { holding, type ConsumerReport, type ConsumerSpec } from '../roles/consumer.ts';
 import type { ProducerOutcome, ProducerSpec } from '../roles/producer.ts';
 import type { Sample } from '../results/types.ts';
@@ -144,7 +145,7 @@ function accountProcess(
     counts,
     throughputPerSec,
     durationSec,
-    ...(perSec && producer ? { achievedPerSec: throughputPerSec, backlogGrowing: piledUp(perSec, plan.messages, producer.startNs - epochNs, consumers) } : {}),
+    ...(perSec && producer ? { achievedPerSec: deliveredPerSec(counts.delivered, plan.messages / perSec, firstDoneNs(consumers), lastDoneNs), backlogGrowing: piledUp(perSec, plan.messages, producer.startNs - epochNs, consumers) } : {}),
     enqueuePerSec: loaded.backlog && fillSec > 0 ? loaded.accepted / fillSec : undefined,
     latencyMs: summarizeMs(histogram),
     histogram: encodeHistogram(histogram),
@@ -153,6 +154,9 @@ function accountProcess(
     errors,
   };
 }
+
+/** When the first measured job completed, over every consumer (Infinity before any did). */
+const firstDoneNs = (consumers: readonly ConsumerReport[]) => Math.min(...consumers.map((item) => item.firstDoneNs || Infinity));
 
 /**
  * Open loop: whether less completed over the load's second half than 98% of what was offered in it. What arrives and
