@@ -127,6 +127,7 @@ function decisionHtml(section: DecisionSection): string {
 <table class="decision"><thead><tr><th>architecture</th><th>qualifies</th><th>capacity /s at that p99</th><th>headroom</th><th>p99 at the rate, ms</th><th>p99 from</th><th>cores per 1k/s</th><th>memory MiB</th><th>durable</th><th>faults</th><th>why not</th></tr></thead>
 <tbody id="decision-rows"></tbody></table>
 <p class="sub">Capacity: the highest offered rate a point sustained in open-loop steps (achieved ≥ 98% of offered, p99 from the intended send time within the SLO, nothing lost, no growing backlog); "≥" where the harness, not the system, stopped the search. A p99 other than the one searched is read from the steps measured. Cost: every process of the system (workers, services, the sender) at the measured step nearest the rate. Recomputed here, offline, by the same function as <code>npm run decide</code>.</p>
+<p class="sub">Measured on ${escapeHtml(section.measuredOn)}. Services in containers are reached through Docker's published ports (on one host, its proxy carries every round trip), so figures from containers and from native servers differ: compare like with like.</p>
 <div class="grid">${section.charts.map(chartCard).join('\n')}</div>`;
 }
 

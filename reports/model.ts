@@ -34,6 +34,8 @@ export interface DecisionSection {
   readonly decision: Decision;
   /** Capacity charts over every capacity point: the rate–latency curves and capacity with its cost. */
   readonly charts: readonly ChartSpec[];
+  /** Where the capacities were measured: the hosts' CPUs and how each service ran (native, docker, external). */
+  readonly measuredOn: string;
 }
 
 export interface ReportModel {
@@ -442,7 +444,10 @@ function decisionSection(results: readonly ResultFile[], colors: Record<string, 
   if (inputs.length === 0) return undefined;
   const runs = results.flatMap((result) => result.runs.filter((run) => run.capacity));
   const charts = [curveChart('decision-curves', runs, colors), capacityChart('decision-capacity', runs, colors)].filter((chart): chart is ChartSpec => chart !== undefined);
-  return { inputs, decision: decide(defaultRequirement(inputs), inputs), charts };
+  const measured = results.filter((result) => result.scenario === 'process' && result.runs.some((run) => run.capacity));
+  const hosts = [...new Set(measured.map((result) => `${result.env.cpus} × ${result.env.cpuModel}`))];
+  const services = [...new Set(measured.flatMap((result) => Object.entries(result.env.services ?? {}).map(([kind, info]) => `${kind} (${info.provider})`)))];
+  return { inputs, decision: decide(defaultRequirement(inputs), inputs), charts, measuredOn: `${hosts.join('; ')}; services: ${services.join(', ') || 'none'}` };
 }
 
 export function buildReport(results: readonly ResultFile[], claims: readonly Claim[], trends: readonly ChartSpec[] = []): ReportModel {

@@ -318,6 +318,7 @@ describe('report in a real browser (headless Chromium)', () => {
     const file = join(dir, 'browser.html');
     const capacityResult = fixtureResult('process', [fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6 }), fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9 })]);
     const model = buildReport([processResult, capacityResult, faultsResult], loadClaims());
+    assert.match(model.decision!.measuredOn, /^2 × .+; services: redis \(native\)$/, 'says how the services ran: containers and native servers differ');
     // Written by the command line, as users get it: the page's decision code is the function as Node loads it.
     const inputs = [processResult, capacityResult, faultsResult].map((result, index) => {
       const path = join(dir, `browser-${index}.json`);
