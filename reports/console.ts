@@ -1,7 +1,7 @@
 /** The short tables printed after every bench run: one line per run point, medians of the repeated samples. */
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
-import { capacityText, intervalText, loadModelNotes, loadText, stepAtCapacity } from './wording.ts';
+import { capacityText, coresPer1k, intervalText, loadModelNotes, loadText, stepAtCapacity } from './wording.ts';
 
 function measuredTable(result: ResultFile, runs: readonly RunResult[]): string {
   const rows = runs.map((run) => [
@@ -31,7 +31,7 @@ function capacityTable(runs: readonly RunResult[]): string {
       capacity.limitedBy,
       atCapacity ? formatMs(atCapacity.p50) : '—',
       atCapacity ? formatMs(atCapacity.p99) : '—',
-      atCapacity && atCapacity.achievedPerSec > 0 ? (atCapacity.cores / (atCapacity.achievedPerSec / 1000)).toFixed(3) : '—',
+      coresPer1k(atCapacity)?.toFixed(3) ?? '—',
       String(capacity.steps.length + capacity.curve.filter((point) => point.fraction !== 1).length),
     ];
   });

@@ -8,7 +8,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityLabel, capacityRateText, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
+import { capacityLabel, capacityRateText, coresPer1k, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -208,10 +208,7 @@ function curveChart(id: string, runs: readonly RunResult[], colors: Record<strin
 function capacityChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
   const measured = runs.filter((run) => run.capacity);
   if (measured.length === 0) return undefined;
-  const cost = (run: RunResult) => {
-    const step = stepAtCapacity(run.capacity!);
-    return step && step.achievedPerSec > 0 ? Math.round((step.cores / step.achievedPerSec) * 1000 * 1000) / 1000 : null;
-  };
+  const cost = (run: RunResult) => coresPer1k(stepAtCapacity(run.capacity!)) ?? null;
   return {
     id,
     title: `Capacity at p99 ≤ ${[...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ')} ms, and its cost`,

@@ -42,6 +42,10 @@ export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'at
 export const stepAtCapacity = (capacity: Capacity): CapacityStep | undefined =>
   [...capacity.curve, ...capacity.steps].find((step) => step.sustained && step.offeredPerSec === capacity.maxSustainedPerSec);
 
+/** Cores the whole system used per 1,000/s delivered at a step (3 decimals); undefined when nothing was delivered. */
+export const coresPer1k = (step: Pick<CapacityStep, 'cores' | 'achievedPerSec'> | undefined): number | undefined =>
+  step && step.achievedPerSec > 0 ? Math.round((step.cores / step.achievedPerSec) * 1e6) / 1e3 : undefined;
+
 /** `12,000/s` or `≥ 12,000/s`, or `no rate sustained`, for sentences. */
 export const capacityRateText = (capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast'>) =>
   capacity.maxSustainedPerSec === 0 ? 'no rate sustained' : `${capacityText(capacity)}/s`;
