@@ -9,6 +9,7 @@ import { SCENARIOS } from '../scenarios/index.ts';
 import { PROFILES } from '../scenarios/profiles.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { SAMPLE_ORDERS, type SampleOrder } from './bench.ts';
+import { abCommand, type AbCommandOptions } from './commands/ab.ts';
 import { baselineUpdateCommand, type BaselineUpdateOptions } from './commands/baseline.ts';
 import { benchCommand } from './commands/bench.ts';
 import { compareCommand, type CompareCommandOptions } from './commands/compare.ts';
@@ -98,10 +99,33 @@ function addCompare(program: Command): void {
     .option('--threshold <percent>', 'relative change below which nothing counts', '10%')
     .option('--alpha <p>', 'significance level of the Mann-Whitney U test on the samples', '0.05')
     .option('--ignore-params <list>', 'params left out when matching points, to A/B runs that differ on purpose (e.g. job,payloadBytes)')
+    .option('--host-tolerance <percent>', "how far each figure of the two hosts' fingerprints may differ before the results are not comparable", '25%')
+    .option('--strict', 'exit 1 when the results are not comparable (hosts differ); default: exit 0 with a warning')
     .addOption(new Option('--format <format>', 'text, md or json').choices(['text', 'md', 'json']).default('text'))
     .action((baseline: string, current: string, options: CompareCommandOptions) => {
       exitCode = compareCommand(baseline, current, options);
     });
+}
+
+function addAb(program: Command): void {
+  const command = program
+    .command('ab')
+    .description('A/B regression check on this host: a base ref against the head (or the working tree), interleaved round by round; exit 1 on a significant regression')
+    .argument('[scenario]', `${Object.keys(SCENARIOS).join(', ')} (default: the --profile's runs)`)
+    .requiredOption('--base <ref>', 'the git ref to compare against (a branch, tag or commit)')
+    .option('--head <ref>', 'the git ref to test (default: the working tree, uncommitted changes included)')
+    .option('--profile <name>', `the runs both sides make (${Object.keys(PROFILES).join(', ')}; default ci, or none when a scenario is given)`)
+    .option('--rounds <n>', 'rounds of one sample per point per side (the samples each side gets)', '6')
+    .option('--threshold <percent>', 'relative change below which nothing counts', '10%')
+    .option('--alpha <p>', 'significance level of the Mann-Whitney U test on the samples', '0.05')
+    .addOption(new Option('--format <format>', 'text, md or json').choices(['text', 'md', 'json']).default('text'))
+    .option('--out <dir>', "where each side's results, the logs and the comparison go (a directory ab-<time> in it)", 'results')
+    .addOption(servicesOption());
+  for (const option of scenarioOptions()) command.addOption(option);
+  command.action(async (scenario: string | undefined, options: Record<string, string | undefined>) => {
+    const { base, head, profile, rounds, threshold, alpha, format, out, services, ...flags } = options;
+    exitCode = await abCommand(scenario, { base, head, profile, rounds, threshold, alpha, format, out, services, flags } as AbCommandOptions);
+  });
 }
 
 function addDecide(program: Command): void {
@@ -173,7 +197,7 @@ function buildProgram(): Command {
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(`hopbench: ${text.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`) });
-  for (const add of [addBench, addReport, addCompare, addDecide, addTracking, addServices]) add(program);
+  for (const add of [addBench, addReport, addCompare, addAb, addDecide, addTracking, addServices]) add(program);
   return program;
 }
 

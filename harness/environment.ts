@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { redactUrl } from './net.ts';
 import type { ServiceSet } from './services/provision.ts';
-import type { Environment } from './results/types.ts';
+import type { Environment, Fingerprint } from './results/types.ts';
 
 const MEASURED_PACKAGES = ['bullmq', 'ioredis', 'amqplib', 'pg-boss', 'pg', 'hdr-histogram-js'];
 
@@ -24,7 +24,7 @@ function isLoopback(url: string): boolean {
   }
 }
 
-export function captureEnvironment(services: ServiceSet | undefined, harness: Record<string, number>): Environment {
+export function captureEnvironment(services: ServiceSet | undefined, harness: Record<string, number>, fingerprint?: Fingerprint): Environment {
   const all = services?.all ?? [];
   return {
     node: process.version,
@@ -39,5 +39,6 @@ export function captureEnvironment(services: ServiceSet | undefined, harness: Re
     coLocated: all.every((service) => service.provider !== 'external' || isLoopback(service.url)),
     clock: 'CLOCK_MONOTONIC via process.hrtime.bigint(), one host: latencies are comparable across its processes',
     harness,
+    ...(fingerprint ? { fingerprint } : {}),
   };
 }

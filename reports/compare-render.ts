@@ -4,7 +4,7 @@ import { formatMs, formatRate, table, textTable } from './format.ts';
 
 export type CompareFormat = 'text' | 'md' | 'json';
 
-const ORDER: Record<MetricComparison['verdict'], number> = { regression: 0, improvement: 1, 'not significant': 2, inconclusive: 3, unchanged: 4 };
+const ORDER: Record<MetricComparison['verdict'], number> = { regression: 0, improvement: 1, 'not comparable': 2, 'not significant': 3, inconclusive: 4, unchanged: 5 };
 
 function rows(comparison: Comparison): string[][] {
   return [...comparison.metrics]
@@ -22,8 +22,9 @@ const HEADER = ['verdict', 'point', 'metric', 'baseline', 'current', 'change', '
 function summary(comparison: Comparison): string {
   const count = (verdict: MetricComparison['verdict']) => comparison.metrics.filter((item) => item.verdict === verdict).length;
   return (
-    `${comparison.regressions} regressions, ${count('improvement')} improvements, ${count('not significant')} changes within the noise, ` +
-    `${count('inconclusive')} inconclusive, ${count('unchanged')} unchanged`
+    `${comparison.comparable ? '' : 'NOT COMPARABLE (hosts differ): '}${comparison.regressions} regressions, ${count('improvement')} improvements, ` +
+    `${count('not significant')} changes within the noise, ${count('inconclusive')} inconclusive, ${count('unchanged')} unchanged` +
+    (comparison.comparable ? '' : `, ${count('not comparable')} changes not judged`)
   );
 }
 

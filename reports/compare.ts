@@ -7,14 +7,18 @@
  *
  * Why every baseline run, not the pooled median: on a shared machine whole runs drift (a slow few minutes moves
  * every sample of a run together), so the samples of one run understate the noise between runs. A baseline of
- * several runs shows that drift as the spread of its run medians, and a change inside that spread is not counted.
+ * several runs shows that drift as the spread of its run medians, and a change inside that spread is not counted. An
+ * A/B run (both sides interleaved on one host) has no such drift between its sides: it pools each side's samples.
+ *
+ * Absolute figures do not travel between hosts: when both sides carry a host fingerprint and they differ by more
+ * than the threshold, the hosts are not comparable and no difference is called a regression or an improvement.
  */
 import { mannWhitney, smallestPossibleP } from '../harness/measure/mann-whitney.ts';
 import { median } from '../harness/measure/stats.ts';
-import type { ResultFile, RunResult } from '../harness/results/types.ts';
+import type { Fingerprint, ResultFile, RunResult } from '../harness/results/types.ts';
 import { pointKey, pointMetrics, pointName, type MetricName, type PointMetric } from './point.ts';
 
-export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'not significant' | 'inconclusive';
+export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'not significant' | 'inconclusive' | 'not comparable';
 
 export interface MetricComparison {
   readonly point: string;
@@ -41,6 +45,10 @@ export interface Comparison {
   readonly onlyInCurrent: readonly string[];
   /** Why the figures may differ for reasons other than the code, e.g. another machine. */
   readonly warnings: readonly string[];
+  /** Current / baseline of each fingerprint figure both sides measured (medians over their files). */
+  readonly fingerprintRatios?: Readonly<Partial<Record<keyof Fingerprint, number>>>;
+  /** False when the fingerprints differ beyond the threshold: then nothing is a regression or an improvement. */
+  readonly comparable: boolean;
   readonly regressions: number;
 }
 
@@ -51,7 +59,20 @@ export interface CompareOptions {
   readonly alpha: number;
   /** Params left out when matching points. */
   readonly ignoredParams?: ReadonlySet<string>;
+  /**
+   * A/B: the baseline's files are rounds of one interleaved run, not runs that drift apart, so its samples are one
+   * population (no widening by the spread of its run medians).
+   */
+  readonly pooled?: boolean;
+  /**
+   * How far each fingerprint figure may differ (current / baseline − 1) before the hosts are not comparable
+   * (default 0.25: wider than the compare threshold, because round trips and fsync on one idle shared VM spread
+   * about ±15% from run to run).
+   */
+  readonly hostTolerance?: number;
 }
+
+export const DEFAULT_HOST_TOLERANCE = 0.25;
 
 /** Runs by point; the same point in several files (repeated runs) pools its samples. */
 function byPoint(results: readonly ResultFile[], ignoredParams?: ReadonlySet<string>): Map<string, { scenario: string; label: string; runs: RunResult[] }> {
@@ -107,7 +128,7 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
     if (!now) continue;
     for (const metric of pointMetrics(runs[0]!)) {
       const samplesOf = (run: RunResult) => pointMetrics(run).find((item) => item.name === metric.name)?.samples ?? [];
-      const baselineRuns = runs.map((run) => [...samplesOf(run)]).filter((samples) => samples.length > 0);
+      const baselineRuns = (options.pooled ? [runs.flatMap(samplesOf)] : runs.map((run) => [...samplesOf(run)])).filter((samples) => samples.length > 0);
       const currentSamples = now.runs.flatMap(samplesOf);
       if (currentSamples.length === 0 || baselineRuns.length === 0) continue;
       metrics.push({
@@ -124,13 +145,58 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
       });
     }
   }
+  const ratios = fingerprintRatios(baseline, current);
+  const tolerance = options.hostTolerance ?? DEFAULT_HOST_TOLERANCE;
+  const comparable = !ratios || Object.values(ratios).every((ratio) => Math.abs(ratio - 1) <= tolerance);
+  const judged = comparable ? metrics : metrics.map(notComparable);
   return {
-    metrics,
+    metrics: judged,
     onlyInBaseline: [...before].filter(([key]) => !after.has(key)).map(([, entry]) => entry.label),
     onlyInCurrent: [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry.label),
-    warnings: machineWarnings(baseline, current),
-    regressions: metrics.filter((item) => item.verdict === 'regression').length,
+    warnings: ratios ? (comparable ? [] : [hostsDiffer(ratios, tolerance)]) : machineWarnings(baseline, current),
+    ...(ratios ? { fingerprintRatios: ratios } : {}),
+    comparable,
+    regressions: judged.filter((item) => item.verdict === 'regression').length,
   };
+}
+
+const FINGERPRINT_NAMES: Readonly<Record<keyof Fingerprint, string>> = {
+  cpuLoopNs: 'CPU loop',
+  fsyncUs: 'fsync',
+  redisPingUs: 'Redis PING',
+  postgresSelectUs: 'Postgres SELECT 1',
+};
+
+/** Current / baseline of each figure measured on both sides; undefined when either side has no fingerprint. */
+function fingerprintRatios(baseline: readonly ResultFile[], current: readonly ResultFile[]): Partial<Record<keyof Fingerprint, number>> | undefined {
+  const prints = (results: readonly ResultFile[]) => results.flatMap((result) => (result.env.fingerprint ? [result.env.fingerprint] : []));
+  const [before, after] = [prints(baseline), prints(current)];
+  if (before.length === 0 || after.length === 0) return undefined;
+  const medianOf = (fingerprints: readonly Fingerprint[], key: keyof Fingerprint) => median(fingerprints.flatMap((print) => (print[key] === undefined ? [] : [print[key]])));
+  const ratios: Partial<Record<keyof Fingerprint, number>> = {};
+  for (const key of Object.keys(FINGERPRINT_NAMES) as Array<keyof Fingerprint>) {
+    const [was, is] = [medianOf(before, key), medianOf(after, key)];
+    if (was > 0 && is > 0) ratios[key] = Math.round((is / was) * 1000) / 1000;
+  }
+  return ratios;
+}
+
+/** What a difference between hosts that differ in speed is called. */
+function notComparable(item: MetricComparison): MetricComparison {
+  if (item.verdict !== 'regression' && item.verdict !== 'improvement') return item;
+  return { ...item, verdict: 'not comparable', reason: `the hosts differ (see the warning): would be a${item.verdict === 'regression' ? ' regression' : 'n improvement'}, ${item.reason}` };
+}
+
+export function formatRatios(ratios: Readonly<Partial<Record<keyof Fingerprint, number>>>): string {
+  return (Object.entries(ratios) as Array<[keyof Fingerprint, number]>).map(([key, ratio]) => `${FINGERPRINT_NAMES[key]} ×${ratio.toFixed(2)}`).join(', ');
+}
+
+function hostsDiffer(ratios: Readonly<Partial<Record<keyof Fingerprint, number>>>, tolerance: number): string {
+  return (
+    `not comparable: the current host's fingerprint differs from the baseline's by more than ±${formatPercent(tolerance)} ` +
+    `(current / baseline, higher is slower: ${formatRatios(ratios)}), so a difference may be the host, not the change. ` +
+    'Compare on one host: npm run ab -- --base <ref>'
+  );
 }
 
 const hostsOf = (results: readonly ResultFile[]) => [...new Set(results.map((result) => `${result.env.cpus} × ${result.env.cpuModel}`))].sort();

@@ -14,6 +14,8 @@ const entrySchema = z.object({
   commit: z.string().optional(),
   /** cpus × model: figures from different machines are not comparable. */
   host: z.string(),
+  /** The run's host fingerprint (env.fingerprint): a new runner shows as a step in it. */
+  fingerprint: z.record(z.string(), z.number()).optional(),
   scenario: z.string(),
   point: z.string(),
   key: z.string(),
@@ -31,6 +33,7 @@ export function historyEntries(results: readonly ResultFile[], recordedAt: strin
       recordedAt,
       ...(commit ? { commit } : {}),
       host: `${result.env.cpus} × ${result.env.cpuModel}`,
+      ...(result.env.fingerprint ? { fingerprint: { ...result.env.fingerprint } } : {}),
       scenario: result.scenario,
       point: pointName(result.scenario, run),
       key: pointKey(result.scenario, run),

@@ -1,4 +1,8 @@
-/** Trend charts from results/history.jsonl: each point's figures across recorded runs (CI builds). */
+/**
+ * Trend charts from results/history.jsonl: each point's figures across recorded runs (CI builds), and the host
+ * fingerprint of each recording, so that a step caused by a new runner shows as a step in the fingerprint too.
+ */
+import { DEFAULT_HOST_TOLERANCE, formatRatios } from './compare.ts';
 import type { HistoryEntry } from './history.ts';
 import type { ChartSpec } from './model.ts';
 import { transportColors } from './model.ts';
@@ -9,11 +13,61 @@ const MAX_RECORDINGS = 60;
 
 const recordingLabel = (entry: HistoryEntry) => `${entry.recordedAt.slice(0, 16).replace('T', ' ')}${entry.commit ? ` ${entry.commit.slice(0, 7)}` : ''}`;
 
+/** Each recording's fingerprint (the first line of it that has one), in recording order. */
+function fingerprints(shown: readonly HistoryEntry[], recordings: readonly string[]): Array<Record<string, number> | undefined> {
+  return recordings.map((at) => shown.find((entry) => entry.recordedAt === at && entry.fingerprint)?.fingerprint);
+}
+
+/** Recordings whose fingerprint differs from the one before by more than the host tolerance, with the ratios. */
+function hostSteps(prints: ReadonlyArray<Record<string, number> | undefined>, labels: readonly string[]): string[] {
+  const steps: string[] = [];
+  let previous: Record<string, number> | undefined;
+  prints.forEach((print, index) => {
+    if (!print) return;
+    if (previous) {
+      const ratios = Object.fromEntries(Object.keys(print).filter((key) => previous![key]).map((key) => [key, Math.round((print[key]! / previous![key]!) * 100) / 100]));
+      if (Object.values(ratios).some((ratio) => Math.abs(ratio - 1) > DEFAULT_HOST_TOLERANCE)) steps.push(`${labels[index]} (${formatRatios(ratios)})`);
+    }
+    previous = print;
+  });
+  return steps;
+}
+
+function fingerprintChart(prints: ReadonlyArray<Record<string, number> | undefined>, labels: readonly string[]): ChartSpec | undefined {
+  const first = prints.find(Boolean);
+  if (!first) return undefined;
+  const keys = Object.keys(first);
+  const colors = transportColors(keys);
+  return {
+    id: 'trend-fingerprint',
+    title: 'host fingerprint over time',
+    note:
+      "Each recording's calibration (CPU loop, fsync, Redis and Postgres round trips) relative to the first recording that has it: " +
+      `a step of more than ${Math.round(DEFAULT_HOST_TOLERANCE * 100)}% is another or a busier runner, and the figures above may step with it. Higher is slower.`,
+    config: {
+      type: 'line',
+      data: {
+        labels: [...labels],
+        datasets: keys.map((key) => ({
+          label: key,
+          data: prints.map((print) => (print?.[key] === undefined ? null : Math.round((print[key]! / first[key]!) * 100) / 100)),
+          borderColor: colors[key],
+          backgroundColor: colors[key],
+          spanGaps: true,
+        })),
+      },
+      options: { scales: { y: { type: 'logarithmic', title: { display: true, text: 'relative to the first recording' } } } },
+    },
+  };
+}
+
 export function trendCharts(entries: readonly HistoryEntry[]): ChartSpec[] {
   const recordings = [...new Set(entries.map((entry) => entry.recordedAt))].sort().slice(-MAX_RECORDINGS);
   const shown = entries.filter((entry) => recordings.includes(entry.recordedAt));
   const labels = recordings.map((at) => recordingLabel(shown.find((entry) => entry.recordedAt === at)!));
   const colors = transportColors(shown.map((entry) => entry.point));
+  const prints = fingerprints(shown, recordings);
+  const steps = hostSteps(prints, labels);
   const charts: ChartSpec[] = [];
   for (const scenario of [...new Set(shown.map((entry) => entry.scenario))]) {
     for (const metric of ['throughput', 'latency p50', 'latency p99'] satisfies MetricName[]) {
@@ -26,7 +80,8 @@ export function trendCharts(entries: readonly HistoryEntry[]): ChartSpec[] {
         title: `${scenario}: ${metric} over time`,
         note:
           `Median of each recorded run's samples, oldest left. ${metric === 'throughput' ? 'Higher is better.' : 'Lower is better, ms.'}` +
-          (hosts.length > 1 ? ` Recorded on ${hosts.length} different machines (${hosts.join('; ')}): a step may be the machine.` : ''),
+          (hosts.length > 1 ? ` Recorded on ${hosts.length} different machines (${hosts.join('; ')}): a step may be the machine.` : '') +
+          (steps.length ? ` The host fingerprint stepped at ${steps.join('; ')}: a step there is the runner, not the code.` : ''),
         config: {
           type: 'line',
           data: {
@@ -44,5 +99,6 @@ export function trendCharts(entries: readonly HistoryEntry[]): ChartSpec[] {
       });
     }
   }
-  return charts;
+  const hostChart = fingerprintChart(prints, labels);
+  return hostChart ? [...charts, hostChart] : charts;
 }

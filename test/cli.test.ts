@@ -98,6 +98,10 @@ describe('bench process', () => {
     assert.equal(file.complete, true);
     assert.equal(file.env.services.redis?.provider, 'native');
     assert.ok(file.env.harness['hot path per message']! > 0);
+    // The host fingerprint: the CPU and the results' disk always, Redis because bullmq used it, no Postgres.
+    const print = file.env.fingerprint!;
+    assert.deepEqual(Object.keys(print).sort(), ['cpuLoopNs', 'fsyncUs', 'redisPingUs']);
+    assert.ok(Object.values(print).every((value) => value > 0), JSON.stringify(print));
     assert.deepEqual(
       file.runs.map((run) => [run.transport, run.axes.workers, run.axes.concurrency, run.samples.length, run.counts.delivered, run.counts.lost, run.counts.duplicates]),
       [

@@ -77,6 +77,59 @@ describe('compare options', () => {
   });
 });
 
+describe('host fingerprint', () => {
+  const options = { threshold: 0.1, alpha: 0.05 };
+  const fingerprint = { cpuLoopNs: 1.5, fsyncUs: 120, redisPingUs: 15, postgresSelectUs: 22 };
+  const withPrint = (result: ResultFile, print: typeof fingerprint) => ({ ...result, env: { ...result.env, fingerprint: print } });
+  const fast = withPrint(fixtureResult('process', [run('bullmq', [1000, 1010, 990, 1005, 995], [1, 1, 1, 1, 1])]), fingerprint);
+  // Half the throughput on a host that is twice as slow in every figure.
+  const slowHost = withPrint(fixtureResult('process', [run('bullmq', [500, 505, 495, 502, 498], [1, 1, 1, 1, 1])]), { cpuLoopNs: 3, fsyncUs: 240, redisPingUs: 30, postgresSelectUs: 44 });
+
+  it('calls results from hosts whose fingerprints differ 2× not comparable, never a regression', () => {
+    const comparison = compareResults([fast], [slowHost], options);
+    assert.equal(comparison.comparable, false);
+    assert.equal(comparison.regressions, 0);
+    assert.deepEqual(comparison.metrics.map((item) => item.verdict), ['not comparable']);
+    assert.deepEqual(comparison.fingerprintRatios, { cpuLoopNs: 2, fsyncUs: 2, redisPingUs: 2, postgresSelectUs: 2 });
+    assert.match(comparison.warnings[0]!, /^not comparable: .*CPU loop ×2\.00, fsync ×2\.00, Redis PING ×2\.00, Postgres SELECT 1 ×2\.00/);
+  });
+
+  it('judges as usual when the fingerprints agree within the tolerance', () => {
+    const sameHost = withPrint(slowHost, { ...fingerprint, redisPingUs: 17 });
+    const comparison = compareResults([fast], [sameHost], options);
+    assert.equal(comparison.comparable, true);
+    assert.deepEqual(comparison.metrics.map((item) => item.verdict), ['regression']);
+  });
+
+  it('compare exits 0 with the warning, or 1 with --strict', async () => {
+    const [before, after] = [write('print-fast.json', fast), write('print-slow.json', slowHost)];
+    const lenient = await runCli(['compare', before, after]);
+    assert.equal(lenient.code, 0, lenient.stderr);
+    assert.match(lenient.stdout, /not comparable +process: bullmq W=1 C=50 +throughput/);
+    assert.match(lenient.stdout, /warning: not comparable: .*CPU loop ×2\.00/);
+    assert.match(lenient.stdout, /NOT COMPARABLE \(hosts differ\): 0 regressions/);
+    const strict = await runCli(['compare', before, after, '--strict']);
+    assert.equal(strict.code, 1);
+  });
+
+  it('is recorded in the history, and the trend shows the step a new runner makes', async () => {
+    const history = join(dir, 'fingerprint-history.jsonl');
+    for (const result of [fast, fast, slowHost]) {
+      const appended = await runCli(['history', 'append', write(`history-${Math.random()}.json`, result), '--file', history]);
+      assert.equal(appended.code, 0, appended.stderr);
+    }
+    const lines = readFileSync(history, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as { fingerprint?: Record<string, number> });
+    assert.deepEqual(lines.map((line) => line.fingerprint?.cpuLoopNs), [1.5, 1.5, 3]);
+    const out = join(dir, 'fingerprint-trend.html');
+    const report = await runCli(['report', write('fp-current.json', slowHost), '--history', history, '--out', out]);
+    assert.equal(report.code, 0, report.stderr);
+    const charts = JSON.parse(/id="hopbench-charts">(.*?)<\/script>/s.exec(readFileSync(out, 'utf8'))![1]!) as Array<{ id: string; title: string; note: string; config: { data: { datasets: Array<{ label: string; data: number[] }> } } }>;
+    const host = charts.find((chart) => chart.title === 'host fingerprint over time')!;
+    assert.deepEqual(host.config.data.datasets.find((dataset) => dataset.label === 'cpuLoopNs')!.data, [1, 1, 2]);
+    assert.match(charts.find((chart) => chart.title === 'process: throughput over time')!.note, /host fingerprint stepped at .*CPU loop ×2\.00/);
+  });
+});
+
 describe('history and trend', () => {
   it('appends one line per run point per recording, and the HTML report draws them over time', async () => {
     const history = join(dir, 'history', 'history.jsonl');

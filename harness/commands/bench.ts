@@ -11,7 +11,8 @@ import { UsageError } from '../errors.ts';
 import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
 import { showProgress } from '../progress.ts';
 import { captureEnvironment } from '../environment.ts';
-import type { ResultFile, RunResult } from '../results/types.ts';
+import { measureFingerprint } from '../fingerprint.ts';
+import type { Fingerprint, ResultFile, RunResult } from '../results/types.ts';
 import { SCHEMA_VERSION } from '../results/types.ts';
 import { ensureWritableDir, writeResult } from '../results/write.ts';
 import type { BenchPlan, Scenario } from '../scenario.ts';
@@ -56,21 +57,34 @@ function runsOf(scenarioName: string | undefined, profile: Profile): readonly Pr
   return own.length ? own : [{ scenario: scenarioName, flags: {} }];
 }
 
-/** Returns the result files written (none when interrupted). */
-export async function benchCommand(scenarioName: string | undefined, options: BenchCommandOptions): Promise<string[]> {
-  const profile = options.profile === undefined ? undefined : findProfile(options.profile);
+export interface BenchSelection {
+  readonly profile?: Profile;
+  readonly plans: ReadonlyArray<{ readonly scenario: Scenario; readonly plan: BenchPlan }>;
+}
+
+/**
+ * What a bench command line asks for, planned and validated: everything that can be wrong with the input is found
+ * here, before any service starts.
+ */
+export function planBench(scenarioName: string | undefined, profileName: string | undefined, rawFlags: Readonly<Record<string, string | undefined>>): BenchSelection {
+  const profile = profileName === undefined ? undefined : findProfile(profileName);
   const runs = scenarioName && !profile ? [{ scenario: scenarioName, flags: {} }] : runsOf(scenarioName, profile ?? PROFILES.default!);
-  const flags = Object.fromEntries(Object.entries(options.flags).filter((entry): entry is [string, string] => entry[1] !== undefined));
-  // Everything that can be wrong with the input is found before any service starts.
+  const flags = Object.fromEntries(Object.entries(rawFlags).filter((entry): entry is [string, string] => entry[1] !== undefined));
   const plans = runs.map((run) => {
     const scenario = findScenario(run.scenario);
     return { scenario, plan: scenario.plan({ ...run.flags, ...flags }) };
   });
+  return { profile, plans };
+}
+
+/** Returns the result files written (none when interrupted). */
+export async function benchCommand(scenarioName: string | undefined, options: BenchCommandOptions): Promise<string[]> {
+  const { profile, plans } = planBench(scenarioName, options.profile, options.flags);
   ensureWritableDir(options.out);
   const claims = loadClaims(options.claims);
   const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services, { images: options.images });
   for (const { plan } of plans) plan.checkServices?.(services);
-  const harness = await measureHarnessCost(50);
+  const calibration = { harness: await measureHarnessCost(50), fingerprint: await measureFingerprint(options.out, services) };
   const order = options.order ?? profile?.order ?? 'sequential';
   const capacityNote = capacityBound(plans.map(({ plan }) => plan));
   if (capacityNote) (options.summaryTo ?? process.stdout).write(`${capacityNote}\n`);
@@ -78,7 +92,7 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
   const groups = order === 'sequential' ? plans.map((entry) => [entry]) : [plans];
   const written: Array<{ path: string; result: ResultFile }> = [];
   for (const group of groups) {
-    written.push(...(await runGroup(group, order, options, services, harness)));
+    written.push(...(await runGroup(group, order, options, services, calibration)));
     if (shutdownSignal.aborted) return [];
   }
   writeReport(written, options, claims);
@@ -107,7 +121,7 @@ async function runGroup(
   order: SampleOrder,
   options: BenchCommandOptions,
   services: ServiceSet,
-  harness: Record<string, number>,
+  calibration: { harness: Record<string, number>; fingerprint: Fingerprint },
 ): Promise<Array<{ path: string; result: ResultFile }>> {
   const startedAt = new Date().toISOString();
   const runs: RunResult[][] = group.map(() => []);
@@ -123,7 +137,7 @@ async function runGroup(
     complete,
     command: process.argv.slice(2),
     options: { ...plan.options, services: options.services, order, ...(options.profile ? { profile: options.profile } : {}) },
-    env: captureEnvironment(services, harness),
+    env: captureEnvironment(services, calibration.harness, calibration.fingerprint),
     runs: runs[index]!,
   });
   // On Ctrl-C the points that completed are kept, in files marked incomplete.

@@ -192,6 +192,21 @@ export interface ServiceInfo {
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }
 
+/**
+ * Calibration measured by the run on its own host (`harness/fingerprint.ts`): medians, lower is faster. Two results
+ * whose fingerprints differ beyond the compare threshold come from hosts too different to compare absolutely.
+ */
+export interface Fingerprint {
+  /** One iteration of a fixed integer loop (xorshift32), ns. */
+  readonly cpuLoopNs: number;
+  /** A 4 KiB write + fsync on the results' disk, µs. */
+  readonly fsyncUs: number;
+  /** A Redis PING round trip, µs (runs that use Redis). */
+  readonly redisPingUs?: number;
+  /** A Postgres `SELECT 1` round trip, µs (runs that use Postgres). */
+  readonly postgresSelectUs?: number;
+}
+
 export interface Environment {
   readonly node: string;
   readonly platform: string;
@@ -207,6 +222,8 @@ export interface Environment {
   readonly clock: string;
   /** The harness's own per-operation cost (`npm run bench -- self`), ns. */
   readonly harness: Readonly<Record<string, number>>;
+  /** The host's speed as this run measured it (absent in results older than the fingerprint). */
+  readonly fingerprint?: Fingerprint;
 }
 
 export interface ResultFile {
