@@ -2,7 +2,7 @@
  * Trend charts from results/history.jsonl: each point's figures across recorded runs (CI builds), and the host
  * fingerprint of each recording, so that a step caused by a new runner shows as a step in the fingerprint too.
  */
-import { DEFAULT_HOST_TOLERANCE, formatRatios } from './compare.ts';
+import { DEFAULT_HOST_TOLERANCE, formatRatios, hostsAlike } from './compare.ts';
 import type { HistoryEntry } from './history.ts';
 import type { ChartSpec } from './model.ts';
 import { transportColors } from './model.ts';
@@ -26,7 +26,7 @@ function hostSteps(prints: ReadonlyArray<Record<string, number> | undefined>, la
     if (!print) return;
     if (previous) {
       const ratios = Object.fromEntries(Object.keys(print).filter((key) => previous![key]).map((key) => [key, Math.round((print[key]! / previous![key]!) * 100) / 100]));
-      if (Object.values(ratios).some((ratio) => Math.abs(ratio - 1) > DEFAULT_HOST_TOLERANCE)) steps.push(`${labels[index]} (${formatRatios(ratios)})`);
+      if (!hostsAlike(ratios, DEFAULT_HOST_TOLERANCE)) steps.push(`${labels[index]} (${formatRatios(ratios)})`);
     }
     previous = print;
   });
@@ -43,7 +43,8 @@ function fingerprintChart(prints: ReadonlyArray<Record<string, number> | undefin
     title: 'host fingerprint over time',
     note:
       "Each recording's calibration (CPU loop, fsync, Redis and Postgres round trips) relative to the first recording that has it: " +
-      `a step of more than ${Math.round(DEFAULT_HOST_TOLERANCE * 100)}% is another or a busier runner, and the figures above may step with it. Higher is slower.`,
+      `a step of more than ${Math.round(DEFAULT_HOST_TOLERANCE * 100)}% in the CPU loop or a round trip is another or a busier runner, and the figures above may step with it ` +
+      '(fsync on a shared disk wanders several-fold by itself). Higher is slower.',
     config: {
       type: 'line',
       data: {
