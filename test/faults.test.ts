@@ -143,6 +143,29 @@ describe('faults scenario (real processes and services)', () => {
   });
 });
 
+describe('a killed worker of the newer queues', () => {
+  it('is recovered as each transport promises, or its jobs are counted as still queued with the reason named', async () => {
+    // 5 jobs of 50 ms in flight at 100/s when consumer 0 is SIGKILLed. --timeout 30 bounds the wait for what
+    // graphile-worker keeps locked for 4 hours; the others give the jobs back within seconds.
+    const result = await runCli(
+      ['bench', 'faults', '--transports', 'redis-streams:fast-recovery,bullmq-pg:fast-recovery,graphile-worker', '--fault', 'worker-kill', '--rate', '100', '--duration', '4', '--fault-at', '2', '--job', 'sleep:50', '--repeat', '1', '--timeout', '30', '--out', out, '--services', 'native'],
+      {},
+      600_000,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
+    const run = (label: string) => file.runs.find((candidate) => candidate.label.startsWith(label))!;
+    for (const recovering of ['redis-streams:fast-recovery', 'bullmq-pg:fast-recovery']) {
+      const counts = run(`${recovering} worker-kill`).counts;
+      assert.deepEqual([counts.lost, counts.undelivered, counts.delivered], [0, 0, counts.sent], `${recovering}: ${JSON.stringify(counts)} ${run(recovering).errors.join('; ')}`);
+    }
+    const graphile = run('graphile-worker worker-kill');
+    assert.equal(graphile.counts.lost, 0, 'nothing is gone: the jobs are still in Postgres');
+    assert.ok(graphile.counts.undelivered > 0, `the killed worker's jobs stay locked: ${JSON.stringify(graphile.counts)}`);
+    assert.match(graphile.errors.join('\n'), /still queued \(undelivered\).*a killed consumer's messages: its jobs stay locked for 4 hours/);
+  });
+});
+
 describe('a broker that dies during a normal run', () => {
   it('ends that point with the error named, and the other points still run', async () => {
     // 200 messages/s for 10 s: far below what any transport carries on the slowest host, so that the pg point's

@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { attachSocketIo, redisPubSubAdapter } from '../broadcast/socketio-common.ts';
 import { listenOnLoopback } from '../net.ts';
 import { resolveConfig } from '../registry.ts';
-import { parseTransportChoice } from '../transports/registry.ts';
+import { TRANSPORT_SPECS, parseTransportChoice } from '../transports/registry.ts';
 import type { Transport } from '../transports/types.ts';
 import { startApiServer } from './api-server.ts';
 import { createTables, dropTables, openStore } from './store.ts';
@@ -37,7 +37,11 @@ export default defineHttpArchitecture({
   name: 'queued',
   description: 'API (INSERT + enqueue, 202) → queue → worker/socket processes → socket.io Redis adapter → clients',
   config,
-  presets: { default: {}, rabbitmq: { queue: 'rabbitmq' }, pg: { queue: 'pg' } },
+  // One preset per transport with a broker (`queued:rabbitmq`, `queued:pgboss-tuned`): a new transport is one more.
+  presets: {
+    default: {},
+    ...Object.fromEntries(TRANSPORT_SPECS.filter((spec) => spec !== 'bullmq' && !parseTransportChoice(spec).definition.inProcess).map((spec) => [spec.replace(':', '-'), { queue: spec }])),
+  },
   services: (knobs) => [...new Set(['postgres', 'redis', ...parseTransportChoice(knobs.queue).definition.services] as const)],
   hops: (knobs) => [
     'HTTP → api process',

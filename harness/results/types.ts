@@ -79,6 +79,8 @@ export interface Traits {
   readonly durable: boolean;
   /** Consumers acknowledge; unacknowledged work is redelivered. */
   readonly acks: boolean;
+  /** What becomes of the messages a consumer held when it died, as this configuration promises (results since 2026-12). */
+  readonly whenConsumerDies?: string;
 }
 
 /** A sweep axis of a scenario: its key in each run's `axes`, and what it counts. */

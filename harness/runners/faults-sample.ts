@@ -23,7 +23,7 @@ import type { SampleContext, SamplePhases } from '../sample.ts';
 import { setRedisPersistence, type RedisPersistence } from '../services/redis-persistence.ts';
 import type { ServiceSet } from '../services/provision.ts';
 import type { TransportRef } from '../transports/load.ts';
-import type { TransportChoice } from '../transports/registry.ts';
+import { transportIdentity, type TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
@@ -265,7 +265,10 @@ function accountFaults(plan: FaultPlan, roles: Roles, loaded: Loaded, { logs, st
   // Throughput over the load only: a job recovered a minute later (BullMQ's stalled check) is latency, not a slower rate.
   const deliveredDuringLoad = firstDeliveries.filter((delivery) => delivery.doneAtNs <= loaded.loadEndNs).length;
   const supervised = [roles.sender, ...roles.consumers];
-  if (counts.lost + counts.undelivered > 0) errors.push(notDeliveredError(counts, `${plan.timeoutMs / 1000}s of the end of the load`));
+  if (counts.lost + counts.undelivered > 0) {
+    const promise = plan.fault === 'worker-kill' ? transportIdentity(plan.choice, plan.concurrency).traits.whenConsumerDies : undefined;
+    errors.push(`${notDeliveredError(counts, `${plan.timeoutMs / 1000}s of the end of the load`)}${promise ? `; a killed consumer's messages: ${promise}` : ''}`);
+  }
   if (recovery.recoverySec === undefined) errors.push('throughput and latency had not recovered when the load ended');
   const sendErrors = outcomes.reduce((sum, outcome) => sum + outcome.sendErrors, 0);
   if (sendErrors > 0) errors.push(`${sendErrors} sends failed, first: ${outcomes.find((outcome) => outcome.firstSendError)?.firstSendError}`);

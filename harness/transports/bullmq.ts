@@ -49,7 +49,7 @@ export default defineTransport({
     return {
       config: { ...config, workerConcurrency: concurrency, attempts: 1, prefix: PREFIX },
       // Redis's own persistence decides what survives a restart: the faults scenario sets and records it.
-      traits: { durable: true, acks: true },
+      traits: { durable: true, acks: true, whenConsumerDies: `its jobs run again after the lock expires (${config.lockDurationMs / 1000} s) and a stalled check finds them (every ${config.stalledIntervalMs / 1000} s)` },
       setup: () => adminQueue((queue) => queue.obliterate({ force: true })),
       teardown: () => adminQueue((queue) => queue.obliterate({ force: true })),
       depth: () => adminQueue((queue) => queue.count()),

@@ -17,7 +17,7 @@ export default defineTransport({
   create({ queue, concurrency }) {
     return {
       config: { delivery: 'function call in the producer thread; worker_threads over BroadcastChannel for more than one worker' },
-      traits: { durable: false, acks: false },
+      traits: { durable: false, acks: false, whenConsumerDies: 'lost with the process that held them' },
       async setup() {},
       async teardown() {},
       producer: () => inProcessProducer(queue),

@@ -40,7 +40,7 @@ export default defineTransport({
   create({ queue, config, concurrency }) {
     return {
       config,
-      traits: { durable: false, acks: false },
+      traits: { durable: false, acks: false, whenConsumerDies: 'lost with the process that held them' },
       async setup() {},
       async teardown() {},
       producer: () => inProcessProducer(queue),

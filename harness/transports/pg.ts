@@ -43,7 +43,7 @@ export default defineTransport({
     return {
       config: { ...config, connections, batchSize, ackMode: 'delete in the fetching transaction' },
       // Crash recovery empties an UNLOGGED table.
-      traits: { durable: !config.unlogged, acks: true },
+      traits: { durable: !config.unlogged, acks: true, whenConsumerDies: 'its transaction rolls back: the rows are visible to the next fetch at once' },
       setup: async () =>
         void await admin(`
           DROP TABLE IF EXISTS ${table};

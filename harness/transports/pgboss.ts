@@ -82,7 +82,7 @@ export default defineTransport({
     const sql = (text: string, values: unknown[] = []) => queryOnce(urls.postgres!, text, values);
     return {
       config: { ...config, localConcurrency, schema: 'one per sample', schedule: false },
-      traits: { durable: true, acks: true },
+      traits: { durable: true, acks: true, whenConsumerDies: config.supervise ? `its jobs expire after ${config.expireInSeconds} s and run again (supervisor every ${config.superviseIntervalSeconds} s)` : 'its jobs stay active (no supervisor to expire them) and count as still queued' },
       setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify, expireInSeconds: config.expireInSeconds })),
       teardown: async () => void (await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)),
       // pg-boss's getQueueStats serves counts cached by its monitor (off here): count the rows themselves.

@@ -57,7 +57,7 @@ export default defineTransport({
     return {
       config: { ...config, prefetch, confirms: true, manualAcks: true },
       // A message survives a broker restart only in a durable queue and marked persistent.
-      traits: { durable: config.durable && config.persistent, acks: true },
+      traits: { durable: config.durable && config.persistent, acks: true, whenConsumerDies: 'its unacknowledged messages are redelivered when its connection closes' },
       setup: () => admin(async (channel) => void (await channel.assertQueue(queue, queueArguments), await channel.purgeQueue(queue))),
       teardown: async () => void (await admin((channel) => channel.deleteQueue(queue))),
       depth: () => admin(async (channel) => (await channel.checkQueue(queue)).messageCount),

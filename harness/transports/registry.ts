@@ -7,7 +7,7 @@ import { loadRegistry, resolveConfig, type Choice } from '../registry.ts';
 import type { PointIdentity } from '../results/types.ts';
 import type { TransportDefinition } from './types.ts';
 
-const FILES = ['direct', 'bullmq', 'rabbitmq', 'pgboss', 'pg', 'fixture'];
+const FILES = ['direct', 'bullmq', 'bullmq-pg', 'rabbitmq', 'pgboss', 'pg', 'graphile-worker', 'redis-streams', 'fixture'];
 
 const registry = await loadRegistry<TransportDefinition>(
   'transport',

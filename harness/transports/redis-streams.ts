@@ -1,0 +1,166 @@
+/**
+ * Raw Redis Streams over ioredis, the floor any Redis-based queue pays on top of: XADD to a stream per sample, a
+ * consumer group, XREADGROUP with BLOCK for as many entries as the consumer has free slots (at most its
+ * concurrency), XACK after each job. A consumer that dies leaves its entries pending; live consumers take them over
+ * with XAUTOCLAIM once they have been idle for `claimIdleMs`.
+ */
+import { randomBytes } from 'node:crypto';
+import { Redis } from 'ioredis';
+import { z } from 'zod';
+import { fromJobData, toJobData, type JobData } from './codec.ts';
+import { defineTransport, type Consumer, type ConsumerOptions, type Envelope, type Producer } from './types.ts';
+
+const GROUP = 'hopbench';
+const FIELD = 'd';
+
+const config = z
+  .object({
+    /** XREADGROUP BLOCK: how long an idle read waits for new entries before asking again. */
+    blockMs: z.number().int().positive().default(1_000),
+    /** Pending entries idle this long are taken over by a live consumer (XAUTOCLAIM min-idle-time). */
+    claimIdleMs: z.number().int().positive().default(30_000),
+    /** How often each consumer looks for such entries. */
+    claimIntervalMs: z.number().int().positive().default(5_000),
+    /** ioredis enableAutoPipelining on the producer and the acking connection. */
+    autoPipelining: z.boolean().default(false),
+  })
+  .strict();
+
+type StreamEntries = Array<[id: string, fields: string[]]>;
+
+const decode = (fields: string[]): Envelope => fromJobData(JSON.parse(fields[1]!) as JobData);
+
+/** XINFO GROUPS as a map per group, field → value. */
+async function groupInfo(redis: Redis, stream: string): Promise<Map<string, unknown> | undefined> {
+  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
+  for (const group of groups) {
+    const fields = new Map<string, unknown>();
+    for (let i = 0; i < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
+    if (fields.get('name') === GROUP) return fields;
+  }
+  return undefined;
+}
+
+export default defineTransport({
+  name: 'redis-streams',
+  description: 'raw Redis Streams over ioredis: XADD, a consumer group, XREADGROUP/XACK, XAUTOCLAIM recovery',
+  services: ['redis'],
+  config,
+  presets: { default: {}, 'fast-recovery': { claimIdleMs: 2_000, claimIntervalMs: 500 } },
+  create({ urls, queue: stream, config, concurrency }) {
+    const url = urls.redis!;
+    const connect = (autoPipelining = false) => {
+      // maxRetriesPerRequest null: commands wait for a reconnect instead of failing (a broker restart).
+      const redis = new Redis(url, { maxRetriesPerRequest: null, enableAutoPipelining: autoPipelining });
+      redis.on('error', () => {}); // a lost connection shows up as lost messages, counted by the harness
+      return redis;
+    };
+    const admin = async <T>(use: (redis: Redis) => Promise<T>): Promise<T> => {
+      const redis = connect();
+      try {
+        return await use(redis);
+      } finally {
+        redis.disconnect();
+      }
+    };
+    /** Entries added and not yet read by the group, plus entries read and not yet acknowledged. */
+    const unfinished = () =>
+      admin(async (redis) => {
+        const group = await groupInfo(redis, stream);
+        if (!group) return await redis.xlen(stream);
+        return Number(group.get('lag') ?? 0) + Number(group.get('pending') ?? 0);
+      });
+    const createGroup = async (redis: Redis) => {
+      try {
+        await redis.xgroup('CREATE', stream, GROUP, '0', 'MKSTREAM');
+      } catch (error) {
+        if (!/BUSYGROUP/.test((error as Error).message)) throw error;
+      }
+    };
+    return {
+      config: { ...config, readCount: concurrency, ack: 'XACK after the job', stream: 'one per sample' },
+      // Redis's own persistence decides what survives a restart: the faults scenario sets and records it.
+      traits: { durable: true, acks: true, whenConsumerDies: `its pending entries are claimed by a live consumer once idle ${config.claimIdleMs / 1000} s (checked every ${config.claimIntervalMs / 1000} s)` },
+      setup: () =>
+        admin(async (redis) => {
+          await redis.del(stream);
+          await createGroup(redis);
+        }),
+      teardown: () => admin(async (redis) => void (await redis.del(stream))),
+      depth: unfinished,
+      pending: unfinished,
+      async producer(): Promise<Producer> {
+        const redis = connect(config.autoPipelining);
+        const add = (envelope: Envelope) => redis.xadd(stream, '*', FIELD, JSON.stringify(toJobData(envelope)));
+        return {
+          send: async (envelope) => void (await add(envelope)),
+          async sendBatch(envelopes) {
+            const pipeline = redis.pipeline();
+            for (const envelope of envelopes) pipeline.xadd(stream, '*', FIELD, JSON.stringify(toJobData(envelope)));
+            const replies = (await pipeline.exec()) ?? [];
+            const failed = replies.find(([error]) => error);
+            if (failed) throw failed[0];
+          },
+          close: async () => void redis.disconnect(),
+        };
+      },
+      async consumer({ handle }: ConsumerOptions): Promise<Consumer> {
+        const name = `c-${process.pid}-${randomBytes(3).toString('hex')}`;
+        // The blocking read holds its connection: acks and claims go on another.
+        const [reader, writer] = [connect(), connect(config.autoPipelining)];
+        let running = true;
+        let inFlight = 0;
+        let slotFreed: () => void = () => {};
+        const run = (entries: StreamEntries) => {
+          for (const [id, fields] of entries) {
+            inFlight++;
+            void handle(decode(fields))
+              .then(() => writer.xack(stream, GROUP, id))
+              .catch(() => {}) // an ack lost with the connection: the entry stays pending and is claimed again
+              .finally(() => {
+                inFlight--;
+                slotFreed();
+              });
+          }
+        };
+        const readLoop = async () => {
+          while (running) {
+            if (inFlight >= concurrency) {
+              await new Promise<void>((resolve) => (slotFreed = resolve));
+              continue;
+            }
+            try {
+              const reply = (await reader.xreadgroup('GROUP', GROUP, name, 'COUNT', concurrency - inFlight, 'BLOCK', config.blockMs, 'STREAMS', stream, '>')) as Array<[string, StreamEntries]> | null;
+              if (reply) run(reply[0]![1]);
+            } catch (error) {
+              if (!running) return;
+              // A Redis restarted without persistence comes back without the stream: make the group again.
+              if (/NOGROUP/.test((error as Error).message)) await createGroup(writer).catch(() => {});
+              else await new Promise((resolve) => setTimeout(resolve, 100));
+            }
+          }
+        };
+        const claim = async () => {
+          if (!running || inFlight >= concurrency) return;
+          const reply = (await writer.xautoclaim(stream, GROUP, name, config.claimIdleMs, '0-0', 'COUNT', concurrency - inFlight).catch(() => undefined)) as [string, StreamEntries] | undefined;
+          // Entries deleted while pending come back as null fields: nothing to run.
+          if (reply) run(reply[1].filter(([, fields]) => fields));
+        };
+        const claimTimer = setInterval(() => void claim(), config.claimIntervalMs);
+        const reading = readLoop();
+        return {
+          async close() {
+            running = false;
+            clearInterval(claimTimer);
+            slotFreed();
+            reader.disconnect(); // ends a blocked read at once
+            await reading;
+            const deadline = Date.now() + 5_000;
+            while (inFlight > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
+            writer.disconnect();
+          },
+        };
+      },
+    };
+  },
+});
