@@ -2,7 +2,21 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { closeSync, openSync, readFileSync } from 'node:fs';
 import { signalQuietly, trackProcess } from './lifecycle.ts';
-import { within } from './wait.ts';
+import { liveProcesses, readStat } from './procfs.ts';
+import { waitUntil, within } from './wait.ts';
+
+const TREE_EXIT_WAIT_MS = 5_000;
+
+/** Every live descendant of `pid` (children, their children, …). */
+function descendants(pid: number): number[] {
+  const processes = [...liveProcesses()];
+  const found: number[] = [];
+  for (let parents = [pid]; parents.length > 0; ) {
+    parents = processes.filter(([, stat]) => parents.includes(stat.ppid)).map(([child]) => child);
+    found.push(...parents);
+  }
+  return found;
+}
 
 export interface ServerProcessOptions {
   readonly env?: NodeJS.ProcessEnv;
@@ -58,11 +72,18 @@ export function spawnServer(command: string, args: readonly string[], options: S
     exitReason: () => status && describeExit(status),
     async stop({ signal = 'SIGTERM', graceMs = 10_000 } = {}) {
       if (pid <= 0) return;
+      // Children that left the group (Postgres backends call setsid()) are found by parent, before the parent dies.
+      const tree = descendants(pid);
       if (!status) signalQuietly(-pid, signal);
       const graceful = (await within(exited.then(() => true), graceMs)) ?? false;
-      // Sweep the whole group even after a clean exit: helpers (erl_child_setup, backends) must not outlive it.
+      // Sweep the whole group and tree even after a clean exit: helpers (erl_child_setup, backends) must not outlive it.
       signalQuietly(-pid, 'SIGKILL');
+      for (const child of tree) signalQuietly(child, 'SIGKILL');
       if (!graceful) await exited;
+      // Stopped means all of it is gone: a Postgres started again while a killed backend still holds the old shared
+      // memory refuses to start ("pre-existing shared memory block is still in use").
+      const gone = () => tree.every((child) => readStat(child) === undefined) && ![...liveProcesses().values()].some((stat) => stat.pgrp === pid);
+      await waitUntil(gone, Date.now() + TREE_EXIT_WAIT_MS, new AbortController().signal);
       untrack();
     },
   };
