@@ -10,6 +10,8 @@ import { PROFILES } from '../scenarios/profiles.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { SAMPLE_ORDERS, type SampleOrder } from './bench.ts';
 import { abCommand, type AbCommandOptions } from './commands/ab.ts';
+import { agentCommand, type AgentCommandOptions } from './commands/agent.ts';
+import { k8sRenderCommand, type K8sRenderOptions } from './commands/k8s.ts';
 import { baselineUpdateCommand, type BaselineUpdateOptions } from './commands/baseline.ts';
 import { benchCommand } from './commands/bench.ts';
 import { compareCommand, type CompareCommandOptions } from './commands/compare.ts';
@@ -173,6 +175,30 @@ function addTracking(program: Command): void {
     .action((results: string[], options: HistoryAppendOptions) => historyAppendCommand(results, options));
 }
 
+function addAgent(program: Command): void {
+  program
+    .command('agent')
+    .description('serve producer and consumer roles to a coordinator on another host (`bench --agents`), until Ctrl-C')
+    .requiredOption('--listen <host:port>', 'the address to listen on, and only there (e.g. 10.0.0.5:7400; 0 as the port picks a free one)')
+    .option('--token <token>', 'the bearer token every call must carry (default: $HOPBENCH_AGENT_TOKEN); at least 16 characters')
+    .action((options: AgentCommandOptions) => agentCommand(options));
+  program
+    .command('k8s')
+    .description('Kubernetes as the engine')
+    .command('render')
+    .description('write the manifests of a distributed run: a headless Service and a StatefulSet of agents, a coordinator Job (a v1 List, JSON)')
+    .argument('[bench...]', 'after --: what the coordinator runs, as `bench` takes it (default: process); --agents and --services are set')
+    .requiredOption('--agents <n>', 'how many agents')
+    .requiredOption('--image <ref>', 'the hopbench image (docker/Dockerfile)')
+    .option('--namespace <ns>', 'the namespace', 'default')
+    .option('--secret <name>', 'the Secret with token, REDIS_URL, AMQP_URL, DATABASE_URL', 'hopbench')
+    .option('--port <port>', "the agents' control port", '7400')
+    .option('--cpu <cpu>', 'CPU request and limit of each pod', '2')
+    .option('--memory <bytes>', 'memory request and limit of each pod', '2Gi')
+    .option('--out <file>', 'where to write them (default: stdout)')
+    .action((bench: string[], options: K8sRenderOptions) => k8sRenderCommand(bench, options));
+}
+
 function addServices(program: Command): void {
   program
     .command('services')
@@ -197,7 +223,7 @@ function buildProgram(): Command {
     .exitOverride()
     .showSuggestionAfterError()
     .configureOutput({ outputError: (text, write) => write(`hopbench: ${text.split('\n')[0]!.replace(/^error: /, '')} (see --help)\n`) });
-  for (const add of [addBench, addReport, addCompare, addAb, addDecide, addTracking, addServices]) add(program);
+  for (const add of [addBench, addReport, addCompare, addAb, addDecide, addTracking, addServices, addAgent]) add(program);
   return program;
 }
 

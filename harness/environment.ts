@@ -3,7 +3,8 @@ import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
 import { redactUrl } from './net.ts';
 import type { ServiceSet } from './services/provision.ts';
-import type { Environment, Fingerprint } from './results/types.ts';
+import { connectedAgents } from './agent/client.ts';
+import type { AgentInfo, Environment, Fingerprint } from './results/types.ts';
 
 const MEASURED_PACKAGES = ['bullmq', 'ioredis', 'amqplib', 'pg-boss', 'pg', 'hdr-histogram-js'];
 
@@ -36,9 +37,23 @@ export function captureEnvironment(services: ServiceSet | undefined, harness: Re
     hostname: hostname(),
     packages: Object.fromEntries(MEASURED_PACKAGES.map((name) => [name, packageVersion(name)])),
     services: Object.fromEntries(all.map((service) => [service.kind, { provider: service.provider, version: service.version, url: redactUrl(service.url), details: service.details }])),
-    coLocated: all.every((service) => service.provider !== 'external' || isLoopback(service.url)),
+    coLocated: all.every((service) => service.provider !== 'external' || isLoopback(service.url)) && connectedAgents().every((agent) => agent.health?.host === hostname()),
     clock: 'CLOCK_MONOTONIC via process.hrtime.bigint(), one host: latencies are comparable across its processes',
     harness,
     ...(fingerprint ? { fingerprint } : {}),
+    ...(connectedAgents().length ? { agents: connectedAgents().map(agentInfo) } : {}),
+  };
+}
+
+function agentInfo(agent: ReturnType<typeof connectedAgents>[number]): AgentInfo {
+  const health = agent.health;
+  return {
+    url: redactUrl(agent.url),
+    host: health?.host ?? 'unknown',
+    cpuModel: health?.cpuModel ?? 'unknown',
+    cpus: health?.cpus ?? 0,
+    version: health?.version ?? 'unknown',
+    clock: { latency: 'origin', offsetMethod: 'cristian', offsetNs: agent.clock?.offsetNs ?? 0, uncertaintyNs: agent.clock?.uncertaintyNs ?? 0 },
+    roles: [...new Set(agent.roles)],
   };
 }

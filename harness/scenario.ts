@@ -25,6 +25,8 @@ export interface BenchPlan {
   readonly points: readonly RunPoint[];
   readonly repeat: number;
   readonly services: readonly ServiceKind[];
+  /** URLs of the hopbench agents its points run roles on (connected before anything starts). */
+  readonly agents: readonly string[];
   /** The effective options, for the result file. */
   readonly options: Readonly<Record<string, unknown>>;
   /** Checks what only the provisioned services can tell (e.g. that a broker can be restarted); a UsageError stops the run before it starts. */
@@ -48,6 +50,8 @@ export interface ScenarioKind<Flags extends FlagShape, Plan extends { readonly c
   identity(plan: Plan): PointIdentity;
   /** The services a point's transport, architecture and job use. */
   services(plan: Plan): readonly ServiceKind[];
+  /** Kinds that place roles on agents: the agents a point uses. */
+  agents?(plan: Plan): readonly string[];
   /**
    * Kinds that take `--rate capacity`: the same point as one step of open-loop load at `perSec` for `stepSec`
    * seconds, waiting `timeoutMs` for what it owes.
@@ -106,6 +110,7 @@ export function defineScenario<Flags extends FlagShape, Plan extends { readonly 
         points,
         repeat: options.repeat as number,
         services: [...new Set(points.flatMap((point) => point.services))],
+        agents: [...new Set(plans.flatMap((plan) => kind.agents?.(plan) ?? []))],
         options,
         checkServices: kind.checkServices && ((services) => kind.checkServices!(plans, services)),
       };

@@ -25,6 +25,7 @@ export default defineScenario(processKind, {
     stepSeconds: 5,
     capacityStart: 1000,
     timeout: 60,
+    agents: undefined, // producers and consumers run here
   },
   settings: {
     defaultOverrides: [

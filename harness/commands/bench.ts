@@ -10,6 +10,7 @@ import { maxCapacitySteps } from '../capacity.ts';
 import { UsageError } from '../errors.ts';
 import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
 import { showProgress } from '../progress.ts';
+import { connectAgents } from '../agent/client.ts';
 import { captureEnvironment } from '../environment.ts';
 import { measureFingerprint } from '../fingerprint.ts';
 import type { Fingerprint, ResultFile, RunResult } from '../results/types.ts';
@@ -82,6 +83,7 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
   const { profile, plans } = planBench(scenarioName, options.profile, options.flags);
   ensureWritableDir(options.out);
   const claims = loadClaims(options.claims);
+  await connectAgents(plans.flatMap(({ plan }) => plan.agents));
   const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services, { images: options.images });
   for (const { plan } of plans) plan.checkServices?.(services);
   const calibration = { harness: await measureHarnessCost(50), fingerprint: await measureFingerprint(options.out, services) };

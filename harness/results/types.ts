@@ -226,6 +226,25 @@ export interface Environment {
   readonly harness: Readonly<Record<string, number>>;
   /** The host's speed as this run measured it (absent in results older than the fingerprint). */
   readonly fingerprint?: Fingerprint;
+  /** Runs with --agents: each agent, what it ran and how its clock relates to the coordinator's. */
+  readonly agents?: readonly AgentInfo[];
+}
+
+export interface AgentInfo {
+  /** Redacted. */
+  readonly url: string;
+  readonly host: string;
+  readonly cpuModel: string;
+  readonly cpus: number;
+  readonly version: string;
+  /**
+   * Latency is measured at the origin (each agent sends and receives its own messages, one clock). The offset
+   * (agent − coordinator, Cristian's method: the fastest of 30 round trips) only moves completion times onto the
+   * coordinator's clock for throughput windows; it is right to within ± uncertaintyNs.
+   */
+  readonly clock: { readonly latency: 'origin'; readonly offsetMethod: 'cristian'; readonly offsetNs: number; readonly uncertaintyNs: number };
+  /** Labels of the roles it ran (consumer 0, producer 1, …), over the whole invocation. */
+  readonly roles: readonly string[];
 }
 
 export interface ResultFile {

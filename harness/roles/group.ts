@@ -1,4 +1,6 @@
 /** Several roles of one kind started together (W consumers, P producers, S servers, client processes): one small API. */
+import { startRemoteRole, type Agent } from '../agent/client.ts';
+import type { AgentRole } from '../agent/wire.ts';
 import type { ResourceTarget } from '../measure/resources.ts';
 import { waitUntil, within } from '../wait.ts';
 import { startRole, type RoleHandle, type Where } from './child.ts';
@@ -29,9 +31,24 @@ export interface RoleGroup<Ready, Progress, Command, Report> {
 export async function startGroup<Spec, Ready, Progress, Command, Report>(
   name: RoleName,
   specs: readonly Spec[],
-  options: { where: Where; label: (index: number) => string; readyTimeoutMs: number; signal: AbortSignal; what?: string },
+  options: {
+    where: Where;
+    label: (index: number) => string;
+    readyTimeoutMs: number;
+    signal: AbortSignal;
+    what?: string;
+    /** The agent a member runs on (another host), or undefined to run it here. */
+    agent?: (index: number) => Agent | undefined;
+  },
 ): Promise<RoleGroup<Ready, Progress, Command, Report>> {
-  const members = specs.map((spec, index) => startRole<Spec, Ready, Progress, Command, Report>(name, spec, { where: options.where, label: options.label(index) }));
+  const members = specs.map((spec, index) => {
+    const agent = options.agent?.(index);
+    return agent
+      ? startRemoteRole<Spec, Ready, Progress, Command, Report>(agent, name as AgentRole, spec, options.label(index))
+      : startRole<Spec, Ready, Progress, Command, Report>(name, spec, { where: options.where, label: options.label(index) });
+  });
+  // Members on this host: the ones whose processes can be sampled here.
+  const local = (member: RoleHandle<Ready, Progress, Command, Report>) => options.where === 'process' && member.pid > 0;
   const failures = () => members.flatMap((member) => member.failure() ?? []);
   const kill = async () => {
     members.forEach((member) => member.kill());
@@ -39,8 +56,8 @@ export async function startGroup<Spec, Ready, Progress, Command, Report>(
   };
   const group: RoleGroup<Ready, Progress, Command, Report> = {
     members,
-    pids: options.where === 'process' ? members.map((member) => member.pid) : [],
-    resourceTargets: (label) => (options.where === 'process' ? members.map((member, index) => ({ label: label(index), pid: member.pid, tree: false, eventLoop: member.eventLoop })) : []),
+    pids: members.filter(local).map((member) => member.pid),
+    resourceTargets: (label) => members.flatMap((member, index) => (local(member) ? [{ label: label(index), pid: member.pid, tree: false, eventLoop: member.eventLoop }] : [])),
     failures,
     progress: () => members.flatMap((member) => member.progress() ?? []),
     run(command) {

@@ -19,6 +19,8 @@ import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
 import { notDeliveredError, overBaseline, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
+import { consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, swarm } from './swarm.ts';
+import { agentAt } from '../agent/client.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
@@ -26,6 +28,8 @@ export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly concurrency: number;
   readonly messages: number;
   readonly job: JobSpec;
+  /** Agent URLs: producers and consumers run there in swarm placement (see swarm.ts); here when undefined. */
+  readonly agents?: readonly string[];
 }
 
 const REPORT_TIMEOUT_MS = 20_000;
@@ -43,6 +47,8 @@ interface Loaded {
   readonly error?: string;
 }
 
+const shareSize = (range: { from: number; to: number }) => range.to - range.from;
+
 /** Deadline for the sending phase: open loop takes messages / rate by design; closed loop is bounded generously. */
 function loadDeadlineMs(plan: ProcessPlan): number {
   const perSec = plan.load.params.perSec;
@@ -53,26 +59,40 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
   const ref = transportRef(plan.choice, plan.config, plan.concurrency, services, sampleId, plan.job);
   const ids = plan.warmup + plan.messages;
   const epochNs = nowNs();
-  const admin = plan.choice.definition.create(ref);
+  const placed = plan.agents && swarm(plan.agents.map(agentAt), ref);
+  // One queue, or one per agent.
+  const admins = (placed?.refs ?? [ref]).map((queueRef) => plan.choice.definition.create(queueRef));
+  const pending = admins[0]!.pending && (async () => (await Promise.all(admins.map((admin) => admin.pending!()))).reduce((sum, value) => sum + value, 0));
   // A transport without a broker (consumers in the producer's process) cannot hold a backlog: it is fed live.
   const backlog = plan.load.name === 'closed' && !plan.choice.definition.inProcess;
-  const quiet = quietWatch(admin.pending && (() => admin.pending!()));
+  const quiet = quietWatch(pending);
+  const warmupRange = { from: 0, to: plan.warmup };
+  const measuredRange = { from: plan.warmup, to: ids };
   return {
     async setup() {
-      await admin.setup();
+      for (const admin of admins) await admin.setup();
       await prepareJob(plan.job, ref.urls);
     },
     start() {
-      const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => ({ transport: ref, job: plan.job, worker, warmup: plan.warmup, ids, epochNs }));
-      const producer: ProducerSpec = {
-        transport: ref,
-        producer: 0,
-        payloadBytes: plan.payloadBytes,
-        warmup: { from: 0, to: plan.warmup, load: plan.load.name === 'open' ? WARMUP_SINGLE_SENDS : WARMUP_LOAD },
-        measured: { from: plan.warmup, to: ids, load: plan.load.spec },
-        sendGraceMs: plan.timeoutMs,
-      };
-      return startTransportRoles(plan.choice, consumers, [producer], signal, { baseline: !plan.choice.definition.inProcess });
+      const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => {
+        const agent = placed?.agents[placed.agentOf(worker)];
+        // Completions count from one instant, read on each consumer's own clock.
+        return { transport: placed?.refs[placed.agentOf(worker)] ?? ref, job: plan.job, worker, warmup: plan.warmup, ids, epochNs: epochNs + (agent?.clock?.offsetNs ?? 0) };
+      });
+      const producers = (placed?.agents ?? [undefined]).map((_, index): ProducerSpec => {
+        const share = (range: { from: number; to: number }) => (placed ? idShare(range, placed.agents.length, index) : range);
+        return {
+          transport: placed?.refs[index] ?? ref,
+          producer: index,
+          payloadBytes: plan.payloadBytes,
+          warmup: { ...share(warmupRange), load: plan.load.name === 'open' ? WARMUP_SINGLE_SENDS : WARMUP_LOAD },
+          measured: { ...share(measuredRange), load: placed ? loadShare(plan.load.spec, placed.agents.length) : plan.load.spec },
+          sendGraceMs: plan.timeoutMs,
+        };
+      });
+      const placeOn = placed && { consumer: (worker: number) => placed.agents[placed.agentOf(worker)]!, producer: (index: number) => placed.agents[index]! };
+      // The bare worker that memory is read against runs here: beside agents' workers it would measure nothing.
+      return startTransportRoles(plan.choice, consumers, producers, signal, { baseline: !plan.choice.definition.inProcess && !placed, placeOn });
     },
     async warmup(roles, errors) {
       if (plan.warmup === 0) return;
@@ -83,15 +103,21 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
     resources: (roles) => roles.resourceTargets(services, pointServices(plan.choice, plan.job)),
     async load(roles) {
       if (backlog) await roles.consumers!.run('pause');
-      const sent = roles.producers.run({}).then(([outcome]) => outcome as ProducerOutcome);
-      const outcome = await within(sent, loadDeadlineMs(plan));
-      if (backlog) await roles.consumers!.run('resume');
-      const accepted = outcome?.accepted ?? roles.producers.progress()[0]?.accepted ?? 0;
-      return { outcome, accepted, backlog, error: outcome ? undefined : 'load did not finish within its deadline' };
+      // Every producer's own outcome: one that fails (its agent died) ends its share, not the others'.
+      const sent = Promise.allSettled(roles.producers.members.map((member) => member.run({}) as Promise<ProducerOutcome>));
+      const settled = await within(sent, loadDeadlineMs(plan));
+      if (backlog) await roles.consumers!.run('resume').catch(() => {});
+      if (!settled) return { accepted: roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0), backlog, error: 'load did not finish within its deadline' };
+      const outcomes = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+      const failed = settled.flatMap((result, index) => (result.status === 'rejected' ? [{ index, reason: errorMessage(result.reason) }] : []));
+      // A producer that failed: nothing says which of its ids reached the broker, so its whole share is owed.
+      const owed = placed ? failed.reduce((sum, { index }) => sum + shareSize(idShare(measuredRange, placed.agents.length, index)), 0) : 0;
+      const accepted = outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0) + owed;
+      return { outcome: outcomes[0], accepted, backlog, error: failed.length ? failed.map(({ index, reason }) => `producer ${index}: ${reason}`).join('; ') : undefined };
     },
     progress(roles, loaded) {
       const consumers = roles.consumerProgress();
-      const expected = loaded?.accepted ?? roles.producers.progress()[0]?.accepted ?? 0;
+      const expected = loaded?.accepted ?? roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0);
       // Done when nothing more can arrive: not when the distinct ids each consumer saw add up (a redelivery to another
       // consumer, or a message whose send failed, would count twice).
       return { delivered: consumers.measured, expected, settled: loaded !== undefined && (roles.consumersGone() || quiet(holding(consumers))) };
@@ -101,16 +127,21 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       const reports = await roles.finish(REPORT_TIMEOUT_MS);
       errors.push(...roles.consumerFailures(), ...roles.producers.failures());
       // Asked once the consumers have stopped: what they had taken and not acknowledged is back in the broker.
-      const inBroker = admin.pending ? await admin.pending().catch((error: unknown) => void errors.push(`counting what the broker still holds: ${errorMessage(error)}`)) : 0;
+      const inBroker = pending ? await pending().catch((error: unknown) => void errors.push(`counting what the broker still holds: ${errorMessage(error)}`)) : 0;
       const stillQueued = (inBroker ?? 0) + reports.consumers.reduce((sum, item) => sum + item.heldAtFinish, 0);
-      const producer = reports.producers[0];
       if (loaded.error) errors.push(loaded.error);
-      if (producer && producer.sendErrors > 0) errors.push(`${producer.sendErrors} sends failed: ${producer.firstSendError}`);
+      for (const item of reports.producers) if (item.sendErrors > 0) errors.push(`producer ${item.producer}: ${item.sendErrors} sends failed: ${item.firstSendError}`);
       for (const item of reports.consumers) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
-      return accountProcess(plan, { consumers: reports.consumers, stillQueued, epochNs }, producer, loaded, overBaseline(measured.resources), errors);
+      if (!placed) return accountProcess(plan, { consumers: reports.consumers, stillQueued, epochNs }, reports.producers[0], loaded, overBaseline(measured.resources), errors);
+      const producer = mergedProducer(reports.producers, measuredRange, placed.agents);
+      const consumers = reports.consumers.map((report) => consumerOnCoordinatorClock(report, placed.agents[placed.agentOf(report.worker)]!));
+      const senderLag = producer.senderLags.length ? encodeHistogram(mergeEncoded(producer.senderLags)) : undefined;
+      return accountProcess(plan, { consumers, stillQueued, epochNs }, { ...producer, senderLag }, loaded, measured.resources, errors);
     },
     stop: (roles) => roles.kill(),
-    teardown: () => admin.teardown(),
+    async teardown() {
+      for (const admin of admins) await admin.teardown();
+    },
   };
 }
 

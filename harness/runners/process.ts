@@ -3,6 +3,7 @@
  * producer process. Closed loop drains a backlog; open loop offers a fixed rate.
  */
 import { z } from 'zod';
+import { UsageError } from '../errors.ts';
 import { JOB_SYNTAX, formatJob, parseJob } from '../jobs.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
@@ -29,6 +30,11 @@ const flags = {
   payload: payloadFlag,
   batch: flag(wholeNumber(1, 100_000), '<n>', 'closed loop: messages per producer send (sendBatch when > 1)'),
   inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: producer sends awaiting acceptance at once'),
+  agents: flag(
+    list(z.url({ protocol: /^https?$/, message: 'must be an http:// URL of a hopbench agent' })).optional(),
+    '<urls>',
+    'run the producers and consumers on these hopbench agents (token in HOPBENCH_AGENT_TOKEN): each agent a producer and its share of the workers on a queue of its own, the load split evenly',
+  ),
 };
 
 /** A default that differs for one transport, applied only when the user did not set that option. */
@@ -58,7 +64,9 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     isClosedLoop(options.rate, given);
     const job = parseJob(options.job);
     const rate = rateLoad(options.rate, () => closed({ batch: options.batch, inflight: options.inflight }), capacitySpec(options));
+    const agents = options.agents && [...new Set(options.agents)];
     return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) => {
+      if (agents && choice.definition.inProcess) throw new UsageError(`--agents runs transports with a broker; ${choice.label} delivers inside one process`);
       const override = settings.defaultOverrides.find((candidate) => candidate.transport === choice.label);
       const warmup = given.warmup ?? override?.warmup ?? options.warmup;
       const config = resolveConfig(choice);
@@ -66,7 +74,8 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
         options.concurrency.map((concurrency): ProcessPlan => {
           const rounds = override?.pollingRounds === undefined ? undefined : override.pollingRounds * workers * concurrency;
           const messages = given.messages ?? rounds ?? override?.messages ?? options.messages;
-          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, ...rate, timeoutMs: options.timeout * 1000 };
+          if (agents && workers < agents.length) throw new UsageError(`--workers ${workers} is fewer than the ${agents.length} agents: each agent needs a worker for its queue`);
+          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, ...rate, timeoutMs: options.timeout * 1000, ...(agents ? { agents } : {}) };
         }),
       );
     });
@@ -75,11 +84,13 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}`, {
       messages: plan.messages,
       job: formatJob(plan.job),
-      placement: placementOf(plan.choice, plan.workers),
+      placement: plan.agents ? 'swarm' : placementOf(plan.choice, plan.workers),
+      ...(plan.agents ? { agents: plan.agents.length } : {}),
       // Closed loop here drains a backlog: its latency is time spent waiting in it.
       ...(plan.load.name === 'closed' && !plan.choice.definition.inProcess ? { backlog: true } : {}),
     }),
   atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec }), messages: Math.max(1, Math.round(perSec * stepSec)), timeoutMs }),
   services: (plan) => pointServices(plan.choice, plan.job),
+  agents: (plan) => plan.agents ?? [],
   phases: processPhases,
 };

@@ -10,6 +10,7 @@ import { startGroup, type RoleGroup } from '../roles/group.ts';
 import type { ProducerGo, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import { serviceResourceTargets, type ServiceSet } from '../services/provision.ts';
 import type { ServiceKind } from '../services/types.ts';
+import type { Agent } from '../agent/client.ts';
 import type { TransportRef } from '../transports/load.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { DeliveryCounts } from '../measure/accounting.ts';
@@ -29,7 +30,7 @@ export const pointServices = (choice: TransportChoice, job?: JobSpec): ServiceKi
 /** The point's transport as data for its roles, with the URLs of the services it uses. */
 export function transportRef(choice: TransportChoice, config: Readonly<Record<string, unknown>>, concurrency: number, services: ServiceSet, queue: string, job?: JobSpec): TransportRef {
   const urls = Object.fromEntries(pointServices(choice, job).map((kind) => [kind, services.get(kind).url]));
-  return { module: choice.module, config, urls, queue, concurrency };
+  return { module: choice.module, name: choice.definition.name, config, urls, queue, concurrency };
 }
 
 export type ConsumerGroup = RoleGroup<unknown, ConsumerProgress, 'pause' | 'resume', ConsumerReport>;
@@ -58,7 +59,7 @@ export async function startTransportRoles(
   consumerSpecs: readonly ConsumerSpec[],
   producerSpecs: readonly ProducerSpec[],
   signal: AbortSignal,
-  { baseline = false }: { baseline?: boolean } = {},
+  { baseline = false, placeOn }: { baseline?: boolean; placeOn?: { consumer: (index: number) => Agent; producer: (index: number) => Agent } } = {},
 ): Promise<TransportRoles> {
   const inProcess = choice.definition.inProcess === true && consumerSpecs.length > 0;
   // A bare worker (baseline.ts) beside the real ones: their memory is read over its.
@@ -71,6 +72,7 @@ export async function startTransportRoles(
           label: (index) => `consumer ${index}`,
           readyTimeoutMs: READY_TIMEOUT_MS,
           signal,
+          agent: placeOn?.consumer,
         })
       : undefined;
   const specs = inProcess ? producerSpecs.map((spec, index) => (index === 0 ? { ...spec, consumers: consumerSpecs } : spec)) : producerSpecs;
@@ -81,6 +83,7 @@ export async function startTransportRoles(
       label: (index) => `producer ${index}`,
       readyTimeoutMs: READY_TIMEOUT_MS,
       signal,
+      agent: placeOn?.producer,
     });
   } catch (error) {
     await Promise.all([consumers?.kill(), bare?.kill()]);

@@ -7,6 +7,8 @@ import type { Transport, TransportDefinition } from './types.ts';
 export interface TransportRef {
   /** URL of the transport's module (a registered transport's, or a test's own). */
   readonly module: string;
+  /** The registered transport's name: how an agent on another host finds its own copy of the module. */
+  readonly name?: string;
   /** The preset's knobs, before derivation (the instance derives the rest). */
   readonly config: Readonly<Record<string, unknown>>;
   readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;

@@ -1,0 +1,178 @@
+/**
+ * `hopbench agent`: a long-lived process that runs producer and consumer roles for a coordinator on another host,
+ * behind an HTTP control API (after OpenMessaging Benchmark's worker): health, clock, start a role from a spec,
+ * poll its state (ready, progress, report), run a command in it (the producer's `go` starts its share of the load
+ * at once), finish, kill, reset. Roles run as local child processes exactly as they would on the coordinator's host.
+ *
+ * What it will run is fixed here: only the producer and consumer roles, only of transports registered in this
+ * hopbench (a spec names a transport by name; the module path a spec carries is replaced, never loaded), and no spec
+ * that names a file. Every call needs the bearer token; everything returned has secrets redacted.
+ */
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { cpus, hostname } from 'node:os';
+import { errorMessage } from '../errors.ts';
+import { nowNs } from '../measure/clock.ts';
+import { redactSecrets } from '../net.ts';
+import { startRole, type RoleHandle } from '../roles/child.ts';
+import type { ConsumerSpec } from '../roles/consumer.ts';
+import type { ProducerSpec } from '../roles/producer.ts';
+import type { TransportRef } from '../transports/load.ts';
+import { TRANSPORTS } from '../transports/registry.ts';
+import { TOOL_VERSION } from '../version.ts';
+import { AGENT_ROLES, API, V8_TYPE, decode, encode, type AgentHealth, type RoleState, type StartRoleRequest } from './wire.ts';
+
+export interface AgentOptions {
+  readonly host: string;
+  readonly port: number;
+  readonly token: string;
+}
+
+export interface RunningAgent {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** A request the agent refuses: the status and why. */
+class Refused extends Error {
+  readonly status: number;
+  constructor(status: number, message: string) {
+    super(message);
+    this.status = status;
+  }
+}
+
+/** The spec's transport, pointed at this agent's own module for that registered name. */
+function registeredTransport(ref: TransportRef | undefined): TransportRef {
+  const registered = ref?.name === undefined ? undefined : TRANSPORTS[ref.name];
+  if (!ref || !registered) throw new Refused(400, `the spec names no transport registered here (${ref?.name ?? 'none'}): use one of ${Object.keys(TRANSPORTS).join(', ')}`);
+  return { ...ref, module: registered.module };
+}
+
+function consumerSpec(spec: ConsumerSpec): ConsumerSpec {
+  if (spec.deliveryLog !== undefined) throw new Refused(400, 'the spec names a file (deliveryLog): an agent writes no file a coordinator names');
+  return { ...spec, transport: registeredTransport(spec.transport) };
+}
+
+/** Checks a start request and returns the spec the role will get. */
+function checkedSpec(request: StartRoleRequest): ConsumerSpec | ProducerSpec {
+  if (!AGENT_ROLES.includes(request.role)) throw new Refused(400, `an agent runs ${AGENT_ROLES.join(' and ')} roles only, not "${String(request.role)}"`);
+  if (request.role === 'consumer') return consumerSpec(request.spec as ConsumerSpec);
+  const spec = request.spec as ProducerSpec;
+  if (spec.acceptedLog !== undefined) throw new Refused(400, 'the spec names a file (acceptedLog): an agent writes no file a coordinator names');
+  return { ...spec, transport: registeredTransport(spec.transport), ...(spec.consumers ? { consumers: spec.consumers.map(consumerSpec) } : {}) };
+}
+
+/** Every string in a value with secrets redacted (typed arrays and numbers pass through). */
+function redacted<T>(value: T): T {
+  if (typeof value === 'string') return redactSecrets(value) as T;
+  if (Array.isArray(value)) return value.map(redacted) as T;
+  if (value && typeof value === 'object' && !ArrayBuffer.isView(value)) return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, redacted(item)])) as T;
+  return value;
+}
+
+function tokenMatches(header: string | undefined, token: string): boolean {
+  const given = Buffer.from(/^Bearer (.+)$/.exec(header ?? '')?.[1] ?? '');
+  const expected = Buffer.from(token);
+  return given.length === expected.length && timingSafeEqual(given, expected);
+}
+
+async function body(request: IncomingMessage): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of request) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function send(response: ServerResponse, status: number, value: unknown, v8 = false): void {
+  const payload = v8 ? encode(redacted(value)) : Buffer.from(JSON.stringify(redacted(value)));
+  response.writeHead(status, { 'content-type': v8 ? V8_TYPE : 'application/json', 'content-length': payload.length });
+  response.end(payload);
+}
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  if (options.token.length < 16) throw new Error('the agent token must be at least 16 characters');
+  type Handle = RoleHandle<unknown, unknown, unknown, unknown>;
+  const roles = new Map<string, { handle: Handle; ended: boolean }>();
+  let next = 0;
+  const role = (id: string) => {
+    const entry = roles.get(id);
+    if (!entry) throw new Refused(404, `no role ${id} on this agent (reset, or never started)`);
+    return entry;
+  };
+  const stateOf = ({ handle, ended }: { handle: Handle; ended: boolean }): RoleState => ({
+    ready: handle.ready(),
+    progress: handle.progress(),
+    eventLoop: handle.eventLoop(),
+    report: handle.report(),
+    failure: handle.failure(),
+    ended,
+  });
+
+  const routes: Record<string, (request: IncomingMessage, response: ServerResponse, id?: string) => Promise<void>> = {
+    'GET health': async (_request, response) =>
+      send(response, 200, { ok: true, host: hostname(), cpuModel: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version, version: TOOL_VERSION, roles: roles.size } satisfies AgentHealth),
+    'GET clock': async (_request, response) => send(response, 200, { nowNs: nowNs() }),
+    'POST roles': async (request, response) => {
+      const start = decode<StartRoleRequest>(await body(request));
+      const spec = checkedSpec(start);
+      const id = String(++next);
+      const handle = startRole<unknown, unknown, unknown, unknown, unknown>(start.role, spec, { where: 'process', label: String(start.label) });
+      const entry = { handle, ended: false };
+      void handle.ended.then(() => (entry.ended = true));
+      roles.set(id, entry);
+      send(response, 201, { id });
+    },
+    'GET role': async (_request, response, id) => send(response, 200, stateOf(role(id!)), true),
+    'POST command': async (request, response, id) => {
+      const { command } = decode<{ command: unknown }>(await body(request));
+      try {
+        send(response, 200, { result: await role(id!).handle.run(command) }, true);
+      } catch (error) {
+        send(response, 409, { error: errorMessage(error) });
+      }
+    },
+    'POST finish': async (_request, response, id) => {
+      role(id!).handle.finish();
+      send(response, 202, {});
+    },
+    'POST kill': async (_request, response, id) => {
+      role(id!).handle.kill('killed by the coordinator');
+      send(response, 202, {});
+    },
+    'POST reset': async (_request, response) => {
+      const all = [...roles.values()];
+      all.forEach(({ handle }) => handle.kill('reset by the coordinator'));
+      await Promise.all(all.map(({ handle }) => handle.ended));
+      roles.clear();
+      send(response, 200, { killed: all.length });
+    },
+  };
+
+  const server = createServer((request, response) => {
+    void (async () => {
+      if (!tokenMatches(request.headers.authorization, options.token)) return send(response, 401, { error: 'missing or wrong bearer token' });
+      const path = new URL(request.url ?? '/', 'http://agent').pathname;
+      const match = new RegExp(`^${API}/(?:(health|clock|roles|reset)|roles/(\\d+)(?:/(command|finish|kill))?)$`).exec(path);
+      const name = match?.[1] ?? (match?.[2] ? (match[3] ?? 'role') : undefined);
+      const route = name && routes[`${request.method} ${name}`];
+      if (!route) return send(response, 404, { error: `no such call: ${request.method} ${path}` });
+      await route(request, response, match?.[2]);
+    })().catch((error: unknown) => send(response, error instanceof Refused ? error.status : 500, { error: errorMessage(error) }));
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => resolve());
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  return {
+    url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
+    async close() {
+      for (const { handle } of roles.values()) handle.kill('agent stopping');
+      await Promise.all([...roles.values()].map(({ handle }) => handle.ended));
+      roles.clear();
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}

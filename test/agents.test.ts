@@ -1,0 +1,128 @@
+/**
+ * hopbench agents: real agent processes on loopback ports, driven by the real CLI against real services. Counts
+ * must be exact across agents; an agent that dies mid-sample ends its share with the error named; the control API
+ * refuses calls without the token and specs naming anything but a registered transport.
+ */
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { serialize } from 'node:v8';
+import { afterAll, describe, it } from 'vitest';
+import type { ResultFile } from '../harness/results/types.ts';
+import { CLI, runCli, startCli } from './helpers/cli.ts';
+import { pidExists } from './helpers/system.ts';
+
+const out = mkdtempSync(join(tmpdir(), 'hopbench-test-agents-'));
+const TOKEN = 'test-token-0123456789abcdef';
+const env = { HOPBENCH_AGENT_TOKEN: TOKEN };
+const agents: ChildProcess[] = [];
+
+afterAll(() => {
+  for (const agent of agents) agent.kill('SIGKILL');
+  rmSync(out, { recursive: true, force: true });
+});
+
+/** An agent process on a free loopback port; resolves with its URL once it listens. */
+async function startAgentProcess(): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [CLI, 'agent', '--listen', '127.0.0.1:0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  agents.push(child);
+  let output = '';
+  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const deadline = Date.now() + 60_000;
+  while (!/listening on (http:\S+)/.test(output)) {
+    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the agent did not start: ${output}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return { url: /listening on (http:\S+)/.exec(output)![1]!, child };
+}
+
+describe('agent control API', () => {
+  it('refuses calls without the right token (401), and specs that name an unregistered transport or a file', async () => {
+    const { url } = await startAgentProcess();
+    assert.equal((await fetch(`${url}/v1/health`)).status, 401);
+    assert.equal((await fetch(`${url}/v1/health`, { headers: { authorization: 'Bearer wrong-token-0123456789ab' } })).status, 401);
+    const health = await fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(health.status, 200);
+    assert.equal(((await health.json()) as { ok: boolean }).ok, true);
+    const start = (body: unknown) => fetch(`${url}/v1/roles`, { method: 'POST', headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/x-v8-serialized' }, body: serialize(body) });
+    const transport = { module: 'file:///tmp/evil.ts', config: {}, urls: {}, queue: 'q', concurrency: 1 };
+    const unregistered = await start({ role: 'consumer', label: 'c', spec: { transport: { ...transport, name: 'evil' }, job: { kind: 'noop' }, worker: 0, warmup: 0, ids: 1, epochNs: 0 } });
+    assert.equal(unregistered.status, 400);
+    assert.match(((await unregistered.json()) as { error: string }).error, /no transport registered here \(evil\)/);
+    const withFile = await start({ role: 'consumer', label: 'c', spec: { transport: { ...transport, name: 'pg' }, job: { kind: 'noop' }, worker: 0, warmup: 0, ids: 1, epochNs: 0, deliveryLog: '/etc/passwd' } });
+    assert.equal(withFile.status, 400);
+    const otherRole = await start({ role: 'http-process', label: 'x', spec: {} });
+    assert.equal(otherRole.status, 400);
+  });
+});
+
+describe('bench --agents: bad input', () => {
+  it('is one line and exit 2 before anything starts: no token, an agent that does not answer, a transport without a broker, fewer workers than agents', async () => {
+    const base = ['bench', 'process', '--transports', 'pg', '--workers', '2', '--messages', '10', '--out', out, '--services', 'native'];
+    for (const [args, environment, pattern] of [
+      [[...base, '--agents', 'http://127.0.0.1:9'], {}, /--agents needs the agents' token in HOPBENCH_AGENT_TOKEN/],
+      [[...base, '--agents', 'http://127.0.0.1:9'], env, /agent http:\/\/127\.0\.0\.1:9\/? is not usable \(.*ECONNREFUSED/],
+      [[...base, '--agents', 'ftp://127.0.0.1:9'], env, /must be an http:\/\/ URL of a hopbench agent/],
+      [['bench', 'process', '--transports', 'direct', '--agents', 'http://127.0.0.1:9'], env, /--agents runs transports with a broker; direct delivers inside one process/],
+      [['bench', 'process', '--transports', 'pg', '--workers', '1', '--agents', 'http://127.0.0.1:9,http://127.0.0.1:10'], env, /--workers 1 is fewer than the 2 agents/],
+    ] as const) {
+      const result = await runCli([...args], { HOPBENCH_AGENT_TOKEN: '', ...environment });
+      assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, pattern);
+      assert.equal(result.stderr.trim().split('\n').length, 1, result.stderr);
+    }
+  });
+});
+
+describe('bench --agents (swarm placement)', () => {
+  it('runs a process point over bullmq, rabbitmq and pg on two agents with every id accounted for', async () => {
+    const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+    const result = await runCli(
+      ['bench', 'process', '--transports', 'bullmq,rabbitmq,pg', '--workers', '2', '--concurrency', '8', '--messages', '2000', '--warmup', '100', '--repeat', '1', '--agents', `${first.url},${second.url}`, '--services', 'native', '--out', out],
+      env,
+      300_000,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
+    for (const run of file.runs) {
+      const { sent, delivered, lost, undelivered, duplicates } = run.counts;
+      assert.deepEqual({ sent, delivered, lost, undelivered, duplicates }, { sent: 2000, delivered: 2000, lost: 0, undelivered: 0, duplicates: 0 }, `${run.label}: ${run.errors.join('; ')}`);
+      assert.equal(run.params.placement, 'swarm');
+      // The histograms of the agents' consumers, merged from their encoded form: one value per measured delivery.
+      assert.equal(run.samples[0]!.latencyMs.count, 2000);
+    }
+    assert.equal(file.env.agents?.length, 2);
+    for (const agent of file.env.agents!) {
+      // Swarm: each agent ran one producer and one of the two workers.
+      assert.equal(agent.roles.filter((role) => role.startsWith('producer')).length, 1, JSON.stringify(agent.roles));
+      assert.equal(agent.roles.filter((role) => role.startsWith('consumer')).length, 1, JSON.stringify(agent.roles));
+      assert.equal(agent.clock.latency, 'origin');
+      assert.ok(agent.clock.uncertaintyNs > 0);
+    }
+  });
+
+  it('ends the share of an agent that dies mid-sample with the error named, and counts its messages', async () => {
+    const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+    // 200 messages/s for 20 s: far below capacity; the second agent is killed a few seconds in.
+    const run = startCli(
+      ['bench', 'process', '--transports', 'pg', '--workers', '2', '--rate', '200', '--messages', '4000', '--warmup', '50', '--repeat', '1', '--timeout', '20', '--agents', `${first.url},${second.url}`, '--services', 'native', '--out', out],
+      env,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 12_000));
+    second.child.kill('SIGKILL');
+    const started = Date.now();
+    const result = await run.done;
+    assert.ok(Date.now() - started < 240_000, 'the run did not hang on the dead agent');
+    assert.equal(result.code, 0, result.stderr);
+    const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
+    const [pg] = file.runs;
+    assert.match(pg!.errors.join('\n'), /agent http:\/\/127\.0\.0\.1:\d+ stopped answering/);
+    assert.equal(pg!.counts.sent, 4000, 'the dead agent\'s share is counted, not dropped');
+    assert.ok(pg!.counts.lost + pg!.counts.undelivered > 0, JSON.stringify(pg!.counts));
+    assert.equal(pg!.counts.delivered + pg!.counts.lost + pg!.counts.undelivered, 4000);
+    assert.ok(!pidExists(second.child.pid!));
+  });
+});
