@@ -4,6 +4,7 @@ import pg from 'pg';
 import { z } from 'zod';
 import { queryOnce } from '../pg-once.ts';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
+import { bullmqJobOptions, bullmqKnobs, bullmqTraits, bullmqWorkerOptions } from './bullmq.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
 
 // Typed constructors bound to the Postgres backend (explicit <JobData> would otherwise lose the factory's types).
@@ -11,12 +12,7 @@ const { Queue, Worker } = withBackend(createPostgresBackend);
 
 const config = z
   .object({
-    removeOnComplete: z.boolean().default(true),
-    removeOnFail: z.boolean().default(true),
-    stalledIntervalMs: z.number().int().positive().default(30_000),
-    lockDurationMs: z.number().int().positive().default(30_000),
-    drainDelaySeconds: z.number().positive().default(5),
-    maxStalledCount: z.number().int().nonnegative().default(1),
+    ...bullmqKnobs,
     /** pg.Pool `max` of each Worker; null = min(concurrency + 2, 20). The LISTEN connection is extra. */
     workerPoolSize: z.number().int().positive().nullable().default(null),
     producerPoolSize: z.number().int().positive().default(10),
@@ -35,7 +31,7 @@ export default defineTransport({
     const schema = name; // one schema per sample, like pgboss.ts; the queue name is the same string
     const workerPoolSize = config.workerPoolSize ?? Math.min(concurrency + 2, 20);
     const connection = (max: number): PostgresPoolConfig => ({ connectionString: url, schema, max });
-    const jobOptions = { removeOnComplete: config.removeOnComplete, removeOnFail: config.removeOnFail, attempts: 1 };
+    const jobOptions = bullmqJobOptions(config);
     const adminQueue = async <T>(use: (queue: InstanceType<typeof Queue>) => Promise<T>): Promise<T> => {
       const queue = new Queue(name, { connection: connection(2) });
       queue.on('error', () => {});
@@ -48,7 +44,7 @@ export default defineTransport({
     const sql = (text: string) => queryOnce(url, text);
     return {
       config: { ...config, workerPoolSize, workerConcurrency: concurrency, attempts: 1, schema: 'one per sample' },
-      traits: { durable: true, acks: true, whenConsumerDies: `its jobs run again after the lock expires (${config.lockDurationMs / 1000} s) and a stalled check finds them (every ${config.stalledIntervalMs / 1000} s)` },
+      traits: bullmqTraits(config),
       async setup() {
         await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
         const client = new pg.Client(url);
@@ -77,11 +73,7 @@ export default defineTransport({
       async consumer({ handle }: ConsumerOptions): Promise<Consumer> {
         const worker = new Worker<JobData>(name, (job) => handle(fromJobData(job.data)), {
           connection: connection(workerPoolSize),
-          concurrency,
-          stalledInterval: config.stalledIntervalMs,
-          lockDuration: config.lockDurationMs,
-          drainDelay: config.drainDelaySeconds,
-          maxStalledCount: config.maxStalledCount,
+          ...bullmqWorkerOptions(config, concurrency),
         });
         worker.on('error', () => {}); // connection errors surface as lost messages, counted by the harness
         await worker.waitUntilReady();

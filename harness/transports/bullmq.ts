@@ -7,18 +7,41 @@ import { defineTransport, type Consumer, type ConsumerOptions, type Producer } f
 
 const PREFIX = 'hopbench';
 
+/** BullMQ's own knobs, whatever its backend (bullmq-pg takes them too). */
+export const bullmqKnobs = {
+  /** Delete completed jobs (BullMQ default: keep them, which grows the store during a benchmark). */
+  removeOnComplete: z.boolean().default(true),
+  removeOnFail: z.boolean().default(true),
+  /** BullMQ defaults: stalled check every 30 s, 30 s lock, 5 s drain delay. */
+  stalledIntervalMs: z.number().int().positive().default(30_000),
+  lockDurationMs: z.number().int().positive().default(30_000),
+  drainDelaySeconds: z.number().positive().default(5),
+  maxStalledCount: z.number().int().nonnegative().default(1),
+};
+
+type BullmqKnobs = z.output<z.ZodObject<typeof bullmqKnobs>>;
+
+export const bullmqJobOptions = (knobs: BullmqKnobs) => ({ removeOnComplete: knobs.removeOnComplete, removeOnFail: knobs.removeOnFail, attempts: 1 });
+
+export const bullmqWorkerOptions = (knobs: BullmqKnobs, concurrency: number) => ({
+  concurrency,
+  stalledInterval: knobs.stalledIntervalMs,
+  lockDuration: knobs.lockDurationMs,
+  drainDelay: knobs.drainDelaySeconds,
+  maxStalledCount: knobs.maxStalledCount,
+});
+
+export const bullmqTraits = (knobs: BullmqKnobs) => ({
+  durable: true,
+  acks: true,
+  whenConsumerDies: `its jobs run again after the lock expires (${knobs.lockDurationMs / 1000} s) and a stalled check finds them (every ${knobs.stalledIntervalMs / 1000} s)`,
+});
+
 const config = z
   .object({
-    /** Delete completed jobs (BullMQ default: keep them, which grows Redis during a benchmark). */
-    removeOnComplete: z.boolean().default(true),
-    removeOnFail: z.boolean().default(true),
+    ...bullmqKnobs,
     /** ioredis enableAutoPipelining on the producer connection. */
     autoPipelining: z.boolean().default(false),
-    /** BullMQ defaults: stalled check every 30 s, 30 s lock, 5 s drain delay. */
-    stalledIntervalMs: z.number().int().positive().default(30_000),
-    lockDurationMs: z.number().int().positive().default(30_000),
-    drainDelaySeconds: z.number().positive().default(5),
-    maxStalledCount: z.number().int().nonnegative().default(1),
   })
   .strict();
 
@@ -35,7 +58,7 @@ export default defineTransport({
   presets: { default: {}, autopipelining: { autoPipelining: true } },
   create({ urls, queue: name, config, concurrency }) {
     const url = urls.redis!;
-    const jobOptions = { removeOnComplete: config.removeOnComplete, removeOnFail: config.removeOnFail, attempts: 1 };
+    const jobOptions = bullmqJobOptions(config);
     const adminQueue = async <T>(use: (queue: Queue) => Promise<T>): Promise<T> => {
       const connection = redisConnection(url);
       const queue = new Queue(name, { connection: connection as ConnectionOptions, prefix: PREFIX });
@@ -49,7 +72,7 @@ export default defineTransport({
     return {
       config: { ...config, workerConcurrency: concurrency, attempts: 1, prefix: PREFIX },
       // Redis's own persistence decides what survives a restart: the faults scenario sets and records it.
-      traits: { durable: true, acks: true, whenConsumerDies: `its jobs run again after the lock expires (${config.lockDurationMs / 1000} s) and a stalled check finds them (every ${config.stalledIntervalMs / 1000} s)` },
+      traits: bullmqTraits(config),
       setup: () => adminQueue((queue) => queue.obliterate({ force: true })),
       teardown: () => adminQueue((queue) => queue.obliterate({ force: true })),
       depth: () => adminQueue((queue) => queue.count()),
@@ -73,11 +96,7 @@ export default defineTransport({
         const worker = new Worker<JobData>(name, (job) => handle(fromJobData(job.data)), {
           connection: connection as ConnectionOptions,
           prefix: PREFIX,
-          concurrency,
-          stalledInterval: config.stalledIntervalMs,
-          lockDuration: config.lockDurationMs,
-          drainDelay: config.drainDelaySeconds,
-          maxStalledCount: config.maxStalledCount,
+          ...bullmqWorkerOptions(config, concurrency),
         });
         worker.on('error', () => {}); // connection errors surface as lost messages, counted by the harness
         await worker.waitUntilReady();
