@@ -16,7 +16,7 @@ const POLL_MS = 100;
 const CALL_TIMEOUT_MS = 2_000;
 
 export interface AgentClock {
-  /** 'origin': no offset needed (every latency is measured on one host); 'cristian': estimated from round trips. */
+  /** How the offset was found: Cristian's method, from round trips (latency itself is always measured at the origin). */
   readonly method: 'cristian';
   /** The agent's CLOCK_MONOTONIC minus the coordinator's, ns. */
   readonly offsetNs: number;
