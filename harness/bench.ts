@@ -8,7 +8,7 @@ import { errorMessage } from './errors.ts';
 import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from './measure/histogram.ts';
 import { coefficientOfVariation, median, medianInterval } from './measure/stats.ts';
 import { redactSecrets } from './net.ts';
-import type { RunResult, Sample } from './results/types.ts';
+import type { LatencyClock, RunResult, Sample } from './results/types.ts';
 import type { SampleProgress } from './sample.ts';
 import type { BenchPlan, RunPoint } from './scenario.ts';
 import type { ServiceSet } from './services/provision.ts';
@@ -45,6 +45,14 @@ function medianMetrics(samples: readonly Sample[]): Record<string, number> | und
   return Object.fromEntries(keys.map((key) => [key, median(samples.flatMap((sample) => (sample.metrics?.[key] === undefined ? [] : [sample.metrics[key]])))]));
 }
 
+/** The samples' latency clock: cross-host (Cristian) if any sample's was, with the widest uncertainty. */
+function latencyClockOf(samples: readonly Sample[]): LatencyClock | undefined {
+  const clocks = samples.flatMap((sample) => (sample.latencyClock ? [sample.latencyClock] : []));
+  const uncertainties = clocks.flatMap((clock) => (clock.method === 'cristian' ? [clock.uncertaintyMs] : []));
+  if (uncertainties.length) return { method: 'cristian', uncertaintyMs: Math.max(...uncertainties) };
+  return clocks[0];
+}
+
 function aggregate(point: RunPoint, samples: readonly Sample[], failures: readonly string[]): RunResult {
   const throughputs = samples.map((sample) => sample.throughputPerSec);
   const medianIndex = throughputs.indexOf([...throughputs].sort((a, b) => a - b)[Math.floor((throughputs.length - 1) / 2)]!);
@@ -61,6 +69,7 @@ function aggregate(point: RunPoint, samples: readonly Sample[], failures: readon
     latencyIntervalsMs: samples.length ? { p50: medianInterval(samples.map((sample) => sample.latencyMs.p50))!, p99: medianInterval(samples.map((sample) => sample.latencyMs.p99))! } : undefined,
     capacity,
     latencyHistogram: encodeHistogram(mergeEncoded(samples.map((sample) => sample.histogram))),
+    latencyClock: latencyClockOf(samples),
     senderLagMs: lags.length ? medianPercentiles(lags) : undefined,
     enqueuePerSec: enqueueRates.length ? Math.round(median(enqueueRates)) : undefined,
     metrics: medianMetrics(samples),

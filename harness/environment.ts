@@ -53,7 +53,7 @@ function agentInfo(agent: ReturnType<typeof connectedAgents>[number]): AgentInfo
     cpuModel: health?.cpuModel ?? 'unknown',
     cpus: health?.cpus ?? 0,
     version: health?.version ?? 'unknown',
-    clock: { latency: 'origin', offsetMethod: 'cristian', offsetNs: agent.clock?.offsetNs ?? 0, uncertaintyNs: agent.clock?.uncertaintyNs ?? 0 },
+    clock: { offsetMethod: 'cristian', offsetNs: agent.clock?.offsetNs ?? 0, uncertaintyNs: agent.clock?.uncertaintyNs ?? 0 },
     roles: [...new Set(agent.roles)],
   };
 }

@@ -10,7 +10,7 @@ import { formatMs, formatPercent, formatRate } from './format.ts';
 import { unjudgedLine } from './claims.ts';
 import { decide } from './decide.ts';
 import type { ChartSpec, DecisionSection, ReportModel } from './model.ts';
-import { capacityText, intervalText, latencyIsBacklogWait, loadModelNotes, loadText } from './wording.ts';
+import { capacityText, intervalText, latencyIsBacklogWait, figureNotes, loadText } from './wording.ts';
 
 export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
@@ -170,7 +170,7 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
 <div class="grid">${section.charts.map(chartCard).join('\n')}</div>
 <h3 style="margin-top:16px">Every run point</h3>
 <p>${escapeHtml(`${section.measures.throughput}; latency: ${section.measures.latency}; axes: ${section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', ')}.`)}</p>
-<ul class="notes">${loadModelNotes(section.runs).map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
+<ul class="notes">${figureNotes(section.runs).map((note) => `<li>${escapeHtml(note)}</li>`).join('')}</ul>
 <table><thead><tr><th>point</th><th>${escapeHtml(section.measures.throughput)} (median)</th><th>interval of the median</th><th>samples</th><th>cv</th><th>p50 ms</th><th>p90</th><th>p99</th><th>p99.9</th><th>max</th><th>sent (all samples)</th><th>delivered</th><th>lost</th><th>still queued</th><th>dup</th><th>setup</th></tr></thead>
 <tbody>${section.runs.map((run) => runRow(run, model.colors)).join('\n')}</tbody></table>
 </section>`,

@@ -3,7 +3,7 @@ import { cell, formatMs, formatPercent, formatRate, table } from './format.ts';
 import { unjudgedLine } from './claims.ts';
 import { renderDecision, requirementText } from './decide-render.ts';
 import type { ReportModel } from './model.ts';
-import { capacityText, intervalText, loadModelNotes, loadText } from './wording.ts';
+import { capacityText, intervalText, figureNotes, loadText } from './wording.ts';
 
 
 export function renderMarkdown(model: ReportModel): string {
@@ -39,7 +39,7 @@ export function renderMarkdown(model: ReportModel): string {
     parts.push('', `## ${cell(section.scenario)}`, '');
     if (!section.complete) parts.push('> Interrupted: only these run points completed.', '');
     parts.push(`Latency: ${cell(section.measures.latency)}. Axes: ${cell(section.axes.map((axis) => `${axis.key} = ${axis.title}`).join(', '))}.`, '');
-    parts.push(...loadModelNotes(section.runs).map((note) => `- ${cell(note)}`), '');
+    parts.push(...figureNotes(section.runs).map((note) => `- ${cell(note)}`), '');
     parts.push(
       table(
         ['point', 'load', section.measures.throughput, 'interval', 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'still queued', 'dup'],

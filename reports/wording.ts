@@ -23,10 +23,17 @@ const NOTES: Readonly<Record<LoadKind, string>> = {
   capacity: 'capacity: the highest offered rate sustained under the SLO (achieved ≥ 98% of offered, p99 within the SLO, nothing lost, no growing backlog); latency at that rate',
 };
 
-/** One line per load model present, in a fixed order. */
-export function loadModelNotes(runs: readonly RunResult[]): string[] {
+/** One line per load model present, in a fixed order; then, for points run on agents, which clock their latency is on. */
+export function figureNotes(runs: readonly RunResult[]): string[] {
   const present = new Set(runs.map(loadKind));
-  return (['open', 'backlog', 'closed', 'capacity'] as const).filter((kind) => present.has(kind)).map((kind) => NOTES[kind]);
+  const crossHost = runs.flatMap((run) => (run.latencyClock?.method === 'cristian' ? [`${run.label} ± ${run.latencyClock.uncertaintyMs} ms`] : []));
+  return [
+    ...(['open', 'backlog', 'closed', 'capacity'] as const).filter((kind) => present.has(kind)).map((kind) => NOTES[kind]),
+    ...(runs.some((run) => run.latencyClock?.method === 'origin') ? ['swarm (agents): each message sent and received on one host, its latency on that host\'s clock'] : []),
+    ...(crossHost.length
+      ? [`split (agents): sent on one host, received on another; send times moved onto the receiver's clock by estimated offsets (Cristian's method), so each latency is right to within: ${crossHost.join(', ')}`]
+      : []),
+  ];
 }
 
 /** Whether a point's latency is time spent in a backlog (labelled as such wherever it is shown). */

@@ -26,6 +26,7 @@ export default defineScenario(processKind, {
     capacityStart: 1000,
     timeout: 60,
     agents: undefined, // producers and consumers run here
+    placement: 'swarm',
   },
   settings: {
     defaultOverrides: [

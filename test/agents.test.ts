@@ -67,7 +67,11 @@ describe('bench --agents: bad input', () => {
       [[...base, '--agents', 'http://127.0.0.1:9'], env, /agent http:\/\/127\.0\.0\.1:9\/? is not usable \(.*ECONNREFUSED/],
       [[...base, '--agents', 'ftp://127.0.0.1:9'], env, /must be an http:\/\/ URL of a hopbench agent/],
       [['bench', 'process', '--transports', 'direct', '--agents', 'http://127.0.0.1:9'], env, /--agents runs transports with a broker; direct delivers inside one process/],
-      [['bench', 'process', '--transports', 'pg', '--workers', '1', '--agents', 'http://127.0.0.1:9,http://127.0.0.1:10'], env, /--workers 1 is fewer than the 2 agents/],
+      [['bench', 'process', '--transports', 'pg', '--workers', '1', '--agents', 'http://127.0.0.1:9,http://127.0.0.1:10'], env, /--workers 1 is fewer than the 2 agents that run workers in swarm placement/],
+      [['bench', 'process', '--transports', 'pg', '--workers', '1', '--agents', 'http://127.0.0.1:9,http://127.0.0.1:10,http://127.0.0.1:11', '--placement', 'split'], env, /--workers 1 is fewer than the 2 agents that run workers in split placement/],
+      [['bench', 'process', '--transports', 'pg', '--placement', 'split'], env, /--placement places roles on agents: give --agents <urls> too/],
+      [['bench', 'process', '--transports', 'pg', '--agents', 'http://127.0.0.1:9', '--placement', 'split'], env, /--placement split needs at least 2 agents/],
+      [['bench', 'process', '--transports', 'pg', '--agents', 'http://127.0.0.1:9', '--placement', 'ring'], env, /--placement/],
     ] as const) {
       const result = await runCli([...args], { HOPBENCH_AGENT_TOKEN: '', ...environment });
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
@@ -77,7 +81,7 @@ describe('bench --agents: bad input', () => {
   });
 });
 
-describe('bench --agents (swarm placement)', () => {
+describe('bench --agents (swarm and split placement)', () => {
   it('runs a process point over bullmq, rabbitmq and pg on two agents with every id accounted for', async () => {
     const [first, second] = [await startAgentProcess(), await startAgentProcess()];
     const result = await runCli(
@@ -91,6 +95,7 @@ describe('bench --agents (swarm placement)', () => {
       const { sent, delivered, lost, undelivered, duplicates } = run.counts;
       assert.deepEqual({ sent, delivered, lost, undelivered, duplicates }, { sent: 2000, delivered: 2000, lost: 0, undelivered: 0, duplicates: 0 }, `${run.label}: ${run.errors.join('; ')}`);
       assert.equal(run.params.placement, 'swarm');
+      assert.deepEqual(run.latencyClock, { method: 'origin' });
       // The histograms of the agents' consumers, merged from their encoded form: one value per measured delivery.
       assert.equal(run.samples[0]!.latencyMs.count, 2000);
     }
@@ -99,9 +104,27 @@ describe('bench --agents (swarm placement)', () => {
       // Swarm: each agent ran one producer and one of the two workers.
       assert.equal(agent.roles.filter((role) => role.startsWith('producer')).length, 1, JSON.stringify(agent.roles));
       assert.equal(agent.roles.filter((role) => role.startsWith('consumer')).length, 1, JSON.stringify(agent.roles));
-      assert.equal(agent.clock.latency, 'origin');
       assert.ok(agent.clock.uncertaintyNs > 0);
     }
+  });
+
+  it('split placement: the producer on one agent, the workers on the other, latency across the two clocks with its uncertainty', async () => {
+    const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+    const result = await runCli(
+      ['bench', 'process', '--transports', 'pg', '--workers', '2', '--concurrency', '4', '--rate', '200', '--messages', '600', '--warmup', '50', '--repeat', '1', '--agents', `${first.url},${second.url}`, '--placement', 'split', '--services', 'native', '--out', out],
+      env,
+      300_000,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /split \(agents\): .*pg W=2 C=4 @ 200\/s ± [\d.]+ ms/);
+    const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
+    const [run] = file.runs;
+    assert.equal(run!.counts.delivered, 600, run!.errors.join('; '));
+    assert.equal(run!.counts.lost + run!.counts.duplicates, 0);
+    assert.equal(run!.params.placement, 'split');
+    assert.equal(run!.latencyClock?.method, 'cristian');
+    assert.ok(run!.latencyClock.method === 'cristian' && run!.latencyClock.uncertaintyMs > 0);
+    assert.deepEqual(file.env.agents!.map((agent) => agent.roles), [['producer 0'], ['consumer 0', 'consumer 1']]);
   });
 
   it('ends the share of an agent that dies mid-sample with the error named, and counts its messages', async () => {

@@ -104,7 +104,7 @@ export async function connectAgents(urls: readonly string[]): Promise<Agent[]> {
   if (urls.length === 0) return [];
   const token = process.env[TOKEN_ENV];
   if (!token) throw new UsageError(`--agents needs the agents' token in ${TOKEN_ENV}: set it to the token each agent was started with`);
-  return Promise.all(
+  const agents = await Promise.all(
     [...new Set(urls)].map(async (url) => {
       const agent = new Agent(url, token);
       try {
@@ -113,11 +113,13 @@ export async function connectAgents(urls: readonly string[]): Promise<Agent[]> {
       } catch (error) {
         throw new UsageError(`agent ${redactUrl(url)} is not usable (${errorMessage(error)}): start it with npm run agent -- --listen <host:port>, and check the URL and ${TOKEN_ENV}`);
       }
-      if (connected.size === 0) deferCleanup('agents', () => resetAgents());
-      connected.set(url, agent);
-      return agent;
+      return [url, agent] as const;
     }),
   );
+  if (connected.size === 0) deferCleanup('agents', () => resetAgents());
+  // In the order given: results list them so.
+  for (const [url, agent] of agents) connected.set(url, agent);
+  return agents.map(([, agent]) => agent);
 }
 
 /**

@@ -136,6 +136,8 @@ export interface Sample {
   readonly latencyMs: LatencySummaryMs;
   /** Open loop: how late the sender was against its schedule. */
   readonly senderLagMs?: LatencySummaryMs;
+  /** Runs on agents: which clock the latency was taken on (absent: one host, one clock). */
+  readonly latencyClock?: LatencyClock;
   /** Further measured figures with a name, e.g. redisCommandsPerMessage. */
   readonly metrics?: Readonly<Record<string, number>>;
   /** Encoded HdrHistogram of the latencies, ns. */
@@ -158,6 +160,13 @@ export interface Sample {
   readonly errors: readonly string[];
 }
 
+/**
+ * How a latency measured on agents relates to clocks. `origin`: sent and received on one host, one clock (swarm
+ * placement). `cristian`: sent on one host and received on another; the send time was moved onto the receiver's
+ * clock by both hosts' offsets (Cristian's method), so the latency is right to within ± uncertaintyMs.
+ */
+export type LatencyClock = { readonly method: 'origin' } | { readonly method: 'cristian'; readonly uncertaintyMs: number };
+
 type Percentiles = Omit<LatencySummaryMs, 'count' | 'mean'>;
 
 /** A run point's identity and what its samples measured. */
@@ -174,6 +183,8 @@ export interface RunResult extends PointIdentity {
   readonly capacity?: Capacity & { readonly searches: readonly number[] };
   /** Every measured latency of every sample, ns, HdrHistogram compressed base64. */
   readonly latencyHistogram: string;
+  /** Runs on agents: which clock the latency was taken on, with the widest uncertainty of any sample. */
+  readonly latencyClock?: LatencyClock;
   readonly senderLagMs?: Percentiles;
   readonly enqueuePerSec?: number;
   /** Median over samples of each named measurement. */
@@ -238,11 +249,11 @@ export interface AgentInfo {
   readonly cpus: number;
   readonly version: string;
   /**
-   * Latency is measured at the origin (each agent sends and receives its own messages, one clock). The offset
-   * (agent − coordinator, Cristian's method: the fastest of 30 round trips) only moves completion times onto the
-   * coordinator's clock for throughput windows; it is right to within ± uncertaintyNs.
+   * The agent's clock minus the coordinator's (CLOCK_MONOTONIC; Cristian's method: the fastest of 30 round trips),
+   * right to within ± uncertaintyNs, as last estimated. It moves completion times onto the coordinator's clock for
+   * throughput windows and, in split placement, send times onto the receiver's (see RunResult.latencyClock).
    */
-  readonly clock: { readonly latency: 'origin'; readonly offsetMethod: 'cristian'; readonly offsetNs: number; readonly uncertaintyNs: number };
+  readonly clock: { readonly offsetMethod: 'cristian'; readonly offsetNs: number; readonly uncertaintyNs: number };
   /** Labels of the roles it ran (consumer 0, producer 1, …), over the whole invocation. */
   readonly roles: readonly string[];
 }

@@ -25,6 +25,11 @@ export interface ConsumerSpec {
   readonly ids: number;
   /** CLOCK_MONOTONIC ns that completion times are counted from (the same for every consumer of a sample). */
   readonly epochNs: number;
+  /**
+   * How far the sender's clock is ahead of this consumer's, ns, when they are on different hosts (split placement,
+   * an estimate): send times less this are on this consumer's clock. 0 or absent on one host.
+   */
+  readonly senderAheadNs?: number;
   /** When set, every completed job is also appended to this record log (faults: it survives a SIGKILL). */
   readonly deliveryLog?: string;
 }
@@ -78,6 +83,7 @@ export default defineRole({
     const histogram = createHistogram();
     const completions = recordCompletions(spec.epochNs);
     const warmup = spec.warmup;
+    const senderAheadNs = spec.senderAheadNs ?? 0;
     let warmupDistinct = 0;
     let measuredDistinct = 0;
     let firstDoneNs = 0;
@@ -106,7 +112,7 @@ export default defineRole({
         return;
       }
       measuredDistinct++;
-      histogram.recordValue(Math.max(1, done - envelope.sentAtNs));
+      histogram.recordValue(Math.max(1, done - (envelope.sentAtNs - senderAheadNs)));
       completions.record(done);
       if (done > lastDoneNs) lastDoneNs = done;
       if (firstDoneNs === 0 || done < firstDoneNs) firstDoneNs = done;

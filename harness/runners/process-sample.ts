@@ -12,14 +12,14 @@ import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram
 import { deliveredPerSec } from '../measure/stats.ts';
 import { holding, type ConsumerReport, type ConsumerSpec } from '../roles/consumer.ts';
 import type { ProducerOutcome, ProducerSpec } from '../roles/producer.ts';
-import type { Sample } from '../results/types.ts';
+import type { LatencyClock, Sample } from '../results/types.ts';
 import type { SampleContext, SamplePhases } from '../sample.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
 import { notDeliveredError, overBaseline, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
-import { consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, swarm } from './swarm.ts';
+import { clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
 import { agentAt } from '../agent/client.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
@@ -28,8 +28,9 @@ export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly concurrency: number;
   readonly messages: number;
   readonly job: JobSpec;
-  /** Agent URLs: producers and consumers run there in swarm placement (see swarm.ts); here when undefined. */
+  /** Agent URLs: producers and consumers run there (see placement.ts); here when undefined. */
   readonly agents?: readonly string[];
+  readonly placement?: PlacementName;
 }
 
 const REPORT_TIMEOUT_MS = 20_000;
@@ -59,7 +60,9 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
   const ref = transportRef(plan.choice, plan.config, plan.concurrency, services, sampleId, plan.job);
   const ids = plan.warmup + plan.messages;
   const epochNs = nowNs();
-  const placed = plan.agents && swarm(plan.agents.map(agentAt), ref);
+  const placed = plan.agents && placeOnAgents(plan.placement ?? 'swarm', plan.agents.map(agentAt), ref);
+  const producerCount = placed?.producers.length ?? 1;
+  let latencyClock: ((errors: string[]) => Promise<LatencyClock>) | undefined;
   // One queue, or one per agent.
   const admins = (placed?.refs ?? [ref]).map((queueRef) => plan.choice.definition.create(queueRef));
   const pending = admins[0]!.pending && (async () => (await Promise.all(admins.map((admin) => admin.pending!()))).reduce((sum, value) => sum + value, 0));
@@ -72,25 +75,27 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
     async setup() {
       for (const admin of admins) await admin.setup();
       await prepareJob(plan.job, ref.urls);
+      if (placed) latencyClock = await clockWatch(placed, plan.workers);
     },
     start() {
       const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => {
-        const agent = placed?.agents[placed.agentOf(worker)];
+        const at = placed?.consumer(worker);
         // Completions count from one instant, read on each consumer's own clock.
-        return { transport: placed?.refs[placed.agentOf(worker)] ?? ref, job: plan.job, worker, warmup: plan.warmup, ids, epochNs: epochNs + (agent?.clock?.offsetNs ?? 0) };
+        const clock = at ? { epochNs: epochNs + (at.agent.clock?.offsetNs ?? 0), senderAheadNs: senderAheadNs(placed!, worker) } : { epochNs };
+        return { transport: at?.ref ?? ref, job: plan.job, worker, warmup: plan.warmup, ids, ...clock };
       });
-      const producers = (placed?.agents ?? [undefined]).map((_, index): ProducerSpec => {
-        const share = (range: { from: number; to: number }) => (placed ? idShare(range, placed.agents.length, index) : range);
+      const producers = Array.from({ length: producerCount }, (_, index): ProducerSpec => {
+        const share = (range: { from: number; to: number }) => (placed ? idShare(range, producerCount, index) : range);
         return {
-          transport: placed?.refs[index] ?? ref,
+          transport: placed?.producers[index]!.ref ?? ref,
           producer: index,
           payloadBytes: plan.payloadBytes,
           warmup: { ...share(warmupRange), load: plan.load.name === 'open' ? WARMUP_SINGLE_SENDS : WARMUP_LOAD },
-          measured: { ...share(measuredRange), load: placed ? loadShare(plan.load.spec, placed.agents.length) : plan.load.spec },
+          measured: { ...share(measuredRange), load: loadShare(plan.load.spec, producerCount) },
           sendGraceMs: plan.timeoutMs,
         };
       });
-      const placeOn = placed && { consumer: (worker: number) => placed.agents[placed.agentOf(worker)]!, producer: (index: number) => placed.agents[index]! };
+      const placeOn = placed && { consumer: (worker: number) => placed.consumer(worker).agent, producer: (index: number) => placed.producers[index]!.agent };
       // The bare worker that memory is read against runs here: beside agents' workers it would measure nothing.
       return startTransportRoles(plan.choice, consumers, producers, signal, { baseline: !plan.choice.definition.inProcess && !placed, placeOn });
     },
@@ -111,7 +116,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       const outcomes = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
       const failed = settled.flatMap((result, index) => (result.status === 'rejected' ? [{ index, reason: errorMessage(result.reason) }] : []));
       // A producer that failed: nothing says which of its ids reached the broker, so its whole share is owed.
-      const owed = placed ? failed.reduce((sum, { index }) => sum + shareSize(idShare(measuredRange, placed.agents.length, index)), 0) : 0;
+      const owed = placed ? failed.reduce((sum, { index }) => sum + shareSize(idShare(measuredRange, producerCount, index)), 0) : 0;
       const accepted = outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0) + owed;
       return { outcome: outcomes[0], accepted, backlog, error: failed.length ? failed.map(({ index, reason }) => `producer ${index}: ${reason}`).join('; ') : undefined };
     },
@@ -133,10 +138,11 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       for (const item of reports.producers) if (item.sendErrors > 0) errors.push(`producer ${item.producer}: ${item.sendErrors} sends failed: ${item.firstSendError}`);
       for (const item of reports.consumers) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
       if (!placed) return accountProcess(plan, { consumers: reports.consumers, stillQueued, epochNs }, reports.producers[0], loaded, overBaseline(measured.resources), errors);
-      const producer = mergedProducer(reports.producers, measuredRange, placed.agents);
-      const consumers = reports.consumers.map((report) => consumerOnCoordinatorClock(report, placed.agents[placed.agentOf(report.worker)]!));
+      const producer = mergedProducer(reports.producers, measuredRange, placed);
+      const consumers = reports.consumers.map((report) => consumerOnCoordinatorClock(report, placed.consumer(report.worker).agent));
       const senderLag = producer.senderLags.length ? encodeHistogram(mergeEncoded(producer.senderLags)) : undefined;
-      return accountProcess(plan, { consumers, stillQueued, epochNs }, { ...producer, senderLag }, loaded, measured.resources, errors);
+      const clock = await latencyClock!(errors);
+      return { ...accountProcess(plan, { consumers, stillQueued, epochNs }, { ...producer, senderLag }, loaded, measured.resources, errors), latencyClock: clock };
     },
     stop: (roles) => roles.kill(),
     async teardown() {

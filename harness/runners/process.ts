@@ -12,6 +12,7 @@ import { resolveConfig } from '../registry.ts';
 import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { TRANSPORT_SPECS, parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { processPhases, type ProcessPlan } from './process-sample.ts';
+import { minWorkers, PLACEMENTS } from './placement.ts';
 import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
 import { placementOf, pointServices } from './transport-roles.ts';
 
@@ -33,7 +34,12 @@ const flags = {
   agents: flag(
     list(z.url({ protocol: /^https?$/, message: 'must be an http:// URL of a hopbench agent' })).optional(),
     '<urls>',
-    'run the producers and consumers on these hopbench agents (token in HOPBENCH_AGENT_TOKEN): each agent a producer and its share of the workers on a queue of its own, the load split evenly',
+    'run the producers and consumers on these hopbench agents (token in HOPBENCH_AGENT_TOKEN), placed as --placement says',
+  ),
+  placement: flag(
+    z.enum(PLACEMENTS),
+    '<swarm|split>',
+    'with --agents: swarm: each agent a producer and its share of the workers on a queue of its own, the load split evenly, latency on one clock; split: the producer on the first agent, the workers on the others, latency across hosts on clocks aligned by estimated offsets (uncertainty reported)',
   ),
 };
 
@@ -65,6 +71,9 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     const job = parseJob(options.job);
     const rate = rateLoad(options.rate, () => closed({ batch: options.batch, inflight: options.inflight }), capacitySpec(options));
     const agents = options.agents && [...new Set(options.agents)];
+    if (given.placement && !agents) throw new UsageError('--placement places roles on agents: give --agents <urls> too');
+    if (agents && options.placement === 'split' && agents.length < 2) throw new UsageError('--placement split needs at least 2 agents: the producer runs on the first, the workers on the others');
+    const placement = agents && { agents, placement: options.placement };
     return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) => {
       if (agents && choice.definition.inProcess) throw new UsageError(`--agents runs transports with a broker; ${choice.label} delivers inside one process`);
       const override = settings.defaultOverrides.find((candidate) => candidate.transport === choice.label);
@@ -74,8 +83,10 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
         options.concurrency.map((concurrency): ProcessPlan => {
           const rounds = override?.pollingRounds === undefined ? undefined : override.pollingRounds * workers * concurrency;
           const messages = given.messages ?? rounds ?? override?.messages ?? options.messages;
-          if (agents && workers < agents.length) throw new UsageError(`--workers ${workers} is fewer than the ${agents.length} agents: each agent needs a worker for its queue`);
-          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, ...rate, timeoutMs: options.timeout * 1000, ...(agents ? { agents } : {}) };
+          if (agents && workers < minWorkers(options.placement, agents.length)) {
+            throw new UsageError(`--workers ${workers} is fewer than the ${minWorkers(options.placement, agents.length)} agents that run workers in ${options.placement} placement: each needs one`);
+          }
+          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, ...rate, timeoutMs: options.timeout * 1000, ...placement };
         }),
       );
     });
@@ -84,7 +95,7 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}`, {
       messages: plan.messages,
       job: formatJob(plan.job),
-      placement: plan.agents ? 'swarm' : placementOf(plan.choice, plan.workers),
+      placement: plan.placement ?? placementOf(plan.choice, plan.workers),
       ...(plan.agents ? { agents: plan.agents.length } : {}),
       // Closed loop here drains a backlog: its latency is time spent waiting in it.
       ...(plan.load.name === 'closed' && !plan.choice.definition.inProcess ? { backlog: true } : {}),
