@@ -4,6 +4,7 @@
  * scenario supplies its roles and its accounting as phases; the order, the deadlines and the cleanup on every path
  * are written once, here. A sample never hangs: every wait has a deadline.
  */
+import { sampleAgentResources, type Agent } from './agent/client.ts';
 import { redisCommandCounts, redisCommandMetrics, type CommandCounts } from './measure/redis-commands.ts';
 import { sampleResources, type ResourceTarget, type ResourceUsage } from './measure/resources.ts';
 import type { Sample } from './results/types.ts';
@@ -43,6 +44,8 @@ export interface SamplePhases<Roles, Load> {
   warmup(roles: Roles, errors: string[]): Promise<void>;
   /** Processes to sample while measuring. */
   resources(roles: Roles): ResourceTarget[];
+  /** Agents whose roles to sample while measuring (each reads its own /proc). */
+  readonly agents?: readonly Agent[];
   /** Redis whose command counts bracket the measured window, when the path goes through it. */
   readonly redisUrl?: string;
   /** Runs the measured load; the wait for what it owes follows. */
@@ -75,6 +78,8 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
     const report = () => onProgress(phases.progress(started, load));
     const redisBefore = phases.redisUrl ? await redisCommandCounts(phases.redisUrl) : undefined;
     const sampler = sampleResources(phases.resources(started));
+    const onAgents = phases.agents?.length ? sampleAgentResources(phases.agents) : undefined;
+    await onAgents?.start();
     const ticker = setInterval(report, PROGRESS_INTERVAL_MS);
     let settled: boolean;
     let resources: ResourceUsage[];
@@ -87,6 +92,7 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
       clearInterval(ticker);
       resources = sampler.stop();
     }
+    if (onAgents) resources.push(...(await onAgents.stop(errors)));
     const loaded = load;
     const redis = redisBefore && phases.redisUrl ? { before: redisBefore, after: await redisCommandCounts(phases.redisUrl) } : undefined;
     if (signal.aborted) throw new Error('interrupted');

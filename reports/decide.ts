@@ -115,7 +115,7 @@ export function decide(requirement: Requirement, inputs: readonly DecisionInput[
       headroom: round(capacityPerSec / rate, 2),
       ...(p99AtRateMs === undefined ? {} : { p99AtRateMs: round(p99AtRateMs, 3) }),
       p99Source,
-      ...(cost && cost.achievedPerSec > 0 ? { coresPer1k: round((cost.cores / cost.achievedPerSec) * 1000, 3), memoryMiB: round(cost.memoryMiB, 1) } : {}),
+      ...(cost && cost.achievedPerSec > 0 && cost.cores > 0 ? { coresPer1k: round((cost.cores / cost.achievedPerSec) * 1000, 3), memoryMiB: round(cost.memoryMiB, 1) } : {}),
       durable: input.durable,
       faults: input.faults,
       reasons,

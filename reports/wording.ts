@@ -29,7 +29,7 @@ export function figureNotes(runs: readonly RunResult[]): string[] {
   const crossHost = runs.flatMap((run) => (run.latencyClock?.method === 'cristian' ? [`${run.label} ± ${run.latencyClock.uncertaintyMs} ms`] : []));
   return [
     ...(['open', 'backlog', 'closed', 'capacity'] as const).filter((kind) => present.has(kind)).map((kind) => NOTES[kind]),
-    ...(runs.some((run) => run.latencyClock?.method === 'origin') ? ['swarm (agents): each message sent and received on one host, its latency on that host\'s clock'] : []),
+    ...(runs.some((run) => run.latencyClock?.method === 'origin') ? ['on agents, measured at the origin: each latency starts and ends on one host, on its clock'] : []),
     ...(crossHost.length
       ? [`split (agents): sent on one host, received on another; send times moved onto the receiver's clock by estimated offsets (Cristian's method), so each latency is right to within: ${crossHost.join(', ')}`]
       : []),
@@ -49,9 +49,9 @@ export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'at
 export const stepAtCapacity = (capacity: Capacity): CapacityStep | undefined =>
   [...capacity.curve, ...capacity.steps].find((step) => step.sustained && step.offeredPerSec === capacity.maxSustainedPerSec);
 
-/** Cores the whole system used per 1,000/s delivered at a step (3 decimals); undefined when nothing was delivered. */
+/** Cores the whole system used per 1,000/s delivered at a step (3 decimals); undefined when nothing was delivered or no process was measured. */
 export const coresPer1k = (step: Pick<CapacityStep, 'cores' | 'achievedPerSec'> | undefined): number | undefined =>
-  step && step.achievedPerSec > 0 ? Math.round((step.cores / step.achievedPerSec) * 1e6) / 1e3 : undefined;
+  step && step.achievedPerSec > 0 && step.cores > 0 ? Math.round((step.cores / step.achievedPerSec) * 1e6) / 1e3 : undefined;
 
 /** `12,000/s` or `≥ 12,000/s`, or `no rate sustained`, for sentences. */
 export const capacityRateText = (capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast'>) =>

@@ -25,6 +25,7 @@ export default defineScenario(enqueueKind, {
     stepSeconds: 5,
     capacityStart: 1000,
     timeout: 60,
+    agents: undefined, // producers run here
   },
   settings: undefined,
 });

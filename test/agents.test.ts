@@ -72,6 +72,7 @@ describe('bench --agents: bad input', () => {
       [['bench', 'process', '--transports', 'pg', '--placement', 'split'], env, /--placement places roles on agents: give --agents <urls> too/],
       [['bench', 'process', '--transports', 'pg', '--agents', 'http://127.0.0.1:9', '--placement', 'split'], env, /--placement split needs at least 2 agents/],
       [['bench', 'process', '--transports', 'pg', '--agents', 'http://127.0.0.1:9', '--placement', 'ring'], env, /--placement/],
+      [['bench', 'enqueue', '--transports', 'pg', '--producers', '1', '--agents', 'http://127.0.0.1:9,http://127.0.0.1:10'], env, /--producers 1 is fewer than the 2 agents: each agent needs a producer/],
     ] as const) {
       const result = await runCli([...args], { HOPBENCH_AGENT_TOKEN: '', ...environment });
       assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
@@ -96,6 +97,10 @@ describe('bench --agents (swarm and split placement)', () => {
       assert.deepEqual({ sent, delivered, lost, undelivered, duplicates }, { sent: 2000, delivered: 2000, lost: 0, undelivered: 0, duplicates: 0 }, `${run.label}: ${run.errors.join('; ')}`);
       assert.equal(run.params.placement, 'swarm');
       assert.deepEqual(run.latencyClock, { method: 'origin' });
+      // Each agent sampled its own roles' CPU and memory over the window.
+      const onAgents = run.samples[0]!.resources.filter((usage) => / on /.test(usage.label));
+      assert.deepEqual(onAgents.map((usage) => usage.label.replace(/ on .+$/, '')).sort(), ['producer 0', 'producer 1', 'worker 0', 'worker 1'], JSON.stringify(run.samples[0]!.resources));
+      assert.ok(onAgents.every((usage) => usage.cpuSeconds > 0 && usage.peakMemoryMiB > 0), JSON.stringify(onAgents));
       // The histograms of the agents' consumers, merged from their encoded form: one value per measured delivery.
       assert.equal(run.samples[0]!.latencyMs.count, 2000);
     }
@@ -125,6 +130,27 @@ describe('bench --agents (swarm and split placement)', () => {
     assert.equal(run!.latencyClock?.method, 'cristian');
     assert.ok(run!.latencyClock.method === 'cristian' && run!.latencyClock.uncertaintyMs > 0);
     assert.deepEqual(file.env.agents!.map((agent) => agent.roles), [['producer 0'], ['consumer 0', 'consumer 1']]);
+  });
+
+  it('runs an enqueue point with its producers on two agents: every accepted message in the queue', async () => {
+    const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+    const result = await runCli(
+      ['bench', 'enqueue', '--transports', 'bullmq,pg', '--producers', '2', '--batch', '1', '--payload', '100', '--messages', '1000', '--warmup', '100', '--repeat', '1', '--agents', `${first.url},${second.url}`, '--services', 'native', '--out', out],
+      env,
+      300_000,
+    );
+    assert.equal(result.code, 0, result.stderr);
+    const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
+    for (const run of file.runs) {
+      assert.deepEqual([run.counts.sent, run.counts.delivered, run.counts.lost, run.counts.duplicates], [1000, 1000, 0, 0], `${run.label}: ${run.errors.join('; ')}`);
+      assert.equal(run.metrics?.queueDepthAfter, 1100);
+      assert.equal(run.samples[0]!.latencyMs.count, 1000);
+      assert.deepEqual(run.latencyClock, { method: 'origin' });
+      assert.equal(run.params.agents, 2);
+      const onAgents = run.samples[0]!.resources.filter((usage) => / on /.test(usage.label));
+      assert.deepEqual(onAgents.map((usage) => usage.label.replace(/ on .+$/, '')).sort(), ['producer 0', 'producer 1'], JSON.stringify(run.samples[0]!.resources));
+    }
+    assert.deepEqual(file.env.agents!.map((agent) => agent.roles), [['producer 0'], ['producer 1']]);
   });
 
   it('ends the share of an agent that dies mid-sample with the error named, and counts its messages', async () => {

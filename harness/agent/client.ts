@@ -7,6 +7,7 @@ import { errorMessage, UsageError } from '../errors.ts';
 import { deferCleanup } from '../lifecycle.ts';
 import { nowNs } from '../measure/clock.ts';
 import { redactUrl } from '../net.ts';
+import type { ResourceUsage } from '../measure/resources.ts';
 import type { RoleHandle } from '../roles/child.ts';
 import { API, TOKEN_ENV, V8_TYPE, decode, encode, type AgentHealth, type AgentRole, type RoleState } from './wire.ts';
 
@@ -194,6 +195,35 @@ export function startRemoteRole<Spec, Ready, Progress, Command, Report>(agent: A
     kill(reason) {
       if (reason) fail(reason);
       if (id) void agent.call('POST', `/roles/${id}/kill`).catch(() => {});
+    },
+  };
+}
+
+/**
+ * CPU and memory of the roles on these agents over a measured window, read by each agent from its own /proc, each
+ * usage labelled with its role and host (`worker 0 on host-b`). An agent that cannot answer is named in `errors`:
+ * its roles' figures are missing, never zero.
+ */
+export function sampleAgentResources(agents: readonly Agent[]): { start(): Promise<void>; stop(errors: string[]): Promise<ResourceUsage[]> } {
+  const started = new Set<Agent>();
+  return {
+    async start() {
+      await Promise.all(agents.map((agent) => agent.call('POST', '/resources/start').then(() => started.add(agent), () => {})));
+    },
+    async stop(errors) {
+      const usages = await Promise.all(
+        agents.map(async (agent) => {
+          if (!started.has(agent)) return void errors.push(`resources: agent ${agent.url} did not start sampling; its roles have no CPU or memory figures`);
+          try {
+            const { usage } = await agent.call<{ usage: ResourceUsage[] }>('POST', '/resources/stop');
+            const host = agent.health?.host ?? agent.url;
+            return usage.map((item) => ({ ...item, label: `${item.label.replace(/^consumer /, 'worker ')} on ${host}` }));
+          } catch (error) {
+            errors.push(`resources: agent ${agent.url} (${errorMessage(error)}): its roles have no CPU or memory figures`);
+          }
+        }),
+      );
+      return usages.flatMap((usage) => usage ?? []);
     },
   };
 }

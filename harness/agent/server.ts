@@ -2,7 +2,7 @@
  * `hopbench agent`: a long-lived process that runs producer and consumer roles for a coordinator on another host,
  * behind an HTTP control API (after OpenMessaging Benchmark's worker): health, clock, start a role from a spec,
  * poll its state (ready, progress, report), run a command in it (the producer's `go` starts its share of the load
- * at once), finish, kill, reset. Roles run as local child processes exactly as they would on the coordinator's host.
+ * at once), finish, kill, reset, and sample its roles' CPU and memory over a measured window. Roles run as local child processes exactly as they would on the coordinator's host.
  *
  * What it will run is fixed here: only the producer and consumer roles, only of transports registered in this
  * hopbench (a spec names a transport by name; the module path a spec carries is replaced, never loaded), and no spec
@@ -13,6 +13,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import { cpus, hostname } from 'node:os';
 import { errorMessage } from '../errors.ts';
 import { nowNs } from '../measure/clock.ts';
+import { sampleResources, type ResourceSampler } from '../measure/resources.ts';
 import { redactSecrets } from '../net.ts';
 import { startRole, type RoleHandle } from '../roles/child.ts';
 import type { ConsumerSpec } from '../roles/consumer.ts';
@@ -92,8 +93,10 @@ function send(response: ServerResponse, status: number, value: unknown, v8 = fal
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (options.token.length < 16) throw new Error('the agent token must be at least 16 characters');
   type Handle = RoleHandle<unknown, unknown, unknown, unknown>;
-  const roles = new Map<string, { handle: Handle; ended: boolean }>();
+  const roles = new Map<string, { handle: Handle; ended: boolean; role: string; label: string }>();
   let next = 0;
+  // The CPU and memory of the roles running here over a coordinator's measured window (one window at a time).
+  let sampler: ResourceSampler | undefined;
   const role = (id: string) => {
     const entry = roles.get(id);
     if (!entry) throw new Refused(404, `no role ${id} on this agent (reset, or never started)`);
@@ -117,7 +120,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       const spec = checkedSpec(start);
       const id = String(++next);
       const handle = startRole<unknown, unknown, unknown, unknown, unknown>(start.role, spec, { where: 'process', label: String(start.label) });
-      const entry = { handle, ended: false };
+      const entry = { handle, ended: false, role: start.role, label: String(start.label) };
       void handle.ended.then(() => (entry.ended = true));
       roles.set(id, entry);
       send(response, 201, { id });
@@ -139,7 +142,20 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
       role(id!).handle.kill('killed by the coordinator');
       send(response, 202, {});
     },
+    'POST resources/start': async (_request, response) => {
+      sampler?.stop();
+      const running = [...roles.values()].filter((entry) => !entry.ended);
+      sampler = sampleResources(running.map(({ handle, role, label }) => ({ label, pid: handle.pid, tree: false, eventLoop: handle.eventLoop, ...(role === 'producer' ? { harness: 'sender' as const } : {}) })));
+      send(response, 200, { roles: running.length });
+    },
+    'POST resources/stop': async (_request, response) => {
+      const usage = sampler?.stop() ?? [];
+      sampler = undefined;
+      send(response, 200, { usage }, true);
+    },
     'POST reset': async (_request, response) => {
+      sampler?.stop();
+      sampler = undefined;
       const all = [...roles.values()];
       all.forEach(({ handle }) => handle.kill('reset by the coordinator'));
       await Promise.all(all.map(({ handle }) => handle.ended));
@@ -152,7 +168,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
     void (async () => {
       if (!tokenMatches(request.headers.authorization, options.token)) return send(response, 401, { error: 'missing or wrong bearer token' });
       const path = new URL(request.url ?? '/', 'http://agent').pathname;
-      const match = new RegExp(`^${API}/(?:(health|clock|roles|reset)|roles/(\\d+)(?:/(command|finish|kill))?)$`).exec(path);
+      const match = new RegExp(`^${API}/(?:(health|clock|roles|reset|resources/start|resources/stop)|roles/(\\d+)(?:/(command|finish|kill))?)$`).exec(path);
       const name = match?.[1] ?? (match?.[2] ? (match[3] ?? 'role') : undefined);
       const route = name && routes[`${request.method} ${name}`];
       if (!route) return send(response, 404, { error: `no such call: ${request.method} ${path}` });

@@ -4,7 +4,6 @@
  * broker accepted: a shortfall is counted as lost, an excess as duplicated.
  */
 import { errorMessage } from '../errors.ts';
-import type { LoadSpec } from '../load/types.ts';
 import { NS_PER_S } from '../measure/clock.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import type { ProducerReport, ProducerSpec } from '../roles/producer.ts';
@@ -15,41 +14,46 @@ import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { within } from '../wait.ts';
 import { slices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
+import { loadShare, producerOnCoordinatorClock } from './placement.ts';
+import { agentAt } from '../agent/client.ts';
 
 export interface EnqueuePlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
   readonly producers: number;
   readonly messages: number;
+  /** Agent URLs: producer k runs on agent k mod K, its latency measured there (send and acceptance on one clock). */
+  readonly agents?: readonly string[];
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
 const REPORT_TIMEOUT_MS = 20_000;
-
-/** Each producer's share of the load: an open-loop rate is split between them. */
-function share(spec: LoadSpec, producers: number): LoadSpec {
-  return spec.model === 'open' ? { model: 'open', perSec: spec.perSec / producers } : spec;
-}
 
 export function enqueuePhases(plan: EnqueuePlan, { services, sampleId, signal }: SampleContext): SamplePhases<TransportRoles, { error?: string }> {
   const ref = transportRef(plan.choice, plan.config, 1, services, sampleId);
   const admin = plan.choice.definition.create(ref);
   const perSec = plan.load.params.perSec;
   const deadlineMs = perSec ? (plan.messages / perSec) * 1000 + plan.timeoutMs : plan.timeoutMs * 10;
+  const agents = plan.agents?.map(agentAt);
+  const agentOf = agents && ((producer: number) => agents[producer % agents.length]!);
   return {
     setup: () => admin.setup(),
     start() {
-      const load = share(plan.load.spec, plan.producers);
+      const load = loadShare(plan.load.spec, plan.producers);
       const warmups = slices(0, plan.warmup, plan.producers);
       const specs = slices(plan.warmup, plan.warmup + plan.messages, plan.producers).map(
         (range, producer): ProducerSpec => ({ transport: ref, producer, payloadBytes: plan.payloadBytes, warmup: { ...warmups[producer]!, load }, measured: { ...range, load } }),
       );
-      return startTransportRoles(plan.choice, [], specs, signal);
+      return startTransportRoles(plan.choice, [], specs, signal, { placeOn: agentOf && { producer: agentOf } });
     },
     warmup: async () => {},
     resources: (roles) => roles.resourceTargets(services, plan.choice.definition.services),
+    agents: agents && [...new Set(Array.from({ length: plan.producers }, (_, producer) => agentOf!(producer)))],
     async load(roles) {
-      const done = await within(roles.producers.run({}), deadlineMs);
-      return done ? {} : { error: `the producers did not finish within ${deadlineMs / 1000}s` };
+      // Every producer's own outcome: one that fails (its agent died) ends its share, not the others'.
+      const settled = await within(Promise.allSettled(roles.producers.members.map((member) => member.run({}))), deadlineMs);
+      if (!settled) return { error: `the producers did not finish within ${deadlineMs / 1000}s` };
+      const failed = settled.flatMap((result, producer) => (result.status === 'rejected' ? [`producer ${producer}: ${errorMessage(result.reason)}`] : []));
+      return failed.length ? { error: failed.join('; ') } : {};
     },
     progress(roles, loaded) {
       const accepted = roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0);
@@ -63,7 +67,10 @@ export function enqueuePhases(plan: EnqueuePlan, { services, sampleId, signal }:
         admin.depth!().catch((error: unknown) => void errors.push(`counting the queue: ${errorMessage(error)}`)),
         ADMIN_TIMEOUT_MS,
       );
-      return accountEnqueue(plan, producers, depth, measured.resources, errors);
+      // Each producer's first send and last acceptance, on the coordinator's clock.
+      const onCoordinator = agentOf ? producers.map((report) => producerOnCoordinatorClock(report, agentOf(report.producer))) : producers;
+      const sample = accountEnqueue(plan, onCoordinator, depth, measured.resources, errors);
+      return agents ? { ...sample, latencyClock: { method: 'origin' } } : sample;
     },
     stop: (roles) => roles.kill(),
     teardown: () => admin.teardown(),

@@ -11,7 +11,7 @@ import { sweepAxes, type ScenarioKind } from '../scenario.ts';
 import { parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { enqueuePhases, type EnqueuePlan } from './enqueue-sample.ts';
 import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
-import { transportsFlag } from './process.ts';
+import { agentsFlag, transportsFlag } from './process.ts';
 import { pointServices } from './transport-roles.ts';
 
 const flags = {
@@ -23,6 +23,7 @@ const flags = {
   inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: sends awaiting acceptance at once, per producer'),
   rate: flag(rateValue, '<max|capacity|n>', 'max: closed loop; n: open loop, n single sends per second over all producers; capacity: the highest rate accepted under --slo-p99'),
   ...capacityFlags,
+  agents: agentsFlag('run the producers on these hopbench agents, round robin (token in HOPBENCH_AGENT_TOKEN); the load split evenly'),
 };
 
 function formatBytes(bytes: number): string {
@@ -41,12 +42,15 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
     if (typeof options.rate === 'number' && options.producers.some((producers) => (options.rate as number) < producers)) {
       throw new UsageError(`--rate ${options.rate} is below one message per second per producer: lower --producers or raise --rate`);
     }
+    const agents = options.agents && [...new Set(options.agents)];
+    const tooFew = agents && options.producers.find((producers) => producers < agents.length);
+    if (agents && tooFew !== undefined) throw new UsageError(`--producers ${tooFew} is fewer than the ${agents.length} agents: each agent needs a producer`);
     const rate = options.rate;
     const loads = closedLoop ? [...new Set(options.batch)].map((batch) => ({ load: closed({ batch, inflight: options.inflight }) })) : [rateLoad(rate, () => open({ perSec: 1 }), capacitySpec(options))];
     return choices.flatMap((choice) =>
       options.producers.flatMap((producers) =>
         loads.flatMap((load) =>
-          options.payload.map((payloadBytes): EnqueuePlan => ({ choice, config: resolveConfig(choice), producers, ...load, messages: options.messages, warmup: options.warmup, payloadBytes, timeoutMs: options.timeout * 1000 })),
+          options.payload.map((payloadBytes): EnqueuePlan => ({ choice, config: resolveConfig(choice), producers, ...load, messages: options.messages, warmup: options.warmup, payloadBytes, timeoutMs: options.timeout * 1000, ...(agents ? { agents } : {}) })),
         ),
       ),
     );
@@ -55,10 +59,14 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
     const { spec } = plan.load;
     const sends = plan.capacity ? rateLabel(plan).trim() : spec.model === 'open' ? `@ ${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
     const axes = { producers: plan.producers, inflight: spec.model === 'closed' ? spec.inflight : 0 };
-    return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}`, { messages: plan.messages });
+    return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}`, {
+      messages: plan.messages,
+      ...(plan.agents ? { agents: plan.agents.length } : {}),
+    });
   },
   // Nothing consumes: a rate is sustained when the broker accepts it (the queue grows by design).
   atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec: Math.max(perSec, plan.producers) }), messages: Math.max(plan.producers, Math.round(perSec * stepSec)), timeoutMs }),
   services: (plan) => pointServices(plan.choice),
+  agents: (plan) => plan.agents ?? [],
   phases: enqueuePhases,
 };

@@ -32,6 +32,11 @@ export interface AgentPlacement {
   consumer(worker: number): { readonly agent: Agent; readonly ref: TransportRef };
 }
 
+/** Every agent a placement runs a role on, once each. */
+export const placementAgents = (placement: AgentPlacement, workers: number): Agent[] => [
+  ...new Set([...placement.producers.map(({ agent }) => agent), ...Array.from({ length: workers }, (_, worker) => placement.consumer(worker).agent)]),
+];
+
 /** How many workers a placement needs at least: one per queue (swarm) or per consumer agent (split). */
 export const minWorkers = (name: PlacementName, agents: number) => (name === 'swarm' ? agents : agents - 1);
 
@@ -45,7 +50,7 @@ export function placeOnAgents(name: PlacementName, agents: readonly Agent[], ref
   return { name, refs: [ref], producers: [{ agent: agents[0]!, ref }], consumer: (worker) => ({ agent: consumerAgents[worker % consumerAgents.length]!, ref }) };
 }
 
-/** Producer k's share of the load: the same model, at 1/P of an open loop's rate. */
+/** Each producer's share of the load: the same model, at 1/P of an open loop's rate. */
 export function loadShare(spec: LoadSpec, producers: number): LoadSpec {
   return spec.model === 'open' ? { ...spec, perSec: spec.perSec / producers } : spec;
 }
@@ -73,7 +78,7 @@ export function senderAheadNs(placement: AgentPlacement, worker: number): number
 export async function clockWatch(placement: AgentPlacement, workers: number): Promise<(errors: string[]) => Promise<LatencyClock>> {
   if (placement.name === 'swarm') return async () => ({ method: 'origin' });
   const producer = placement.producers[0]!.agent;
-  const agents = [...new Set([producer, ...Array.from({ length: workers }, (_, worker) => placement.consumer(worker).agent)])];
+  const agents = placementAgents(placement, workers);
   const estimate = async () => {
     await Promise.all(agents.map((agent) => agent.estimateClock()));
     return Array.from({ length: workers }, (_, worker) => ({
@@ -92,6 +97,12 @@ export async function clockWatch(placement: AgentPlacement, workers: number): Pr
       return stated(Math.max(...before.map((pair) => pair.boundNs)));
     }
   };
+}
+
+/** A producer's report with its first send and last acceptance on the coordinator's clock. */
+export function producerOnCoordinatorClock(report: ProducerReport, agent: Agent): ProducerReport {
+  const offset = offsetOf(agent);
+  return { ...report, startNs: report.startNs - offset, endNs: report.endNs - offset };
 }
 
 /** A consumer's report with its times on the coordinator's clock. */
@@ -114,11 +125,11 @@ export function mergedProducer(reports: readonly ProducerReport[], measured: { f
     if (report) accepted.set(report.accepted, share.from - measured.from);
     else accepted.fill(1, share.from - measured.from, share.to - measured.from);
   }
-  const onCoordinator = reports.map((report) => ({ report, offset: offsetOf(placement.producers[report.producer]!.agent) }));
+  const onCoordinator = reports.map((report) => producerOnCoordinatorClock(report, placement.producers[report.producer]!.agent));
   return {
     accepted,
-    startNs: Math.min(...onCoordinator.map(({ report, offset }) => report.startNs - offset)),
-    endNs: Math.max(...onCoordinator.map(({ report, offset }) => report.endNs - offset)),
+    startNs: Math.min(...onCoordinator.map((report) => report.startNs)),
+    endNs: Math.max(...onCoordinator.map((report) => report.endNs)),
     senderLags: reports.flatMap((report) => (report.senderLag ? [report.senderLag] : [])),
   };
 }

@@ -19,7 +19,7 @@ import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
 import { notDeliveredError, overBaseline, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
-import { clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
+import { placementAgents, clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
 import { agentAt } from '../agent/client.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
@@ -106,6 +106,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       if (!arrived) errors.push(`warmup: only ${roles.consumerProgress().warmup} of ${plan.warmup} warmup messages delivered within ${deadlineMs / 1000}s`);
     },
     resources: (roles) => roles.resourceTargets(services, pointServices(plan.choice, plan.job)),
+    agents: placed && placementAgents(placed, plan.workers),
     async load(roles) {
       if (backlog) await roles.consumers!.run('pause');
       // Every producer's own outcome: one that fails (its agent died) ends its share, not the others'.

@@ -18,6 +18,8 @@ import { placementOf, pointServices } from './transport-roles.ts';
 
 export const transportsFlag = flag(names, '<list>', `comma-separated transports, name or name:preset (${TRANSPORT_SPECS.join(', ')})`);
 export const jobFlag = flag(z.string(), '<kind>', `what each job does: ${JOB_SYNTAX}`);
+export const agentsFlag = (description: string) =>
+  flag(list(z.url({ protocol: /^https?$/, message: 'must be an http:// URL of a hopbench agent' })).optional(), '<urls>', description);
 export const payloadFlag = flag(wholeNumber(0, 16 * 1024 * 1024), '<bytes>', 'payload bytes per message on top of id and timestamp');
 
 const flags = {
@@ -31,11 +33,7 @@ const flags = {
   payload: payloadFlag,
   batch: flag(wholeNumber(1, 100_000), '<n>', 'closed loop: messages per producer send (sendBatch when > 1)'),
   inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: producer sends awaiting acceptance at once'),
-  agents: flag(
-    list(z.url({ protocol: /^https?$/, message: 'must be an http:// URL of a hopbench agent' })).optional(),
-    '<urls>',
-    'run the producers and consumers on these hopbench agents (token in HOPBENCH_AGENT_TOKEN), placed as --placement says',
-  ),
+  agents: agentsFlag('run the producers and consumers on these hopbench agents (token in HOPBENCH_AGENT_TOKEN), placed as --placement says'),
   placement: flag(
     z.enum(PLACEMENTS),
     '<swarm|split>',

@@ -59,7 +59,7 @@ export async function startTransportRoles(
   consumerSpecs: readonly ConsumerSpec[],
   producerSpecs: readonly ProducerSpec[],
   signal: AbortSignal,
-  { baseline = false, placeOn }: { baseline?: boolean; placeOn?: { consumer: (index: number) => Agent; producer: (index: number) => Agent } } = {},
+  { baseline = false, placeOn }: { baseline?: boolean; placeOn?: { consumer?: (index: number) => Agent; producer?: (index: number) => Agent } } = {},
 ): Promise<TransportRoles> {
   const inProcess = choice.definition.inProcess === true && consumerSpecs.length > 0;
   // A bare worker (baseline.ts) beside the real ones: their memory is read over its.
