@@ -1,5 +1,8 @@
 /**
  * Container images of the three services, built on this host from its own Debian packages: no registry is needed.
+ * A fourth, `hopbench/node:local`, is a Node base (this hopbench's Node 24 and the host's npm) for building the
+ * hopbench image itself (docker/Dockerfile, `--build-arg NODE_IMAGE=hopbench/node:local`) where no registry serves
+ * `node:24-bookworm-slim`.
  * Each image is a root filesystem made of the files of a few packages (the server, its client tools, a shell and
  * coreutils), the shared libraries their ELF files load (found with ldd), and a small entrypoint that behaves as
  * the official image does (the same command lines, environment variables and ports), so that an image from a
@@ -10,7 +13,7 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { ServiceError } from '../errors.ts';
 import { makeTempDir, removeTempDir } from '../lifecycle.ts';
@@ -19,7 +22,8 @@ import type { ServiceKind } from './types.ts';
 /** Bump when the recipe logic changes in a way the hashed inputs do not show. */
 const BUILDER_VERSION = 1;
 const CONTENT_LABEL = 'org.hopbench.content';
-export const LOCAL_IMAGE: Record<ServiceKind, string> = { redis: 'hopbench/redis:local', postgres: 'hopbench/postgres:local', rabbitmq: 'hopbench/rabbitmq:local' };
+export type ImageKind = ServiceKind | 'node';
+export const LOCAL_IMAGE: Record<ImageKind, string> = { redis: 'hopbench/redis:local', postgres: 'hopbench/postgres:local', rabbitmq: 'hopbench/rabbitmq:local', node: 'hopbench/node:local' };
 
 /** Every image gets a POSIX shell and the tools that the servers' start scripts call. */
 const BASE_PACKAGES = ['dash', 'coreutils', 'sed', 'grep', 'mawk', 'findutils', 'libc-bin', 'hostname'];
@@ -33,8 +37,12 @@ interface GeneratedFile {
 interface Recipe {
   /** Debian packages whose files go into the image (their dependencies are found through ldd, not dpkg). */
   readonly packages: readonly string[];
-  /** The package whose version names the image's second tag (hopbench/redis:7.0-local). */
-  readonly versionOf: string;
+  /** The package whose version names the image's second tag (hopbench/redis:7.0-local), or the version itself. */
+  readonly versionOf: string | { readonly version: string };
+  /** Host files or directories copied into the image (image path → host path). */
+  readonly copies?: Readonly<Record<string, string>>;
+  /** What else decides the content (hashed with the recipe): versions and digests of what `copies` brings. */
+  readonly inputs?: Readonly<Record<string, string>>;
   readonly exclude?: readonly RegExp[];
   readonly files: Readonly<Record<string, GeneratedFile>>;
   /** Empty directories, owned by the named host user (root otherwise). */
@@ -60,8 +68,41 @@ fi
 exec postgres -D "$PGDATA" -c listen_addresses=* "$@"
 `;
 
+const CA_BUNDLE = '/etc/ssl/certs/ca-certificates.crt';
+
+/** The host's npm (pure JavaScript): the directory of its package, found from the `npm` on PATH. */
+function hostNpm(): { dir: string; version: string } {
+  const cli = realpathSync(run('sh', ['-c', 'command -v npm']).trim());
+  const dir = dirname(dirname(cli));
+  return { dir, version: (JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { version: string }).version };
+}
+
 /** Built on demand: a recipe asks dpkg about this host. */
-export const RECIPES: Record<ServiceKind, () => Recipe> = {
+export const RECIPES: Record<ImageKind, () => Recipe> = {
+  node: () => {
+    const npm = hostNpm();
+    // The host's trust store, as the host's own npm uses it: a registry behind a TLS-intercepting proxy is trusted
+    // inside the build as it is here.
+    const trusted = existsSync(CA_BUNDLE);
+    const caBundle: Record<string, string> = trusted ? { [CA_BUNDLE]: CA_BUNDLE } : {};
+    return {
+      packages: [],
+      versionOf: { version: process.versions.node.split('.')[0]! },
+      copies: { '/usr/local/bin/node': realpathSync(process.execPath), '/usr/local/lib/node_modules/npm': npm.dir, ...caBundle },
+      inputs: { node: process.version, npm: npm.version, ...(trusted ? { caBundle: createHash('sha256').update(readFileSync(CA_BUNDLE)).digest('hex') } : {}) },
+      files: {
+        '/usr/local/bin/npm': { content: '#!/bin/sh\nexec node /usr/local/lib/node_modules/npm/bin/npm-cli.js "$@"\n', mode: 0o755 },
+        // As the official image: a `node` user (1000) for USER node.
+        '/etc/passwd': { content: 'root:x:0:0:root:/root:/bin/sh\nnode:x:1000:1000:node:/home/node:/bin/sh\n', mode: 0o644 },
+        '/etc/group': { content: 'root:x:0:\nnode:x:1000:\n', mode: 0o644 },
+      },
+      dirs: [
+        { path: '/home/node', mode: 0o1777 },
+        { path: '/root', mode: 0o700 },
+      ],
+      changes: ['ENV PATH=/usr/local/bin:/usr/bin:/bin', ...(trusted ? [`ENV NODE_EXTRA_CA_CERTS=${CA_BUNDLE}`] : []), 'CMD ["node"]'],
+    };
+  },
   redis: () => ({
     packages: ['redis-server', 'redis-tools'],
     versionOf: 'redis-server',
@@ -198,7 +239,8 @@ export function hostFiles(recipe: Recipe): string[] {
     .split('\n')
     .filter((path) => path.startsWith('/') && !excluded.some((pattern) => pattern.test(path)) && isFileOrLink(path));
   const files = new Set(listed.map(canonical));
-  for (const library of sharedLibraries([...files].filter(isElf))) files.add(canonical(library));
+  const copiedElves = Object.values(recipe.copies ?? {}).filter(isElf);
+  for (const library of sharedLibraries([...[...files].filter(isElf), ...copiedElves])) files.add(canonical(library));
   for (const path of [...files]) {
     try {
       if (lstatSync(path).isSymbolicLink()) files.add(realpathSync(path));
@@ -283,7 +325,7 @@ function importImage(files: readonly string[], staged: string, listFile: string,
 }
 
 export interface BuiltImage {
-  readonly kind: ServiceKind;
+  readonly kind: ImageKind;
   readonly ref: string;
   readonly versionRef: string;
   readonly content: string;
@@ -292,7 +334,7 @@ export interface BuiltImage {
 }
 
 /** Builds (or finds cached) the local image of each kind. A kind whose server is not installed is an error naming the package. */
-export async function buildLocalImages(kinds: readonly ServiceKind[], { force = false }: { force?: boolean } = {}): Promise<BuiltImage[]> {
+export async function buildLocalImages(kinds: readonly ImageKind[], { force = false }: { force?: boolean } = {}): Promise<BuiltImage[]> {
   const results: BuiltImage[] = [];
   for (const kind of kinds) {
     const recipe = RECIPES[kind]();
@@ -300,7 +342,7 @@ export async function buildLocalImages(kinds: readonly ServiceKind[], { force = 
     const missing = recipe.packages.filter((name) => !versions.has(name));
     if (missing.length > 0) throw new ServiceError(`the ${kind} image is built from this host's Debian packages: apt-get install -y ${missing.join(' ')}`);
     const content = contentHash(recipe, versions);
-    const version = /^(?:\d+:)?(\d+(?:\.\d+)?)/.exec(versions.get(recipe.versionOf)!)?.[1] ?? 'unknown';
+    const version = typeof recipe.versionOf === 'string' ? (/^(?:\d+:)?(\d+(?:\.\d+)?)/.exec(versions.get(recipe.versionOf)!)?.[1] ?? 'unknown') : recipe.versionOf.version;
     const ref = LOCAL_IMAGE[kind];
     const versionRef = ref.replace(/:local$/, `:${version}-local`);
     if (!force && imageLabel(ref) === content) {
@@ -312,6 +354,10 @@ export async function buildLocalImages(kinds: readonly ServiceKind[], { force = 
       const root = join(staging, 'root');
       mkdirSync(root);
       stageGenerated(recipe, root);
+      for (const [path, host] of Object.entries(recipe.copies ?? {})) {
+        mkdirSync(join(root, dirname(path)), { recursive: true });
+        execFileSync('cp', ['-a', host, join(root, path)]);
+      }
       await importImage(hostFiles(recipe), root, join(staging, 'files.txt'), ref, [...recipe.changes, `LABEL ${CONTENT_LABEL}=${content}`]);
       run('docker', ['tag', ref, versionRef]);
     } finally {
