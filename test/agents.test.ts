@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { afterAll, describe, it } from 'vitest';
 import type { ResultFile } from '../harness/results/types.ts';
+import { agentUrl } from './helpers/agent.ts';
 import { CLI, runCli, startCli } from './helpers/cli.ts';
 import { pidExists } from './helpers/system.ts';
 
@@ -28,15 +29,7 @@ afterAll(() => {
 async function startAgentProcess(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [CLI, 'agent', '--listen', '127.0.0.1:0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   agents.push(child);
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/listening on (http:\S+)/.test(output)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the agent did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return { url: /listening on (http:\S+)/.exec(output)![1]!, child };
+  return { url: await agentUrl(child), child };
 }
 
 describe('agent control API', () => {

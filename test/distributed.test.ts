@@ -1,9 +1,10 @@
 /**
  * Agents on separate hosts: the services, a producer agent and a consumer agent each in a network namespace of their
  * own, the coordinator here, and a relay of the test's own between the agents and Redis that delays each chunk by d
- * one way (this kernel has no netem). The consumer agent also runs in a time namespace whose CLOCK_MONOTONIC is
- * SKEW ahead, as a host's clock would be: split placement must estimate that offset within its stated uncertainty,
- * and move send times onto the consumer's clock by it. Root only; skipped cleanly otherwise.
+ * one way (this kernel has no netem). Each agent also runs in a time namespace whose CLOCK_MONOTONIC is ahead of the
+ * coordinator's, by a different amount, as another host's clock would be: split placement must estimate each offset
+ * within its stated uncertainty, start the producer's schedule on its own clock, and move send times onto the
+ * consumer's clock. Root only; skipped cleanly otherwise.
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -13,14 +14,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ResultFile } from '../harness/results/types.ts';
+import { agentUrl } from './helpers/agent.ts';
 import { CLI, runCli } from './helpers/cli.ts';
 import { startDelayRelay, type DelayRelay } from './helpers/delay-relay.ts';
 import { createTestNetwork, networkNamespacesUnavailable, timeNamespacesAvailable, type TestNetwork } from './helpers/netns.ts';
 import { pidExists } from './helpers/system.ts';
 
 const DELAY_MS = 20;
-/** The consumer host's clock, ahead of everyone else's (0 where time namespaces are not available). */
-const SKEW_S = timeNamespacesAvailable() ? 1000 : 0;
+/**
+ * How far each agent host's CLOCK_MONOTONIC is ahead of the coordinator's, s (0 where time namespaces are not
+ * available): two different skews, so that an offset applied to the wrong agent, or with the wrong sign, shows.
+ */
+const SKEW_S = timeNamespacesAvailable() ? { producer: 1000, consumer: 3000 } : { producer: 0, consumer: 0 };
 const TOKEN = 'netns-token-0123456789abcdef';
 const AGENT_PORT = 7400;
 const REDIS_PORT = 6379;
@@ -40,18 +45,6 @@ async function listening(host: string, port: number, deadlineMs: number): Promis
   }
 }
 
-async function agentUrl(child: ChildProcess): Promise<string> {
-  let output = '';
-  child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
-  const deadline = Date.now() + 60_000;
-  while (!/listening on (http:\S+)/.test(output)) {
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`the agent did not start: ${output}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return /listening on (http:\S+)/.exec(output)![1]!;
-}
-
 describe.skipIf(unavailable !== undefined)(`agents on separate hosts (network namespaces)${unavailable ? `: skipped, ${unavailable}` : ''}`, () => {
   const out = mkdtempSync(join(tmpdir(), 'hopbench-test-netns-'));
   let network: TestNetwork;
@@ -69,8 +62,8 @@ describe.skipIf(unavailable !== undefined)(`agents on separate hosts (network na
     // The coordinator (here, on the bridge's address) reaches Redis undelayed: only the agents' traffic is.
     relay = await startDelayRelay({ host: network.bridgeIp }, { host: ips.services!, port: REDIS_PORT }, (client) => (client.endsWith(network.bridgeIp) ? 0 : delayMs));
     const agent = (host: string, prefix: string[] = []) => network.spawnIn(host, [...prefix, process.execPath, CLI, 'agent', '--listen', `${ips[host]}:${AGENT_PORT}`], { env: { ...process.env, HOPBENCH_AGENT_TOKEN: TOKEN } });
-    const skewed = SKEW_S ? ['unshare', '--time', '--monotonic', String(SKEW_S), '--fork', '--kill-child'] : [];
-    const [producer, consumer] = [agent('producer'), agent('consumer', skewed)];
+    const skewed = (seconds: number) => (seconds ? ['unshare', '--time', '--monotonic', String(seconds), '--fork', '--kill-child'] : []);
+    const [producer, consumer] = [agent('producer', skewed(SKEW_S.producer)), agent('consumer', skewed(SKEW_S.consumer))];
     started.push(producer, consumer);
     agents = [await agentUrl(producer), await agentUrl(consumer)];
   });
@@ -104,17 +97,17 @@ describe.skipIf(unavailable !== undefined)(`agents on separate hosts (network na
     const delayed = await bench();
     assert.ok((relay.connections.get(DELAY_MS) ?? 0) > before, 'the agents reached Redis through the delaying relay');
     const [p50, delayedP50] = [direct.run.latencyMs.p50, delayed.run.latencyMs.p50];
-    console.info(`netns: bullmq split placement p50 ${p50} ms direct, ${delayedP50} ms with ${DELAY_MS} ms one way (rise ${(delayedP50 - p50).toFixed(2)} ms); clock skew ${SKEW_S} s; latency ± ${direct.run.latencyClock?.method === 'cristian' ? direct.run.latencyClock.uncertaintyMs : '?'} ms`);
+    console.info(`netns: bullmq split placement p50 ${p50} ms direct, ${delayedP50} ms with ${DELAY_MS} ms one way (rise ${(delayedP50 - p50).toFixed(2)} ms); clocks ahead by ${SKEW_S.producer} s (producer) and ${SKEW_S.consumer} s (consumer); latency ± ${direct.run.latencyClock?.method === 'cristian' ? direct.run.latencyClock.uncertaintyMs : '?'} ms`);
     assert.ok(delayedP50 - p50 >= 2 * DELAY_MS, `p50 ${p50} → ${delayedP50} ms`);
     for (const { run, file } of [direct, delayed]) {
       assert.equal(run.latencyClock?.method, 'cristian');
-      // Had the send times not been moved onto the consumer's clock, every latency would be about the skew.
-      assert.ok(run.latencyMs.max < (SKEW_S || 1) * 500, `latency max ${run.latencyMs.max} ms against a skew of ${SKEW_S} s`);
+      // Had the send times not been moved onto the consumer's clock, every latency would be about the skews' difference.
+      assert.ok(run.latencyMs.max < 1000, `latency max ${run.latencyMs.max} ms, against clocks ${SKEW_S.consumer - SKEW_S.producer} s apart`);
       const [producer, consumer] = file.env.agents!;
       assert.deepEqual([producer!.roles, consumer!.roles], [['producer 0'], ['consumer 0', 'consumer 1']]);
-      // The true offsets are known: 0 for the producer's host, SKEW for the consumer's.
-      assert.ok(Math.abs(producer!.clock.offsetNs) <= producer!.clock.uncertaintyNs, JSON.stringify(producer!.clock));
-      assert.ok(Math.abs(consumer!.clock.offsetNs - SKEW_S * 1e9) <= consumer!.clock.uncertaintyNs, JSON.stringify(consumer!.clock));
+      // The true offsets are known: the skews.
+      assert.ok(Math.abs(producer!.clock.offsetNs - SKEW_S.producer * 1e9) <= producer!.clock.uncertaintyNs, JSON.stringify(producer!.clock));
+      assert.ok(Math.abs(consumer!.clock.offsetNs - SKEW_S.consumer * 1e9) <= consumer!.clock.uncertaintyNs, JSON.stringify(consumer!.clock));
     }
   });
 

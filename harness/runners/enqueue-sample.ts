@@ -14,7 +14,7 @@ import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { within } from '../wait.ts';
 import { slices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
-import { loadShare, producerOnCoordinatorClock } from './placement.ts';
+import { loadShare, producerOnCoordinatorClock, sharedStart } from './placement.ts';
 import { agentAt } from '../agent/client.ts';
 
 export interface EnqueuePlan extends PlanBase<TransportDefinition> {
@@ -50,7 +50,8 @@ export function enqueuePhases(plan: EnqueuePlan, { services, sampleId, signal }:
     agents: agents && [...new Set(Array.from({ length: plan.producers }, (_, producer) => agentOf!(producer)))],
     async load(roles) {
       // Every producer's own outcome: one that fails (its agent died) ends its share, not the others'.
-      const settled = await within(Promise.allSettled(roles.producers.members.map((member) => member.run({}))), deadlineMs);
+      const gos = agentOf ? sharedStart(plan.load.spec, Array.from({ length: plan.producers }, (_, producer) => agentOf(producer))) : [];
+      const settled = await within(Promise.allSettled(roles.producers.members.map((member, index) => member.run(gos[index] ?? {}))), deadlineMs);
       if (!settled) return { error: `the producers did not finish within ${deadlineMs / 1000}s` };
       const failed = settled.flatMap((result, producer) => (result.status === 'rejected' ? [`producer ${producer}: ${errorMessage(result.reason)}`] : []));
       return failed.length ? { error: failed.join('; ') } : {};

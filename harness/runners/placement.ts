@@ -12,11 +12,11 @@
 import type { Agent } from '../agent/client.ts';
 import type { LoadSpec } from '../load/types.ts';
 import type { ConsumerReport } from '../roles/consumer.ts';
-import type { ProducerReport } from '../roles/producer.ts';
+import type { ProducerGo, ProducerReport } from '../roles/producer.ts';
 import type { LatencyClock } from '../results/types.ts';
 import type { TransportRef } from '../transports/load.ts';
 import { errorMessage } from '../errors.ts';
-import { NS_PER_MS } from '../measure/clock.ts';
+import { NS_PER_MS, nowNs } from '../measure/clock.ts';
 import { slices } from './transport-roles.ts';
 
 export const PLACEMENTS = ['swarm', 'split'] as const;
@@ -97,6 +97,19 @@ export async function clockWatch(placement: AgentPlacement, workers: number): Pr
       return stated(Math.max(...before.map((pair) => pair.boundNs)));
     }
   };
+}
+
+/** How far ahead of the `go` calls a shared start instant is set: the calls reach every agent well before it. */
+const SHARED_START_LEAD_MS = 250;
+
+/**
+ * The `go` of each producer, by the agent it runs on: an open loop's schedules all start at one instant, on each
+ * agent's own clock (after k6-operator's paused start, to within the offsets' uncertainty), so that no agent's share
+ * runs ahead of the others'. A closed loop starts when its `go` arrives.
+ */
+export function sharedStart(load: LoadSpec, producerAgents: readonly Agent[]): ProducerGo[] {
+  const atNs = nowNs() + SHARED_START_LEAD_MS * NS_PER_MS;
+  return producerAgents.map((agent) => (load.model === 'open' ? { startNs: atNs + offsetOf(agent) } : {}));
 }
 
 /** A producer's report with its first send and last acceptance on the coordinator's clock. */

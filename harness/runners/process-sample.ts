@@ -19,7 +19,7 @@ import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { waitUntil, within } from '../wait.ts';
 import { notDeliveredError, overBaseline, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
-import { placementAgents, clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
+import { placementAgents, sharedStart, clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
 import { agentAt } from '../agent/client.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
@@ -110,7 +110,8 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
     async load(roles) {
       if (backlog) await roles.consumers!.run('pause');
       // Every producer's own outcome: one that fails (its agent died) ends its share, not the others'.
-      const sent = Promise.allSettled(roles.producers.members.map((member) => member.run({}) as Promise<ProducerOutcome>));
+      const gos = placed ? sharedStart(plan.load.spec, placed.producers.map(({ agent }) => agent)) : [];
+      const sent = Promise.allSettled(roles.producers.members.map((member, index) => member.run(gos[index] ?? {}) as Promise<ProducerOutcome>));
       const settled = await within(sent, loadDeadlineMs(plan));
       if (backlog) await roles.consumers!.run('resume').catch(() => {});
       if (!settled) return { accepted: roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0), backlog, error: 'load did not finish within its deadline' };
