@@ -5,14 +5,14 @@
  */
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { serialize } from 'node:v8';
 import { afterAll, describe, it } from 'vitest';
 import type { ResultFile } from '../harness/results/types.ts';
 import { agentUrl } from './helpers/agent.ts';
-import { CLI, runCli, startCli } from './helpers/cli.ts';
+import { CLI, runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { pidExists } from './helpers/system.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'hopbench-test-agents-'));
@@ -166,5 +166,93 @@ describe('bench --agents (swarm and split placement)', () => {
     assert.ok(pg!.counts.lost + pg!.counts.undelivered > 0, JSON.stringify(pg!.counts));
     assert.equal(pg!.counts.delivered + pg!.counts.lost + pg!.counts.undelivered, 4000);
     assert.ok(!pidExists(second.child.pid!));
+  });
+});
+
+/** Roles the agent at `url` runs, by its health call. */
+async function rolesOn(url: string): Promise<number> {
+  const response = await fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${TOKEN}` } });
+  return ((await response.json()) as { roles: number }).roles;
+}
+
+/** The children of a process, from /proc. */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc').flatMap((entry) => {
+    if (!/^\d+$/.test(entry)) return [];
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid ? [Number(entry)] : [];
+    } catch {
+      return [];
+    }
+  });
+}
+
+describe('bench --agents: interrupts and a frozen agent', () => {
+  /** 200 messages/s for 20 s of pg on two agents; resolves once both run their roles. */
+  async function openLoopRun(first: { url: string }, second: { url: string }, serviceUrls?: Record<string, string>) {
+    const run = startCli(
+      ['bench', 'process', '--transports', 'pg', '--workers', '2', '--rate', '200', '--messages', '4000', '--warmup', '50', '--repeat', '1', '--timeout', '20', '--agents', `${first.url},${second.url}`, '--services', serviceUrls ? 'external' : 'native', '--out', out],
+      { ...env, ...serviceUrls },
+    );
+    const deadline = Date.now() + 120_000;
+    while ((await rolesOn(first.url)) < 2 || (await rolesOn(second.url)) < 2) {
+      assert.ok(Date.now() < deadline && run.child.exitCode === null, `the roles did not start: ${JSON.stringify(run.output())}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    return run;
+  }
+
+  it('Ctrl-C on the coordinator stops every role on every agent', async () => {
+    const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+    const run = await openLoopRun(first, second);
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    run.child.kill('SIGINT');
+    const result = await run.done;
+    assert.equal(result.code, 130, result.stderr);
+    for (const agent of [first, second]) {
+      assert.equal(await rolesOn(agent.url), 0, 'the agent was reset');
+      assert.deepEqual(childrenOf(agent.child.pid!), [], 'no role process is left on the agent');
+    }
+  });
+
+  it('an agent that stops answering (frozen) ends its share with the error named; the run does not wait for it', async () => {
+    const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+    const run = await openLoopRun(first, second);
+    await new Promise((resolve) => setTimeout(resolve, 3_000));
+    second.child.kill('SIGSTOP');
+    try {
+      const result = await run.done;
+      assert.equal(result.code, 0, result.stderr);
+      const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
+      const [pg] = file.runs;
+      assert.match(pg!.errors.join('\n'), new RegExp(`agent ${second.url.replace(/[.]/g, '\\.')} stopped answering`));
+      assert.equal(pg!.counts.delivered + pg!.counts.lost + pg!.counts.undelivered, 4000, JSON.stringify(pg!.counts));
+      assert.ok(pg!.counts.lost + pg!.counts.undelivered > 0, JSON.stringify(pg!.counts));
+    } finally {
+      second.child.kill('SIGCONT');
+    }
+  });
+
+  it('a coordinator killed outright (SIGKILL) leaves no role running: each agent stops the roles nobody asks about', async () => {
+    // Services of their own, so that killing the coordinator leaks none of its servers.
+    const services = startCli(['services', 'up', '--services', 'native']);
+    try {
+      await waitForOutput(services, (output) => /ready in/.test(output.stderr), 120_000);
+      const serviceUrls = Object.fromEntries(services.output().stdout.trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
+      const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+      const run = await openLoopRun(first, second, serviceUrls);
+      run.child.kill('SIGKILL');
+      await run.done;
+      const deadline = Date.now() + 180_000;
+      const running = async () => (await rolesOn(first.url)) + (await rolesOn(second.url)) + childrenOf(first.child.pid!).length + childrenOf(second.child.pid!).length;
+      while ((await running()) > 0) {
+        assert.ok(Date.now() < deadline, 'roles of a dead coordinator still run');
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    } finally {
+      services.child.kill('SIGINT');
+      await services.done;
+    }
   });
 });

@@ -38,8 +38,11 @@ export class Agent {
     this.#token = token;
   }
 
-  /** One call; rejects on a status other than 2xx with the agent's own error. No timeout when `timeoutMs` is 0. */
-  call<T>(method: string, path: string, body?: unknown, timeoutMs = CALL_TIMEOUT_MS): Promise<T> {
+  /**
+   * One call; rejects on a status other than 2xx with the agent's own error. No timeout when `timeoutMs` is 0: then
+   * `signal` ends it (an open request to an agent that stopped answering would keep this process alive).
+   */
+  call<T>(method: string, path: string, body?: unknown, timeoutMs = CALL_TIMEOUT_MS, signal?: AbortSignal): Promise<T> {
     const payload = body === undefined ? undefined : encode(body);
     return new Promise<T>((resolve, reject) => {
       const request = httpRequest(
@@ -61,6 +64,7 @@ export class Agent {
       // 0: no limit (Node's default agent would end an idle socket after 5 s, in the middle of a long load).
       request.setTimeout(timeoutMs, () => request.destroy(new Error(`no answer within ${timeoutMs / 1000}s`)));
       request.on('error', (error) => reject(new Error(`agent ${this.url}: ${errorMessage(error)}`)));
+      signal?.addEventListener('abort', () => request.destroy(new Error('abandoned')), { once: true });
       request.end(payload);
     });
   }
@@ -186,10 +190,16 @@ export function startRemoteRole<Spec, Ready, Progress, Command, Report>(agent: A
     report: () => state.report as Report | undefined,
     async run(command) {
       if (failure) throw new Error(failure);
-      // No timeout: a producer's `go` lasts its whole load. An agent that dies ends the wait through the poll.
-      const answer = agent.call<{ result: unknown }>('POST', `/roles/${id}/command`, { command }, 0);
+      // No timeout: a producer's `go` lasts its whole load. An agent that dies ends the wait through the poll, and
+      // the request with it.
+      const abandon = new AbortController();
+      const answer = agent.call<{ result: unknown }>('POST', `/roles/${id}/command`, { command }, 0, abandon.signal);
       const gone = ended.then(() => Promise.reject(new Error(failure ?? `${where} ended before it ran the command`)));
-      return (await Promise.race([answer, gone])).result;
+      try {
+        return (await Promise.race([answer, gone])).result;
+      } finally {
+        abandon.abort();
+      }
     },
     finish: () => void (id && agent.call('POST', `/roles/${id}/finish`).catch(() => {})),
     kill(reason) {

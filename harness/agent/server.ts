@@ -1,8 +1,9 @@
 /**
  * `hopbench agent`: a long-lived process that runs producer and consumer roles for a coordinator on another host,
  * behind an HTTP control API (after OpenMessaging Benchmark's worker): health, clock, start a role from a spec,
- * poll its state (ready, progress, report), run a command in it (the producer's `go` starts its share of the load
- * at once), finish, kill, reset, and sample its roles' CPU and memory over a measured window. Roles run as local child processes exactly as they would on the coordinator's host.
+ * poll its state (ready, progress, report), run a command in it (the producer's `go` starts its share of the load),
+ * finish, kill, reset, and sample its roles' CPU and memory over a measured window. Roles run as local child
+ * processes exactly as they would on the coordinator's host; one its coordinator stops asking about is stopped.
  *
  * What it will run is fixed here: only the producer and consumer roles, only of transports registered in this
  * hopbench (a spec names a transport by name; the module path a spec carries is replaced, never loaded), and no spec
@@ -22,6 +23,10 @@ import type { TransportRef } from '../transports/load.ts';
 import { TRANSPORTS } from '../transports/registry.ts';
 import { TOOL_VERSION } from '../version.ts';
 import { AGENT_ROLES, API, V8_TYPE, decode, encode, type AgentHealth, type RoleState, type StartRoleRequest } from './wire.ts';
+
+/** How long a role may go without its coordinator asking about it before it is stopped as orphaned. */
+const ORPHAN_MS = 30_000;
+const ORPHAN_CHECK_MS = 5_000;
 
 export interface AgentOptions {
   readonly host: string;
@@ -93,15 +98,24 @@ function send(response: ServerResponse, status: number, value: unknown, v8 = fal
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (options.token.length < 16) throw new Error('the agent token must be at least 16 characters');
   type Handle = RoleHandle<unknown, unknown, unknown, unknown>;
-  const roles = new Map<string, { handle: Handle; ended: boolean; role: string; label: string }>();
+  const roles = new Map<string, { handle: Handle; ended: boolean; role: string; label: string; askedAt: number }>();
   let next = 0;
   // The CPU and memory of the roles running here over a coordinator's measured window (one window at a time).
   let sampler: ResourceSampler | undefined;
   const role = (id: string) => {
     const entry = roles.get(id);
     if (!entry) throw new Refused(404, `no role ${id} on this agent (reset, or never started)`);
+    entry.askedAt = Date.now();
     return entry;
   };
+  // A coordinator polls each of its roles every 100 ms; one that has not for ORPHAN_MS is gone (killed outright, or
+  // cut off), and its roles would otherwise send and consume for ever.
+  const watchdog = setInterval(() => {
+    for (const entry of roles.values()) {
+      if (!entry.ended && Date.now() - entry.askedAt > ORPHAN_MS) entry.handle.kill(`stopped as orphaned: no coordinator asked about it for ${ORPHAN_MS / 1000}s`);
+    }
+  }, ORPHAN_CHECK_MS);
+  watchdog.unref();
   const stateOf = ({ handle, ended }: { handle: Handle; ended: boolean }): RoleState => ({
     ready: handle.ready(),
     progress: handle.progress(),
@@ -113,14 +127,14 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
 
   const routes: Record<string, (request: IncomingMessage, response: ServerResponse, id?: string) => Promise<void>> = {
     'GET health': async (_request, response) =>
-      send(response, 200, { ok: true, host: hostname(), cpuModel: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version, version: TOOL_VERSION, roles: roles.size } satisfies AgentHealth),
+      send(response, 200, { ok: true, host: hostname(), cpuModel: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version, version: TOOL_VERSION, roles: [...roles.values()].filter((entry) => !entry.ended).length } satisfies AgentHealth),
     'GET clock': async (_request, response) => send(response, 200, { nowNs: nowNs() }),
     'POST roles': async (request, response) => {
       const start = decode<StartRoleRequest>(await body(request));
       const spec = checkedSpec(start);
       const id = String(++next);
       const handle = startRole<unknown, unknown, unknown, unknown, unknown>(start.role, spec, { where: 'process', label: String(start.label) });
-      const entry = { handle, ended: false, role: start.role, label: String(start.label) };
+      const entry = { handle, ended: false, role: start.role, label: String(start.label), askedAt: Date.now() };
       void handle.ended.then(() => (entry.ended = true));
       roles.set(id, entry);
       send(response, 201, { id });
@@ -184,6 +198,7 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     async close() {
+      clearInterval(watchdog);
       for (const { handle } of roles.values()) handle.kill('agent stopping');
       await Promise.all([...roles.values()].map(({ handle }) => handle.ended));
       roles.clear();

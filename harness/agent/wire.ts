@@ -37,6 +37,7 @@ export interface AgentHealth {
   readonly cpus: number;
   readonly node: string;
   readonly version: string;
+  /** Roles running now. */
   readonly roles: number;
 }
 
