@@ -77,9 +77,10 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
     let load: Load | undefined;
     const report = () => onProgress(phases.progress(started, load));
     const redisBefore = phases.redisUrl ? await redisCommandCounts(phases.redisUrl) : undefined;
-    const sampler = sampleResources(phases.resources(started));
+    // Agents first: their calls take a round trip each, and the local window should not include that wait.
     const onAgents = phases.agents?.length ? sampleAgentResources(phases.agents) : undefined;
     await onAgents?.start();
+    const sampler = sampleResources(phases.resources(started));
     const ticker = setInterval(report, PROGRESS_INTERVAL_MS);
     let settled: boolean;
     let resources: ResourceUsage[];
@@ -91,8 +92,9 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
     } finally {
       clearInterval(ticker);
       resources = sampler.stop();
+      // On every path: an agent's sampler left running would tick until its next window.
+      if (onAgents) resources.push(...(await onAgents.stop(errors)));
     }
-    if (onAgents) resources.push(...(await onAgents.stop(errors)));
     const loaded = load;
     const redis = redisBefore && phases.redisUrl ? { before: redisBefore, after: await redisCommandCounts(phases.redisUrl) } : undefined;
     if (signal.aborted) throw new Error('interrupted');

@@ -7,7 +7,7 @@
  * consumer's clock. Root only; skipped cleanly otherwise.
  */
 import assert from 'node:assert/strict';
-import type { ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -26,6 +26,7 @@ const DELAY_MS = 20;
  * available): two different skews, so that an offset applied to the wrong agent, or with the wrong sign, shows.
  */
 const SKEW_S = timeNamespacesAvailable() ? { producer: 1000, consumer: 3000 } : { producer: 0, consumer: 0 };
+if (SKEW_S.producer === 0) console.info('netns: no time namespaces here (unshare --time): the agents share the coordinator\'s clock, so wrong offsets cannot show');
 const TOKEN = 'netns-token-0123456789abcdef';
 const AGENT_PORT = 7400;
 const REDIS_PORT = 6379;
@@ -56,7 +57,7 @@ describe.skipIf(unavailable !== undefined)(`agents on separate hosts (network na
   beforeAll(async () => {
     network = await createTestNetwork(['services', 'producer', 'consumer']);
     const { ips } = network;
-    const redis = network.spawnIn('services', ['redis-server', '--bind', ips.services!, '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--protected-mode', 'no']);
+    const redis = network.spawnIn('services', ['redis-server', '--bind', ips.services!, '--port', String(REDIS_PORT), '--save', '', '--appendonly', 'no', '--protected-mode', 'no'], { stdio: 'ignore' });
     started.push(redis);
     await listening(ips.services!, REDIS_PORT, Date.now() + 30_000);
     // The coordinator (here, on the bridge's address) reaches Redis undelayed: only the agents' traffic is.
@@ -114,9 +115,9 @@ describe.skipIf(unavailable !== undefined)(`agents on separate hosts (network na
   it('removes every namespace, link and process it made', async () => {
     await relay.close();
     await network.remove();
-    const namespaces = await import('node:child_process').then(({ execFileSync }) => execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' }));
+    const namespaces = execFileSync('ip', ['netns', 'list'], { encoding: 'utf8' });
     for (const namespace of network.namespaces) assert.ok(!namespaces.includes(namespace), namespaces);
-    const links = await import('node:child_process').then(({ execFileSync }) => execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }));
+    const links = execFileSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' });
     assert.ok(!links.includes(network.bridge), links);
     for (const child of started) assert.ok(!pidExists(child.pid!), `pid ${child.pid} is still running`);
   });

@@ -14,6 +14,7 @@ import { dockerEngineAnswers } from '../harness/services/docker.ts';
 import { LOCAL_IMAGE } from '../harness/services/images.ts';
 import { freePort } from '../harness/net.ts';
 import type { ResultFile } from '../harness/results/types.ts';
+import { agentHealth } from './helpers/agent.ts';
 import { CLI, runCli } from './helpers/cli.ts';
 
 const engine = await dockerEngineAnswers();
@@ -24,21 +25,41 @@ const out = mkdtempSync(join(tmpdir(), 'hopbench-test-image-'));
 const docker = (...args: string[]) => execFileSync('docker', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 }).trim();
 const started: { containers: string[]; agents: ChildProcess[] } = { containers: [], agents: [] };
 
-afterAll(() => {
-  for (const container of started.containers) execFileSync('docker', ['rm', '-f', container], { stdio: 'ignore' });
-  for (const agent of started.agents) agent.kill('SIGKILL');
+/** Each cleanup step on its own: one that fails does not keep the others from running. */
+function attempt(step: () => unknown): void {
   try {
-    docker('rmi', IMAGE);
+    step();
   } catch {
-    // never built
+    // already gone, or never made
   }
+}
+
+afterAll(() => {
+  for (const agent of started.agents) agent.kill('SIGKILL');
+  for (const container of started.containers) attempt(() => docker('rm', '-f', container));
+  attempt(() => docker('rmi', IMAGE));
   rmSync(out, { recursive: true, force: true });
 });
 
+/** `docker build`, without blocking this process while it runs; rejects with the build's last lines. */
+function build(args: readonly string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('docker', ['build', ...args], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    child.once('close', (code) => {
+      clearTimeout(timer);
+      if (code === 0) resolve();
+      else reject(new Error(`docker build exited ${code}: ${output.trim().split('\n').slice(-8).join('\n')}`));
+    });
+  });
+}
+
 async function answering(url: string, deadlineMs: number): Promise<void> {
   while (true) {
-    const status = await fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${TOKEN}` } }).then((response) => response.status, () => 0);
-    if (status === 200) return;
+    if (await agentHealth(url, TOKEN)) return;
     if (Date.now() > deadlineMs) throw new Error(`no agent answered at ${url}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -47,7 +68,8 @@ async function answering(url: string, deadlineMs: number): Promise<void> {
 describe.runIf(engine)('the hopbench image', () => {
   it('builds from docker/Dockerfile and runs an agent that consumes a split-placement point', async () => {
     assert.ok(docker('image', 'inspect', '--format', '{{.Id}}', LOCAL_IMAGE.node), 'npm run docker:images builds the Node base');
-    execFileSync('docker', ['build', '-q', '--force-rm', '--build-arg', `NODE_IMAGE=${LOCAL_IMAGE.node}`, '-f', 'docker/Dockerfile', '-t', IMAGE, '.'], { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'], timeout: 900_000 });
+    // Its npm ci needs the npm registry, as any build of the image does.
+    await build(['-q', '--force-rm', '--build-arg', `NODE_IMAGE=${LOCAL_IMAGE.node}`, '-f', 'docker/Dockerfile', '-t', IMAGE, '.'], 480_000);
     // The agent's image runs as the unprivileged user, with no devDependencies.
     assert.equal(docker('image', 'inspect', '--format', '{{.Config.User}}', IMAGE), 'node');
     // Host networking: the services here listen on 127.0.0.1 only, as every hopbench service does.
@@ -67,7 +89,7 @@ describe.runIf(engine)('the hopbench image', () => {
     const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
     for (const run of file.runs) assert.deepEqual([run.counts.delivered, run.counts.lost, run.counts.duplicates], [300, 0, 0], `${run.label}: ${run.errors.join('; ')}`);
     assert.deepEqual(file.env.agents!.map((agent) => agent.roles), [['producer 0'], ['consumer 0']]);
-    // The container's agent is this hopbench, on the Node the image was built with.
+    // The container's agent runs this hopbench.
     assert.equal(file.env.agents![1]!.version, file.tool.version);
   });
 });

@@ -17,7 +17,7 @@ const POLL_MS = 100;
 const CALL_TIMEOUT_MS = 2_000;
 
 export interface AgentClock {
-  /** How the offset was found: Cristian's method, from round trips (latency itself is always measured at the origin). */
+  /** How the offset was found: Cristian's method, from round trips. */
   readonly method: 'cristian';
   /** The agent's CLOCK_MONOTONIC minus the coordinator's, ns. */
   readonly offsetNs: number;
@@ -215,15 +215,16 @@ export function startRemoteRole<Spec, Ready, Progress, Command, Report>(agent: A
  * its roles' figures are missing, never zero.
  */
 export function sampleAgentResources(agents: readonly Agent[]): { start(): Promise<void>; stop(errors: string[]): Promise<ResourceUsage[]> } {
-  const started = new Set<Agent>();
+  const notStarted = new Map<Agent, string>();
   return {
     async start() {
-      await Promise.all(agents.map((agent) => agent.call('POST', '/resources/start').then(() => started.add(agent), () => {})));
+      await Promise.all(agents.map((agent) => agent.call('POST', '/resources/start').catch((error: unknown) => void notStarted.set(agent, errorMessage(error)))));
     },
     async stop(errors) {
       const usages = await Promise.all(
         agents.map(async (agent) => {
-          if (!started.has(agent)) return void errors.push(`resources: agent ${agent.url} did not start sampling; its roles have no CPU or memory figures`);
+          const why = notStarted.get(agent);
+          if (why !== undefined) return void errors.push(`resources: agent ${agent.url} did not start sampling (${why}): its roles have no CPU or memory figures`);
           try {
             const { usage } = await agent.call<{ usage: ResourceUsage[] }>('POST', '/resources/stop');
             const host = agent.health?.host ?? agent.url;

@@ -53,9 +53,15 @@ export interface ProducerProgress {
   readonly consumerFailures?: readonly string[];
 }
 
-/** Start the measured load; `startNs` joins a schedule that started then (a replacement sender). */
+/** Start the measured load: now, or on a schedule that starts at a given instant. */
 export interface ProducerGo {
+  /** Join a schedule that started then (a replacement sender): ids that fell due meanwhile are never sent. */
   readonly startNs?: number;
+  /**
+   * Start the schedule at this instant (a start shared by producers on several hosts): nothing is skipped if it has
+   * passed; the lateness shows in the sender's lag.
+   */
+  readonly atNs?: number;
 }
 
 export interface ProducerOutcome {
@@ -144,7 +150,7 @@ export default defineRole({
       ready: {},
       progress: (): ProducerProgress => ({ accepted: acceptedCount, consumers: hosted?.progress(), consumerFailures: hosted?.failures() }),
       async run(go: ProducerGo): Promise<ProducerOutcome> {
-        const joined = go.startNs === undefined ? { from, startNs: nowNs() } : joinSchedule(spec.measured, go.startNs);
+        const joined = go.startNs === undefined ? { from, startNs: go.atNs ?? nowNs() } : joinSchedule(spec.measured, go.startNs);
         const load = loadModel(spec.measured.load);
         const intervalNs = load.spec.model === 'open' ? 1e9 / load.spec.perSec : 0;
         running = load.run({

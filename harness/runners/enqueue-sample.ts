@@ -13,8 +13,8 @@ import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
 import { within } from '../wait.ts';
-import { slices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
-import { loadShare, producerOnCoordinatorClock, sharedStart } from './placement.ts';
+import { runProducers, slices, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
+import { estimateClocks, loadShare, producerOnCoordinatorClock, sharedStart } from './placement.ts';
 import { agentAt } from '../agent/client.ts';
 
 export interface EnqueuePlan extends PlanBase<TransportDefinition> {
@@ -34,9 +34,15 @@ export function enqueuePhases(plan: EnqueuePlan, { services, sampleId, signal }:
   const perSec = plan.load.params.perSec;
   const deadlineMs = perSec ? (plan.messages / perSec) * 1000 + plan.timeoutMs : plan.timeoutMs * 10;
   const agents = plan.agents?.map(agentAt);
-  const agentOf = agents && ((producer: number) => agents[producer % agents.length]!);
+  // Producer k runs on agent k mod K.
+  const producerAgents = agents && Array.from({ length: plan.producers }, (_, producer) => agents[producer % agents.length]!);
+  const agentOf = producerAgents && ((producer: number) => producerAgents[producer]!);
   return {
-    setup: () => admin.setup(),
+    async setup() {
+      await admin.setup();
+      // Fresh offsets: the shared start and the throughput window use them.
+      if (agents) await estimateClocks(agents);
+    },
     start() {
       const load = loadShare(plan.load.spec, plan.producers);
       const warmups = slices(0, plan.warmup, plan.producers);
@@ -47,14 +53,12 @@ export function enqueuePhases(plan: EnqueuePlan, { services, sampleId, signal }:
     },
     warmup: async () => {},
     resources: (roles) => roles.resourceTargets(services, plan.choice.definition.services),
-    agents: agents && [...new Set(Array.from({ length: plan.producers }, (_, producer) => agentOf!(producer)))],
+    agents,
     async load(roles) {
-      // Every producer's own outcome: one that fails (its agent died) ends its share, not the others'.
-      const gos = agentOf ? sharedStart(plan.load.spec, Array.from({ length: plan.producers }, (_, producer) => agentOf(producer))) : [];
-      const settled = await within(Promise.allSettled(roles.producers.members.map((member, index) => member.run(gos[index] ?? {}))), deadlineMs);
-      if (!settled) return { error: `the producers did not finish within ${deadlineMs / 1000}s` };
-      const failed = settled.flatMap((result, producer) => (result.status === 'rejected' ? [`producer ${producer}: ${errorMessage(result.reason)}`] : []));
-      return failed.length ? { error: failed.join('; ') } : {};
+      const gos = producerAgents ? sharedStart(plan.load.spec, producerAgents) : [];
+      const ran = await runProducers(roles.producers, gos, deadlineMs);
+      if (!ran) return { error: `the producers did not finish within ${deadlineMs / 1000}s` };
+      return ran.failed.length ? { error: ran.failed.map(({ index, reason }) => `producer ${index}: ${reason}`).join('; ') } : {};
     },
     progress(roles, loaded) {
       const accepted = roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0);
@@ -86,8 +90,11 @@ function accountEnqueue(plan: EnqueuePlan, reports: readonly ProducerReport[], d
     warmupAccepted += report.warmupAccepted;
     if (report.sendErrors > 0) errors.push(`producer ${report.producer}: ${report.sendErrors} sends failed: ${report.firstSendError}`);
   }
-  // A producer that never reported leaves its accepted count unknown: the queue cannot be checked exactly.
-  const inQueue = typeof depth === 'number' && reports.length === plan.producers ? depth - warmupAccepted : undefined;
+  // A producer that never reported (its agent died) leaves its accepted count unknown: its share is not in the counts,
+  // and the queue cannot be checked exactly.
+  const silent = Array.from({ length: plan.producers }, (_, producer) => producer).filter((producer) => !reports.some((report) => report.producer === producer));
+  if (silent.length) errors.push(`producers ${silent.join(', ')} reported nothing: their shares are not in the counts`);
+  const inQueue = typeof depth === 'number' && silent.length === 0 ? depth - warmupAccepted : undefined;
   if (inQueue === undefined) errors.push('the queue could not be checked against what was accepted');
   else if (inQueue !== accepted) errors.push(`the queue holds ${inQueue} measured messages, the broker accepted ${accepted}`);
   const found = inQueue ?? accepted;

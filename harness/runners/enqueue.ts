@@ -59,7 +59,7 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
     const { spec } = plan.load;
     const sends = plan.capacity ? rateLabel(plan).trim() : spec.model === 'open' ? `@ ${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
     const axes = { producers: plan.producers, inflight: spec.model === 'closed' ? spec.inflight : 0 };
-    return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}`, {
+    return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}${plan.agents ? ` (on ${plan.agents.length} agents)` : ''}`, {
       messages: plan.messages,
       ...(plan.agents ? { agents: plan.agents.length } : {}),
     });

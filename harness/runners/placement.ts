@@ -37,6 +37,9 @@ export const placementAgents = (placement: AgentPlacement, workers: number): Age
   ...new Set([...placement.producers.map(({ agent }) => agent), ...Array.from({ length: workers }, (_, worker) => placement.consumer(worker).agent)]),
 ];
 
+/** Each agent's clock offset estimated afresh (the clocks of two hosts drift apart over a long run). */
+export const estimateClocks = async (agents: readonly Agent[]) => void (await Promise.all(agents.map((agent) => agent.estimateClock())));
+
 /** How many workers a placement needs at least: one per queue (swarm) or per consumer agent (split). */
 export const minWorkers = (name: PlacementName, agents: number) => (name === 'swarm' ? agents : agents - 1);
 
@@ -58,7 +61,8 @@ export function loadShare(spec: LoadSpec, producers: number): LoadSpec {
 /** The k-th of `parts` contiguous slices of [from, to). */
 export const idShare = (range: { from: number; to: number }, parts: number, index: number) => slices(range.from, range.to, parts)[index]!;
 
-const offsetOf = (agent: Agent) => agent.clock?.offsetNs ?? 0;
+/** The agent's clock minus the coordinator's, ns, as last estimated. */
+export const offsetOf = (agent: Agent) => agent.clock?.offsetNs ?? 0;
 
 /**
  * How far worker w's producer's clock is ahead of the worker's own: its send times, less this, are on the worker's
@@ -70,17 +74,21 @@ export function senderAheadNs(placement: AgentPlacement, worker: number): number
 }
 
 /**
- * Split placement: the agents' offsets estimated afresh (the clocks of two hosts drift apart over a long run), and a
- * function that, after the sample, estimates them again and says how far the latency can be off: the wider of the
- * two estimates' bounds for a producer–consumer pair, plus how far that pair's offset moved during the sample. When
- * the second estimate fails (an agent died), the first one's bound is stated, with the error.
+ * The agents' offsets estimated afresh, and a function that says after the sample which clock its latency is on. In
+ * split placement it estimates the offsets again and says how far the latency can be off: the wider of the two
+ * estimates' bounds for a producer–consumer pair, plus how far that pair's offset moved during the sample. When the
+ * second estimate fails (an agent died), the first one's bound is stated, with the error.
  */
 export async function clockWatch(placement: AgentPlacement, workers: number): Promise<(errors: string[]) => Promise<LatencyClock>> {
-  if (placement.name === 'swarm') return async () => ({ method: 'origin' });
-  const producer = placement.producers[0]!.agent;
   const agents = placementAgents(placement, workers);
+  // Every placement starts from fresh offsets: the shared start and the throughput window use them.
+  if (placement.name === 'swarm') {
+    await estimateClocks(agents);
+    return async () => ({ method: 'origin' });
+  }
+  const producer = placement.producers[0]!.agent;
   const estimate = async () => {
-    await Promise.all(agents.map((agent) => agent.estimateClock()));
+    await estimateClocks(agents);
     return Array.from({ length: workers }, (_, worker) => ({
       aheadNs: senderAheadNs(placement, worker),
       boundNs: producer.clock!.uncertaintyNs + placement.consumer(worker).agent.clock!.uncertaintyNs,
@@ -105,17 +113,19 @@ const SHARED_START_LEAD_MS = 250;
 /**
  * The `go` of each producer, by the agent it runs on: an open loop's schedules all start at one instant, on each
  * agent's own clock (after k6-operator's paused start, to within the offsets' uncertainty), so that no agent's share
- * runs ahead of the others'. A closed loop starts when its `go` arrives.
+ * runs ahead of the others'. A `go` that arrives late skips nothing: its lateness is in the sender's lag. A closed
+ * loop starts when its `go` arrives.
  */
 export function sharedStart(load: LoadSpec, producerAgents: readonly Agent[]): ProducerGo[] {
   const atNs = nowNs() + SHARED_START_LEAD_MS * NS_PER_MS;
-  return producerAgents.map((agent) => (load.model === 'open' ? { startNs: atNs + offsetOf(agent) } : {}));
+  return producerAgents.map((agent) => (load.model === 'open' ? { atNs: atNs + offsetOf(agent) } : {}));
 }
 
 /** A producer's report with its first send and last acceptance on the coordinator's clock. */
 export function producerOnCoordinatorClock(report: ProducerReport, agent: Agent): ProducerReport {
   const offset = offsetOf(agent);
-  return { ...report, startNs: report.startNs - offset, endNs: report.endNs - offset };
+  // 0: no load ran (nothing to move).
+  return { ...report, startNs: report.startNs && report.startNs - offset, endNs: report.endNs && report.endNs - offset };
 }
 
 /** A consumer's report with its times on the coordinator's clock. */

@@ -17,9 +17,9 @@ import type { SampleContext, SamplePhases } from '../sample.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
-import { waitUntil, within } from '../wait.ts';
-import { notDeliveredError, overBaseline, pointServices, quietWatch, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
-import { placementAgents, sharedStart, clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
+import { waitUntil } from '../wait.ts';
+import { notDeliveredError, overBaseline, pointServices, quietWatch, runProducers, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
+import { offsetOf, placementAgents, sharedStart, clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
 import { agentAt } from '../agent/client.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
@@ -81,7 +81,7 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => {
         const at = placed?.consumer(worker);
         // Completions count from one instant, read on each consumer's own clock.
-        const clock = at ? { epochNs: epochNs + (at.agent.clock?.offsetNs ?? 0), senderAheadNs: senderAheadNs(placed!, worker) } : { epochNs };
+        const clock = at ? { epochNs: epochNs + offsetOf(at.agent), senderAheadNs: senderAheadNs(placed!, worker) } : { epochNs };
         return { transport: at?.ref ?? ref, job: plan.job, worker, warmup: plan.warmup, ids, ...clock };
       });
       const producers = Array.from({ length: producerCount }, (_, index): ProducerSpec => {
@@ -109,14 +109,11 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
     agents: placed && placementAgents(placed, plan.workers),
     async load(roles) {
       if (backlog) await roles.consumers!.run('pause');
-      // Every producer's own outcome: one that fails (its agent died) ends its share, not the others'.
       const gos = placed ? sharedStart(plan.load.spec, placed.producers.map(({ agent }) => agent)) : [];
-      const sent = Promise.allSettled(roles.producers.members.map((member, index) => member.run(gos[index] ?? {}) as Promise<ProducerOutcome>));
-      const settled = await within(sent, loadDeadlineMs(plan));
+      const ran = await runProducers(roles.producers, gos, loadDeadlineMs(plan));
       if (backlog) await roles.consumers!.run('resume').catch(() => {});
-      if (!settled) return { accepted: roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0), backlog, error: 'load did not finish within its deadline' };
-      const outcomes = settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
-      const failed = settled.flatMap((result, index) => (result.status === 'rejected' ? [{ index, reason: errorMessage(result.reason) }] : []));
+      if (!ran) return { accepted: roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0), backlog, error: 'load did not finish within its deadline' };
+      const { outcomes, failed } = ran;
       // A producer that failed: nothing says which of its ids reached the broker, so its whole share is owed.
       const owed = placed ? failed.reduce((sum, { index }) => sum + shareSize(idShare(measuredRange, producerCount, index)), 0) : 0;
       const accepted = outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0) + owed;

@@ -90,7 +90,7 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     });
   },
   identity: (plan) =>
-    pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}`, {
+    pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}${plan.agents ? ` (${plan.placement} on ${plan.agents.length} agents)` : ''}`, {
       messages: plan.messages,
       job: formatJob(plan.job),
       placement: plan.placement ?? placementOf(plan.choice, plan.workers),

@@ -7,7 +7,9 @@ import { jobServices, type JobSpec } from '../jobs.ts';
 import type { ConsumerProgress, ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
 import { sumProgress } from '../roles/consumer.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
-import type { ProducerGo, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
+import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
+import { errorMessage } from '../errors.ts';
+import { within } from '../wait.ts';
 import { serviceResourceTargets, type ServiceSet } from '../services/provision.ts';
 import type { ServiceKind } from '../services/types.ts';
 import type { Agent } from '../agent/client.ts';
@@ -115,6 +117,23 @@ export async function startTransportRoles(
     async kill() {
       await Promise.all([producers.kill(), consumers?.kill(), bare?.kill()]);
     },
+  };
+}
+
+/**
+ * Runs every producer's measured load with its `go` (none: start now). One that fails (its agent died) ends its own
+ * share, not the others'. Undefined when the deadline passed first.
+ */
+export async function runProducers(
+  producers: ProducerGroup,
+  gos: readonly ProducerGo[],
+  deadlineMs: number,
+): Promise<{ outcomes: ProducerOutcome[]; failed: Array<{ index: number; reason: string }> } | undefined> {
+  const settled = await within(Promise.allSettled(producers.members.map((member, index) => member.run(gos[index] ?? {}) as Promise<ProducerOutcome>)), deadlineMs);
+  if (!settled) return undefined;
+  return {
+    outcomes: settled.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : [])),
+    failed: settled.flatMap((result, index) => (result.status === 'rejected' ? [{ index, reason: errorMessage(result.reason) }] : [])),
   };
 }
 

@@ -1,6 +1,7 @@
-/** A hopbench agent process the test started: its URL, once it says where it listens. */
+/** hopbench agent processes a test started: where one listens, and what it says of itself. */
 import type { ChildProcess } from 'node:child_process';
 
+/** The agent's URL, once its output says where it listens. */
 export async function agentUrl(child: ChildProcess, timeoutMs = 60_000): Promise<string> {
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
@@ -11,4 +12,14 @@ export async function agentUrl(child: ChildProcess, timeoutMs = 60_000): Promise
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
   return /listening on (http:\S+)/.exec(output)![1]!;
+}
+
+/** The agent's health call: undefined while nothing answers there. */
+export async function agentHealth(url: string, token: string): Promise<{ roles: number } | undefined> {
+  try {
+    const response = await fetch(`${url}/v1/health`, { headers: { authorization: `Bearer ${token}` } });
+    return response.ok ? ((await response.json()) as { roles: number }) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -77,7 +77,8 @@ export async function createTestNetwork(hosts: readonly string[]): Promise<TestN
       const deadline = Date.now() + 10_000;
       while (children.size > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
       signalAll('SIGKILL');
-      while (children.size > 0) await new Promise((resolve) => setTimeout(resolve, 50));
+      const killDeadline = Date.now() + 10_000;
+      while (children.size > 0 && Date.now() < killDeadline) await new Promise((resolve) => setTimeout(resolve, 50));
       // Deleting a namespace deletes its end of each veth pair, and with it the other end.
       for (const args of [...namespaces.map((namespace) => ['netns', 'del', namespace]), ['link', 'del', bridge]]) {
         try {
