@@ -25,7 +25,7 @@ import { servicesUp } from './commands/services-up.ts';
 import { HopbenchError, errorMessage } from './errors.ts';
 import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
 import { flagMeta, kebab } from './options.ts';
-import { parseImageOverrides } from './services/docker.ts';
+import { DOCKER_NETWORKS, parseImageOverrides, type DockerNetworkChoice } from './services/docker.ts';
 import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
 
 const servicesOption = () => new Option('--services <mode>', 'where Redis, RabbitMQ and Postgres come from').choices(['auto', ...PROVIDER_NAMES]).default('auto');
@@ -35,6 +35,17 @@ const imageOption = () =>
     '--image <kind=ref>',
     'Docker provider: the image to run for a service, e.g. redis=registry.local/redis:7.4 (repeatable; default: HOPBENCH_<KIND>_IMAGE, the image `npm run docker:images` built here, else the pinned official one)',
   ).argParser((value: string, previous: string[] = []) => [...previous, value]);
+
+const dockerNetworkOption = () =>
+  new Option(
+    '--docker-network <mode>',
+    "Docker provider: host (each container on the host's network, its server on 127.0.0.1 at a free port: measures like native), published (a port published on 127.0.0.1, through Docker's port proxy), or auto: host where the engine's host network is this host's (a local Linux engine), else published",
+  )
+    .choices([...DOCKER_NETWORKS])
+    .default('auto');
+
+/** The Docker provider's options, from `--image` and `--docker-network`. */
+const dockerOptions = (options: { image?: string[]; dockerNetwork: DockerNetworkChoice }) => ({ images: parseImageOverrides(options.image ?? []), network: options.dockerNetwork });
 
 const orderOption = () =>
   new Option('--order <order>', "sequential: each point's samples back to back; interleaved: rounds of one sample per point, so each point's samples span the run (default: the profile's, else sequential)").choices([...SAMPLE_ORDERS]);
@@ -73,10 +84,11 @@ function addBench(program: Command): void {
     .option('--claims <file>', 'claims data the HTML report judges (default: scenarios/claims.json)')
     .addOption(servicesOption())
     .addOption(imageOption())
-    .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode; order?: SampleOrder; image?: string[] }) => {
+    .addOption(dockerNetworkOption())
+    .action(async (scenario: string | undefined, options: Record<string, string | undefined> & { out: string; services: ServicesMode; order?: SampleOrder; image?: string[]; dockerNetwork: DockerNetworkChoice }) => {
       if (scenario === 'self') return selfCommand();
-      const { out, services, profile, order, claims, image, ...flags } = options;
-      await benchCommand(scenario, { out, services, images: parseImageOverrides(image ?? []), profile, order, claims, flags });
+      const { out, services, profile, order, claims, image, dockerNetwork, ...flags } = options;
+      await benchCommand(scenario, { out, services, docker: dockerOptions({ image, dockerNetwork }), profile, order, claims, flags });
     });
 }
 
@@ -102,7 +114,7 @@ function addCompare(program: Command): void {
     .option('--alpha <p>', 'significance level of the Mann-Whitney U test on the samples', '0.05')
     .option('--ignore-params <list>', 'params left out when matching points, to A/B runs that differ on purpose (e.g. job,payloadBytes)')
     .option('--host-tolerance <percent>', "how far each figure of the two hosts' fingerprints may differ before the results are not comparable", '25%')
-    .option('--strict', 'exit 1 when the results are not comparable (hosts differ); default: exit 0 with a warning')
+    .option('--strict', 'exit 1 when the results are not comparable (hosts differ, or services were reached another way); default: exit 0 with a warning')
     .addOption(new Option('--format <format>', 'text, md or json').choices(['text', 'md', 'json']).default('text'))
     .action((baseline: string, current: string, options: CompareCommandOptions) => {
       exitCode = compareCommand(baseline, current, options);
@@ -207,7 +219,8 @@ function addServices(program: Command): void {
     .description('start Redis, RabbitMQ and Postgres, print their URLs, keep them up until Ctrl-C')
     .addOption(servicesOption())
     .addOption(imageOption())
-    .action((options: { services: ServicesMode; image?: string[] }) => servicesUp(options.services, parseImageOverrides(options.image ?? [])));
+    .addOption(dockerNetworkOption())
+    .action((options: { services: ServicesMode; image?: string[]; dockerNetwork: DockerNetworkChoice }) => servicesUp(options.services, dockerOptions(options)));
   program
     .command('docker')
     .description('the Docker provider')

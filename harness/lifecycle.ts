@@ -58,16 +58,25 @@ export function removeTempDir(dir: string): void {
   tempDirs.delete(dir);
 }
 
-/** Runs every registered cleanup (LIFO), then kills whatever is still tracked and removes the temp dirs. */
-export async function cleanupAll(): Promise<void> {
-  for (let entry = cleanups.pop(); entry; entry = cleanups.pop()) {
-    try {
-      await entry.run();
-    } catch (error) {
-      process.stderr.write(`hopbench: cleanup of ${entry.name} failed: ${errorMessage(error)}\n`);
+let cleaning: Promise<void> | undefined;
+
+/**
+ * Runs every registered cleanup (LIFO), then kills whatever is still tracked and removes the temp dirs. A second
+ * caller while it runs (the signal handler, and a command that returns because the signal aborted its wait) waits
+ * for the same sweep: two sweeps at once would force-remove what the first is still stopping in order.
+ */
+export function cleanupAll(): Promise<void> {
+  cleaning ??= (async () => {
+    for (let entry = cleanups.pop(); entry; entry = cleanups.pop()) {
+      try {
+        await entry.run();
+      } catch (error) {
+        process.stderr.write(`hopbench: cleanup of ${entry.name} failed: ${errorMessage(error)}\n`);
+      }
     }
-  }
-  forceCleanupSync();
+    forceCleanupSync();
+  })().finally(() => (cleaning = undefined));
+  return cleaning;
 }
 
 const EXIT_WAIT_MS = 3_000;

@@ -40,3 +40,16 @@ export function liveProcesses(): Map<number, ProcStat> {
   }
   return processes;
 }
+
+/** Live processes whose argument vector (`/proc/<pid>/cmdline`) matches. */
+export function pidsRunning(matches: (argv: readonly string[]) => boolean): number[] {
+  const found: number[] = [];
+  for (const pid of liveProcesses().keys()) {
+    try {
+      if (matches(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0'))) found.push(pid);
+    } catch {
+      // exited meanwhile
+    }
+  }
+  return found;
+}

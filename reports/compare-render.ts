@@ -22,7 +22,7 @@ const HEADER = ['verdict', 'point', 'metric', 'baseline', 'current', 'change', '
 function summary(comparison: Comparison): string {
   const count = (verdict: MetricComparison['verdict']) => comparison.metrics.filter((item) => item.verdict === verdict).length;
   return (
-    `${comparison.comparable ? '' : 'NOT COMPARABLE (hosts differ): '}${comparison.regressions} regressions, ${count('improvement')} improvements, ` +
+    `${comparison.comparable ? '' : 'NOT COMPARABLE (hosts or services differ): '}${comparison.regressions} regressions, ${count('improvement')} improvements, ` +
     `${count('not significant')} changes within the noise, ${count('inconclusive')} inconclusive, ${count('unchanged')} unchanged` +
     (comparison.comparable ? '' : `, ${count('not comparable')} changes not judged`)
   );

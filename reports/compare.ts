@@ -16,6 +16,7 @@
 import { mannWhitney, smallestPossibleP } from '../harness/measure/mann-whitney.ts';
 import { median } from '../harness/measure/stats.ts';
 import type { Fingerprint, ResultFile, RunResult } from '../harness/results/types.ts';
+import { dockerCpuCgroupOf, dockerNetworkOf } from '../harness/results/services.ts';
 import { pointKey, pointMetrics, pointName, type MetricName, type PointMetric } from './point.ts';
 
 export type Verdict = 'regression' | 'improvement' | 'unchanged' | 'not significant' | 'inconclusive' | 'not comparable';
@@ -47,7 +48,10 @@ export interface Comparison {
   readonly warnings: readonly string[];
   /** Current / baseline of each fingerprint figure both sides measured (medians over their files). */
   readonly fingerprintRatios?: Readonly<Partial<Record<keyof Fingerprint, number>>>;
-  /** False when the fingerprints differ beyond the threshold: then nothing is a regression or an improvement. */
+  /**
+   * False when the fingerprints differ beyond the host tolerance, or a service was reached another way (through
+   * Docker's port proxy on one side only): then nothing is a regression or an improvement.
+   */
   readonly comparable: boolean;
   readonly regressions: number;
 }
@@ -147,13 +151,15 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
   }
   const ratios = fingerprintRatios(baseline, current);
   const tolerance = options.hostTolerance ?? DEFAULT_HOST_TOLERANCE;
-  const comparable = !ratios || hostsAlike(ratios, tolerance);
+  const hostsComparable = !ratios || hostsAlike(ratios, tolerance);
+  const routes = routeChanges(baseline, current);
+  const comparable = hostsComparable && routes.length === 0;
   const judged = comparable ? metrics : metrics.map(notComparable);
   return {
     metrics: judged,
     onlyInBaseline: [...before].filter(([key]) => !after.has(key)).map(([, entry]) => entry.label),
     onlyInCurrent: [...after].filter(([key]) => !before.has(key)).map(([, entry]) => entry.label),
-    warnings: ratios ? (comparable ? [] : [hostsDiffer(ratios, tolerance)]) : machineWarnings(baseline, current),
+    warnings: [...(ratios ? (hostsComparable ? [] : [hostsDiffer(ratios, tolerance)]) : machineWarnings(baseline, current)), ...(routes.length ? [routesDiffer(routes)] : [])],
     ...(ratios ? { fingerprintRatios: ratios } : {}),
     comparable,
     regressions: judged.filter((item) => item.verdict === 'regression').length,
@@ -191,10 +197,37 @@ function fingerprintRatios(baseline: readonly ResultFile[], current: readonly Re
   return ratios;
 }
 
-/** What a difference between hosts that differ in speed is called. */
+/** What a difference between hosts that differ in speed, or services reached another way, is called. */
 function notComparable(item: MetricComparison): MetricComparison {
   if (item.verdict !== 'regression' && item.verdict !== 'improvement') return item;
-  return { ...item, verdict: 'not comparable', reason: `the hosts differ (see the warning): would be a${item.verdict === 'regression' ? ' regression' : 'n improvement'}, ${item.reason}` };
+  return { ...item, verdict: 'not comparable', reason: `the setups differ (see the warning): would be a${item.verdict === 'regression' ? ' regression' : 'n improvement'}, ${item.reason}` };
+}
+
+/**
+ * What of the way a service ran changes its figures: traffic through Docker's port proxy or straight to the server
+ * (native, host network, a URL), and a container's processes in a CPU cgroup of their own or scheduled as native ones.
+ */
+const routeOf = (info: ResultFile['env']['services'][string]) =>
+  `${dockerNetworkOf(info) === 'published' ? "through Docker's port proxy" : 'direct'}${dockerCpuCgroupOf(info) === 'own' ? ", in the container's own CPU cgroup" : ''}`;
+
+/** Service kinds both sides used but ran differently: `postgres: direct → through Docker's port proxy`. */
+function routeChanges(baseline: readonly ResultFile[], current: readonly ResultFile[]): string[] {
+  const routes = (results: readonly ResultFile[]) => {
+    const byKind = new Map<string, Set<string>>();
+    for (const result of results) for (const [kind, info] of Object.entries(result.env.services ?? {})) byKind.set(kind, (byKind.get(kind) ?? new Set()).add(routeOf(info)));
+    return byKind;
+  };
+  const [before, after] = [routes(baseline), routes(current)];
+  const text = (set: ReadonlySet<string>) => [...set].sort().join(' and ');
+  return [...before].filter(([kind, was]) => after.has(kind) && text(was) !== text(after.get(kind)!)).map(([kind, was]) => `${kind}: ${text(was)} → ${text(after.get(kind)!)}`);
+}
+
+function routesDiffer(changes: readonly string[]): string {
+  return (
+    `not comparable: the services ran differently (${changes.join('; ')}): a published container port sends every round trip through ` +
+    "Docker's port proxy, and a container's own CPU cgroup shares one CPU entity among all its processes; either cost a Postgres queue more than 2× here. " +
+    'Measure both the same way (--services, --docker-network)'
+  );
 }
 
 export function formatRatios(ratios: Readonly<Partial<Record<keyof Fingerprint, number>>>): string {

@@ -1,5 +1,6 @@
 /** The short tables printed after every bench run: one line per run point, medians of the repeated samples. */
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
+import { servicesText } from '../harness/results/services.ts';
 import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
 import { capacityText, coresPer1k, intervalText, figureNotes, loadText, stepAtCapacity } from './wording.ts';
 
@@ -47,6 +48,7 @@ export function consoleSummary(result: ResultFile): string {
   const notes = [
     `${result.scenario}: ${samples > 1 ? `medians of ${samples} samples (interval: the median's, ${samples >= 6 ? 'at least 95%' : `${Math.round((1 - 2 * 0.5 ** samples) * 100)}% sure with ${samples} samples`})` : 'one sample per point (no interval)'}; ${result.measures.throughput}; latency: ${result.measures.latency}`,
     ...figureNotes(result.runs).map((note) => `  ${note}`),
+    ...(Object.keys(result.env.services ?? {}).length ? [`  services: ${servicesText(result.env.services)}`] : []),
     '  lost: accepted and gone; queued: accepted, not delivered by the deadline, still in the broker',
   ];
   for (const run of capacities.filter((item) => item.capacity!.unstable)) {

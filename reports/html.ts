@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import type { RunResult } from '../harness/results/types.ts';
+import { servicesText } from '../harness/results/services.ts';
 import { formatMs, formatPercent, formatRate } from './format.ts';
 import { unjudgedLine } from './claims.ts';
 import { decide } from './decide.ts';
@@ -178,9 +179,7 @@ ${section.complete ? '' : '<p class="banner">This result was interrupted: only t
     .join('\n');
   const environments = model.environments
     .map(({ scenario, startedAt, env, options }) => {
-      const services = Object.entries(env.services ?? {})
-        .map(([kind, info]) => `${kind} ${info.version} (${info.provider})`)
-        .join(', ');
+      const services = servicesText(env.services);
       const packages = Object.entries(env.packages ?? {})
         .map(([name, version]) => `${name} ${version}`)
         .join(', ');

@@ -1,4 +1,5 @@
 /** The report as Markdown, for a CI job summary or a pull-request comment. Same content as the HTML, no charts. */
+import { servicesText } from '../harness/results/services.ts';
 import { cell, formatMs, formatPercent, formatRate, table } from './format.ts';
 import { unjudgedLine } from './claims.ts';
 import { renderDecision, requirementText } from './decide-render.ts';
@@ -61,8 +62,7 @@ export function renderMarkdown(model: ReportModel): string {
   }
   parts.push('', '## Environment', '');
   for (const { scenario, startedAt, env } of model.environments) {
-    const services = Object.entries(env.services ?? {}).map(([kind, info]) => `${kind} ${info.version} (${info.provider})`);
-    parts.push(`- ${cell(scenario)} ${cell(startedAt)}: Node ${cell(env.node)}, ${env.cpus} × ${cell(env.cpuModel)}; ${cell(services.join(', '))}`);
+    parts.push(`- ${cell(scenario)} ${cell(startedAt)}: Node ${cell(env.node)}, ${env.cpus} × ${cell(env.cpuModel)}; ${cell(servicesText(env.services))}`);
   }
   return `${parts.join('\n')}\n`;
 }

@@ -4,6 +4,7 @@
  */
 import { decodeHistogram } from '../harness/measure/histogram.ts';
 import type { Axis, Measures, ResultFile, RunResult } from '../harness/results/types.ts';
+import { serviceRoute } from '../harness/results/services.ts';
 import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
@@ -443,7 +444,7 @@ function decisionSection(results: readonly ResultFile[], colors: Record<string, 
   const charts = [curveChart('decision-curves', runs, colors), capacityChart('decision-capacity', runs, colors)].filter((chart): chart is ChartSpec => chart !== undefined);
   const measured = results.filter((result) => result.scenario === 'process' && result.runs.some((run) => run.capacity));
   const hosts = [...new Set(measured.map((result) => `${result.env.cpus} × ${result.env.cpuModel}`))];
-  const services = [...new Set(measured.flatMap((result) => Object.entries(result.env.services ?? {}).map(([kind, info]) => `${kind} (${info.provider})`)))];
+  const services = [...new Set(measured.flatMap((result) => Object.entries(result.env.services ?? {}).map(([kind, info]) => `${kind} (${serviceRoute(info)})`)))];
   return { inputs, decision: decide(defaultRequirement(inputs), inputs), charts, measuredOn: `${hosts.join('; ')}; services: ${services.join(', ') || 'none'}` };
 }
 

@@ -101,13 +101,29 @@ describe('host fingerprint', () => {
     assert.deepEqual(comparison.metrics.map((item) => item.verdict), ['regression']);
   });
 
+  it("calls a change of the way a service was reached (through Docker's port proxy or not) not comparable", () => {
+    const services = (network: string, cpuCgroup = 'shared') => ({ postgres: { provider: 'docker', version: '15', url: 'postgres://127.0.0.1:1/x', details: { network, cpuCgroup } } });
+    const viaProxy = { ...slowHost, env: { ...slowHost.env, fingerprint, services: services('published') } };
+    const direct = { ...fast, env: { ...fast.env, services: services('host') } };
+    const comparison = compareResults([direct], [viaProxy], options);
+    assert.equal(comparison.comparable, false);
+    assert.deepEqual(comparison.metrics.map((item) => item.verdict), ['not comparable']);
+    assert.match(comparison.warnings.join('\n'), /services ran differently \(postgres: direct → through Docker's port proxy\)/);
+    // A container on the host network and a native server are both direct: judged as usual.
+    const native = { ...viaProxy, env: { ...viaProxy.env, services: { postgres: { ...services('x').postgres, provider: 'native', details: {} } } } };
+    assert.deepEqual(compareResults([direct], [native], options).metrics.map((item) => item.verdict), ['regression']);
+    // A container in a CPU cgroup of its own is scheduled unlike a native server: not comparable either.
+    const ownCgroup = { ...native, env: { ...native.env, services: services('host', 'own') } };
+    assert.match(compareResults([direct], [ownCgroup], options).warnings.join('\n'), /postgres: direct → direct, in the container's own CPU cgroup/);
+  });
+
   it('compare exits 0 with the warning, or 1 with --strict', async () => {
     const [before, after] = [write('print-fast.json', fast), write('print-slow.json', slowHost)];
     const lenient = await runCli(['compare', before, after]);
     assert.equal(lenient.code, 0, lenient.stderr);
     assert.match(lenient.stdout, /not comparable +process: bullmq W=1 C=50 +throughput/);
     assert.match(lenient.stdout, /warning: not comparable: .*CPU loop ×2\.00/);
-    assert.match(lenient.stdout, /NOT COMPARABLE \(hosts differ\): 0 regressions/);
+    assert.match(lenient.stdout, /NOT COMPARABLE \(hosts or services differ\): 0 regressions/);
     const strict = await runCli(['compare', before, after, '--strict']);
     assert.equal(strict.code, 1);
   });

@@ -21,7 +21,7 @@ import { measureHarnessCost } from '../self.ts';
 import { renderReport } from './report.ts';
 import { provisionServices, type ServiceSet } from '../services/provision.ts';
 import type { ServicesMode } from '../services/types.ts';
-import type { ImageOverrides } from '../services/docker.ts';
+import type { DockerOptions } from '../services/docker.ts';
 import { TOOL_VERSION } from '../version.ts';
 
 export interface BenchCommandOptions {
@@ -29,8 +29,8 @@ export interface BenchCommandOptions {
   readonly profile?: string;
   readonly order?: SampleOrder;
   readonly services: ServicesMode;
-  /** Docker provider: images that replace the defaults. */
-  readonly images?: ImageOverrides;
+  /** Docker provider: images that replace the defaults, and the network its containers join. */
+  readonly docker?: DockerOptions;
   /** The claims file the HTML report judges (default scenarios/claims.json). */
   readonly claims?: string;
   readonly flags: Record<string, string | undefined>;
@@ -84,7 +84,7 @@ export async function benchCommand(scenarioName: string | undefined, options: Be
   ensureWritableDir(options.out);
   const claims = loadClaims(options.claims);
   await connectAgents(plans.flatMap(({ plan }) => plan.agents));
-  const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services, { images: options.images });
+  const services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], options.services, options.docker);
   for (const { plan } of plans) plan.checkServices?.(services);
   const calibration = { harness: await measureHarnessCost(50), fingerprint: await measureFingerprint(options.out, services) };
   const order = options.order ?? profile?.order ?? 'sequential';

@@ -202,6 +202,10 @@ export interface ServiceInfo {
   readonly version: string;
   /** Redacted: never a password. */
   readonly url: string;
+  /**
+   * Provider facts and the server's settings (settings.ts). Docker: `network` (`host` or `published`: through
+   * Docker's port proxy), `networkWhy` when it was not the host's, `listensOn`, the image and its source.
+   */
   readonly details: Readonly<Record<string, string | number | boolean>>;
 }
 

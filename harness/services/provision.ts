@@ -5,7 +5,7 @@
 import type { ResourceTarget } from '../measure/resources.ts';
 import { deferCleanup } from '../lifecycle.ts';
 import { errorMessage, ServiceError } from '../errors.ts';
-import { startDockerService, CONTAINERS, IMAGE_ENV, type ImageOverrides } from './docker.ts';
+import { startDockerService, CONTAINERS, IMAGE_ENV, type DockerOptions } from './docker.ts';
 import { useExternalService } from './external.ts';
 import { startNativePostgres } from './native/postgres.ts';
 import { startNativeRabbitmq } from './native/rabbitmq.ts';
@@ -48,6 +48,9 @@ async function startAndWait(kind: ServiceKind, provider: ProviderName, start: ()
     get pids() {
       return server.pids;
     },
+    get proxyPids() {
+      return server.proxyPids;
+    },
     details: server.details,
     restart:
       restart &&
@@ -59,14 +62,9 @@ async function startAndWait(kind: ServiceKind, provider: ProviderName, start: ()
   };
 }
 
-export interface ProvisionOptions {
-  /** Docker provider: images that replace the default ones, by kind. */
-  readonly images?: ImageOverrides;
-}
-
-const PROVIDERS: Record<ProviderName, (kind: ServiceKind, options: ProvisionOptions) => Promise<Service>> = {
+const PROVIDERS: Record<ProviderName, (kind: ServiceKind, options: DockerOptions) => Promise<Service>> = {
   external: useExternalService,
-  docker: (kind, options) => startAndWait(kind, 'docker', () => startDockerService(kind, options.images)),
+  docker: (kind, options) => startAndWait(kind, 'docker', () => startDockerService(kind, options)),
   native: (kind) => startAndWait(kind, 'native', NATIVE[kind]),
 };
 
@@ -78,7 +76,7 @@ function unavailableMessage(kind: ServiceKind, reasons: readonly string[]): stri
   );
 }
 
-export async function provideService(kind: ServiceKind, mode: ServicesMode, options: ProvisionOptions = {}): Promise<Service> {
+export async function provideService(kind: ServiceKind, mode: ServicesMode, options: DockerOptions = {}): Promise<Service> {
   const order: readonly ProviderName[] = mode === 'auto' ? ['external', 'docker', 'native'] : [mode];
   const reasons: string[] = [];
   for (const provider of order) {
@@ -100,11 +98,16 @@ export interface ServiceSet {
 
 /** Resource-sampling targets for the server processes of the given kinds (each with its children, e.g. Postgres backends). */
 export function serviceResourceTargets(services: ServiceSet, kinds: readonly ServiceKind[]): ResourceTarget[] {
-  return services.all.filter((service) => kinds.includes(service.kind)).flatMap((service) => service.pids.map((pid) => ({ label: service.kind, pid, tree: true })));
+  return services.all
+    .filter((service) => kinds.includes(service.kind))
+    .flatMap((service) => [
+      ...service.pids.map((pid) => ({ label: service.kind, pid, tree: true })),
+      ...(service.proxyPids ?? []).map((pid) => ({ label: `${service.kind} docker-proxy`, pid, tree: false })),
+    ]);
 }
 
 /** Starts the requested kinds in parallel; on any failure, stops the ones that did start and rethrows. */
-export async function provisionServices(kinds: readonly ServiceKind[], mode: ServicesMode, options: ProvisionOptions = {}): Promise<ServiceSet> {
+export async function provisionServices(kinds: readonly ServiceKind[], mode: ServicesMode, options: DockerOptions = {}): Promise<ServiceSet> {
   const unique = [...new Set(kinds)];
   const started: Service[] = [];
   const forgets: Array<() => void> = [];

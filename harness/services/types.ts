@@ -23,13 +23,15 @@ export interface Service {
   readonly url: string;
   /** The server's own version string, as it reports it. */
   readonly version: string;
-  /** Server pids on this host (empty for external/docker), for CPU and RSS sampling. */
+  /** Server pids on this host (empty for external), for CPU and RSS sampling. */
   readonly pids: readonly number[];
+  /** A published container port's `docker-proxy` pids: CPU spent on the service's traffic outside its container. */
+  readonly proxyPids?: readonly number[];
   /** Provider facts worth recording in results: binary, image, config flags. */
   readonly details: Readonly<Record<string, string | number | boolean>>;
   /**
    * Stops the server and starts it again on the same port with the same data, resolving once it answers again.
-   * Only servers hopbench started itself (native); undefined for external and Docker services.
+   * Only servers hopbench started itself (native and Docker); undefined for external services.
    */
   readonly restart?: (how: StopHow) => Promise<void>;
   stop(): Promise<void>;
@@ -39,6 +41,7 @@ export interface Service {
 export interface StartedServer {
   readonly url: string;
   readonly pids: readonly number[];
+  readonly proxyPids?: readonly number[];
   readonly details: Readonly<Record<string, string | number | boolean>>;
   /** Extra context for a readiness failure (the server's log tail). */
   diagnostics(): string;

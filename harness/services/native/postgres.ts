@@ -7,6 +7,7 @@ import { freePort } from '../../net.ts';
 import { logTail, spawnServer } from '../../processes.ts';
 import { ProviderUnavailable, type StartedServer } from '../types.ts';
 import { postgresBinDir } from './binaries.ts';
+import { POSTGRES_SETTINGS, postgresArgs } from '../settings.ts';
 import { ServiceError } from '../../errors.ts';
 
 const run = promisify(execFile);
@@ -21,8 +22,6 @@ async function serverOwner(): Promise<{ uid: number; gid: number } | undefined> 
     throw new ProviderUnavailable('running as root and there is no `postgres` user to run the server as');
   }
 }
-
-export const POSTGRES_SETTINGS = { max_connections: 400, fsync: 'on', synchronous_commit: 'on' } as const;
 
 /** A fresh cluster (initdb) on a free loopback port, trust auth, unix socket inside its temp dir. */
 export async function startNativePostgres(): Promise<StartedServer> {
@@ -47,9 +46,8 @@ export async function startNativePostgres(): Promise<StartedServer> {
     throw new ServiceError(`postgres initdb failed (${reason}): ${log}`);
   }
   const port = await freePort();
-  const settings = Object.entries(POSTGRES_SETTINGS).flatMap(([key, value]) => ['-c', `${key}=${value}`]);
   const spawn = () =>
-    spawnServer(join(binDir, 'postgres'), ['-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', ...settings], {
+    spawnServer(join(binDir, 'postgres'), ['-D', data, '-k', dir, ...postgresArgs({ host: '127.0.0.1', port })], {
       cwd: dir,
       uid: owner?.uid,
       gid: owner?.gid,

@@ -7,6 +7,7 @@ import { freePort } from '../../net.ts';
 import { logTail, spawnServer, type ServerProcess } from '../../processes.ts';
 import type { StartedServer } from '../types.ts';
 import { rabbitmqBinaries } from './binaries.ts';
+import { RABBITMQ_SETTINGS, rabbitmqConfig, rabbitmqLoopbackEnv } from '../settings.ts';
 import { ServiceError } from '../../errors.ts';
 
 function tcpAnswers(port: number): Promise<boolean> {
@@ -38,26 +39,23 @@ export async function startNativeRabbitmq(): Promise<StartedServer> {
   const dir = makeTempDir('rabbitmq');
   for (const sub of ['home', 'log', 'mnesia']) mkdirSync(join(dir, sub));
   const [epmdPort, amqpPort, distPort] = [await freePort(), await freePort(), await freePort()];
-  writeFileSync(join(dir, 'rabbitmq.conf'), `listeners.tcp.1 = 127.0.0.1:${amqpPort}\nloopback_users = none\n`);
+  writeFileSync(join(dir, 'rabbitmq.conf'), rabbitmqConfig({ host: '127.0.0.1', port: amqpPort }));
   writeFileSync(join(dir, 'rabbitmq-env.conf'), '');
   writeFileSync(join(dir, 'enabled_plugins'), '[].\n');
   const nodeName = `hopbench${process.pid}n${nodeCounter++}@localhost`;
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     HOME: join(dir, 'home'),
-    ERL_EPMD_ADDRESS: '127.0.0.1',
-    ERL_EPMD_PORT: String(epmdPort),
+    ...rabbitmqLoopbackEnv(epmdPort, distPort),
     RABBITMQ_NODENAME: nodeName,
     RABBITMQ_NODE_IP_ADDRESS: '127.0.0.1',
     RABBITMQ_NODE_PORT: String(amqpPort),
-    RABBITMQ_DIST_PORT: String(distPort),
     RABBITMQ_CONFIG_FILE: join(dir, 'rabbitmq.conf'),
     RABBITMQ_CONF_ENV_FILE: join(dir, 'rabbitmq-env.conf'),
     RABBITMQ_MNESIA_BASE: join(dir, 'mnesia'),
     RABBITMQ_LOG_BASE: join(dir, 'log'),
     RABBITMQ_ENABLED_PLUGINS_FILE: join(dir, 'enabled_plugins'),
     RABBITMQ_PID_FILE: join(dir, 'rabbit.pid'),
-    RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS: '-kernel inet_dist_use_interface {127,0,0,1}',
   };
   const epmd = spawnServer(binaries.epmd, ['-address', '127.0.0.1', '-port', String(epmdPort)], { env, cwd: dir, logFile: join(dir, 'epmd.log') });
   const stopAll = async (server?: ServerProcess) => {
@@ -79,7 +77,7 @@ export async function startNativeRabbitmq(): Promise<StartedServer> {
     get pids() {
       return [server.pid];
     },
-    details: { binary: binaries.server, nodeName, persistence: 'per queue/message (see transport config)' },
+    details: { binary: binaries.server, nodeName, ...RABBITMQ_SETTINGS },
     diagnostics: () => `${logTail(server.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
     exitedEarly: () => server.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),
     async restart(how) {

@@ -3,19 +3,19 @@ import { join } from 'node:path';
 import { makeTempDir, removeTempDir } from '../../lifecycle.ts';
 import { freePort } from '../../net.ts';
 import { logTail, spawnServer } from '../../processes.ts';
+import { REDIS_SETTINGS, redisConfig } from '../settings.ts';
 import type { StartedServer } from '../types.ts';
 import { redisServerBinary } from './binaries.ts';
 
 /**
- * redis-server on a free loopback port, no persistence, in a fresh temp dir. Its settings live in a config file,
- * not in arguments, so that CONFIG REWRITE (e.g. persistence switched on for a faults run) survives a restart.
+ * redis-server on a free loopback port with hopbench's settings (settings.ts), in a fresh temp dir.
  */
 export async function startNativeRedis(): Promise<StartedServer> {
   const binary = redisServerBinary();
   const dir = makeTempDir('redis');
   const port = await freePort();
   const configFile = join(dir, 'redis.conf');
-  writeFileSync(configFile, `bind 127.0.0.1\nport ${port}\nsave ""\nappendonly no\ndir ${dir}\ndaemonize no\n`);
+  writeFileSync(configFile, redisConfig({ host: '127.0.0.1', port }, dir));
   const spawn = () => spawnServer(binary, [configFile], { cwd: dir, logFile: join(dir, 'redis.log') });
   let server = spawn();
   return {
@@ -23,7 +23,7 @@ export async function startNativeRedis(): Promise<StartedServer> {
     get pids() {
       return [server.pid];
     },
-    details: { binary, persistence: 'none (CONFIG SET per run where a scenario says so)' },
+    details: { binary, ...REDIS_SETTINGS },
     diagnostics: () => logTail(server.logFile),
     exitedEarly: () => server.exitReason(),
     async restart(how) {
