@@ -8,7 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { SCENARIOS } from '../scenarios/index.ts';
 import { PROFILES } from '../scenarios/profiles.ts';
 import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
-import { SAMPLE_ORDERS, type SampleOrder } from './bench.ts';
+import { SAMPLE_ORDERS, type SampleOrder } from './engine/bench.ts';
 import { abCommand, type AbCommandOptions } from './commands/ab.ts';
 import { agentCommand, type AgentCommandOptions } from './commands/agent.ts';
 import { k8sRenderCommand, type K8sRenderOptions } from './commands/k8s.ts';
@@ -22,9 +22,9 @@ import { historyAppendCommand, type HistoryAppendOptions } from './commands/hist
 import { reportCommand, type ReportFormat } from './commands/report.ts';
 import { selfCommand } from './commands/self.ts';
 import { servicesUp } from './commands/services-up.ts';
-import { HopbenchError, errorMessage } from './errors.ts';
-import { cleanupAll, installSignalHandlers } from './lifecycle.ts';
-import { flagMeta, kebab } from './options.ts';
+import { HopbenchError, errorMessage } from './host/errors.ts';
+import { cleanupAll, installSignalHandlers } from './host/lifecycle.ts';
+import { flagMeta, kebab } from './engine/options.ts';
 import { DOCKER_NETWORKS, parseImageOverrides, type DockerNetworkChoice } from './services/docker.ts';
 import { PROVIDER_NAMES, type ServicesMode } from './services/types.ts';
 

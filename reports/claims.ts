@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
-import { UsageError } from '../harness/errors.ts';
-import { kebab } from '../harness/options.ts';
+import { UsageError } from '../harness/host/errors.ts';
+import { kebab } from '../harness/engine/options.ts';
 import { median } from '../harness/measure/stats.ts';
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 

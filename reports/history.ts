@@ -4,7 +4,7 @@
  */
 import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UsageError } from '../harness/errors.ts';
+import { UsageError } from '../harness/host/errors.ts';
 import type { ResultFile } from '../harness/results/types.ts';
 import { figure, pointKey, pointMetrics, pointName } from './point.ts';
 

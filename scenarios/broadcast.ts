@@ -1,5 +1,6 @@
 import { broadcastKind } from '../harness/runners/broadcast.ts';
-import { defineScenario } from '../harness/scenario.ts';
+import { defineScenario } from '../harness/engine/scenario.ts';
+import { CAPACITY_DEFAULTS } from '../harness/engine/options.ts';
 
 /** The seeds' chat delivery path: one published message to every WebSocket client in a room. */
 export default defineScenario(broadcastKind, {
@@ -21,8 +22,7 @@ export default defineScenario(broadcastKind, {
     warmup: 100,
     payload: 100,
     repeat: 3,
-    sloP99: 100,
-    stepSeconds: 5,
+    ...CAPACITY_DEFAULTS,
     capacityStart: 100,
     timeout: 30,
   },

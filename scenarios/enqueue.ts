@@ -1,5 +1,6 @@
 import { enqueueKind } from '../harness/runners/enqueue.ts';
-import { defineScenario } from '../harness/scenario.ts';
+import { defineScenario } from '../harness/engine/scenario.ts';
+import { CAPACITY_DEFAULTS } from '../harness/engine/options.ts';
 
 /** The producer's side alone: hand-off rate and hand-off latency, with nothing consuming. */
 export default defineScenario(enqueueKind, {
@@ -21,8 +22,7 @@ export default defineScenario(enqueueKind, {
     messages: 20_000,
     warmup: 1_000,
     repeat: 3,
-    sloP99: 100,
-    stepSeconds: 5,
+    ...CAPACITY_DEFAULTS,
     capacityStart: 1000,
     timeout: 60,
     agents: undefined, // producers run here

@@ -1,5 +1,5 @@
 import { faultsKind } from '../harness/runners/faults.ts';
-import { defineScenario } from '../harness/scenario.ts';
+import { defineScenario } from '../harness/engine/scenario.ts';
 
 /** Durability under faults: what each architecture loses, duplicates and how long it takes to recover. */
 export default defineScenario(faultsKind, {

@@ -1,5 +1,6 @@
 import { httpE2eKind } from '../harness/runners/http-e2e.ts';
-import { defineScenario } from '../harness/scenario.ts';
+import { defineScenario } from '../harness/engine/scenario.ts';
+import { CAPACITY_DEFAULTS } from '../harness/engine/options.ts';
 
 /** The seeds' architectures end to end: HTTP POST → … → every WebSocket client of the room. */
 export default defineScenario(httpE2eKind, {
@@ -23,8 +24,7 @@ export default defineScenario(httpE2eKind, {
     payload: 100,
     warmup: 200,
     repeat: 3,
-    sloP99: 100,
-    stepSeconds: 5,
+    ...CAPACITY_DEFAULTS,
     capacityStart: 100,
     timeout: 30,
   },

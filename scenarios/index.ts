@@ -1,5 +1,5 @@
 /** Every scenario by name. Adding a scenario = one file in this folder + one line here. */
-import type { Scenario } from '../harness/scenario.ts';
+import type { Scenario } from '../harness/engine/scenario.ts';
 import broadcastScenario from './broadcast.ts';
 import enqueueScenario from './enqueue.ts';
 import faultsScenario from './faults.ts';

@@ -1,5 +1,6 @@
 import { processKind } from '../harness/runners/process.ts';
-import { defineScenario } from '../harness/scenario.ts';
+import { defineScenario } from '../harness/engine/scenario.ts';
+import { CAPACITY_DEFAULTS } from '../harness/engine/options.ts';
 
 /** The same job-processing workload across every delivery architecture. */
 export default defineScenario(processKind, {
@@ -21,8 +22,7 @@ export default defineScenario(processKind, {
     batch: 100,
     inflight: 4,
     repeat: 3,
-    sloP99: 100,
-    stepSeconds: 5,
+    ...CAPACITY_DEFAULTS,
     capacityStart: 1000,
     timeout: 60,
     agents: undefined, // producers and consumers run here

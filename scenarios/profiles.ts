@@ -2,7 +2,7 @@
  * Named sets of runs (a scenario and its flags each), for `npm run bench -- --profile <name>`. Flags given on the
  * command line override the profile's. `npm run bench` without a scenario runs `default`.
  */
-import type { SampleOrder } from '../harness/bench.ts';
+import type { SampleOrder } from '../harness/engine/bench.ts';
 import { loadClaimsFile } from '../reports/claims.ts';
 
 export interface ProfileRun {
@@ -23,8 +23,6 @@ export const CAPACITY_POINTS: ProfileRun = {
   scenario: 'process',
   flags: { transports: 'direct,bullmq,rabbitmq,pgboss,pgboss:tuned,pg', workers: '2', concurrency: '50', rate: 'capacity', stepSeconds: '4', repeat: '1' },
 };
-
-/** The runs scenarios/claims.json names as judging its claims. */
 
 export const PROFILES: Readonly<Record<string, Profile>> = {
   default: {

@@ -49,7 +49,7 @@ beforeAll(() => {
   git('config', 'user.name', 'hopbench test');
   git('config', 'user.email', 'test@hopbench.invalid');
   // The measured path made slower: every noop job busy-waits 5 µs.
-  commitChange('slow', 'harness/jobs.ts', "case 'noop':\n      return { run: () => resolved, close: async () => {} };", "case 'noop':\n      return createJob({ kind: 'cpu', micros: 5 }, context);");
+  commitChange('slow', 'harness/roles/job.ts', "case 'noop':\n      return { run: () => resolved, close: async () => {} };", "case 'noop':\n      return createJob({ kind: 'cpu', micros: 5 }, context);");
   // A profile only this branch knows.
   commitChange('new-profile', 'scenarios/profiles.ts', '  ci: {', `  'ab-fixture': { description: 'test', runs: [{ scenario: 'process', flags: { transports: 'fixture', workers: '1', messages: '300000' } }] },\n  ci: {`);
 }, 120_000);

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { CURVE_FRACTIONS, judgeStep, maxCapacitySteps, searchCapacity, type CapacitySpec } from '../harness/capacity.ts';
+import { CURVE_FRACTIONS, judgeStep, maxCapacitySteps, searchCapacity, type CapacitySpec } from '../harness/engine/capacity.ts';
 import type { ResultFile, Sample } from '../harness/results/types.ts';
 import { deliveredPerSec } from '../harness/measure/stats.ts';
 import { stepAtCapacity } from '../reports/wording.ts';

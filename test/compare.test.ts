@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
-import { readResultFiles } from '../harness/results/schema.ts';
+import { parseResult, readResultFiles } from '../harness/results/schema.ts';
 import { mannWhitney, smallestPossibleP } from '../harness/measure/mann-whitney.ts';
-import type { RunResult, Sample } from '../harness/results/types.ts';
+import type { ResultFile, RunResult, Sample } from '../harness/results/types.ts';
 import { compareResults } from '../reports/compare.ts';
 import { runCli } from './helpers/cli.ts';
 import { fixtureResult, fixtureRun } from './fixtures/results.ts';
@@ -43,6 +43,16 @@ describe('result files of schema 1', () => {
     assert.equal(result.measures.throughput, 'messages/s');
     const run = result.runs[0]!;
     assert.deepEqual([run.transport, run.loadModel, run.axes, run.params.backlog, run.params.loadModel], ['bullmq', 'closed', { workers: 1, concurrency: 50 }, true, undefined]);
+  });
+});
+
+describe('result files of schema 2 before params.where', () => {
+  it('read where the consumers ran (process, thread, inline) as params.where, and the placement apart from it', () => {
+    const old = (placement: string) => fixtureResult('process', [fixtureRun({ transport: 'bullmq', workers: 1, params: { job: 'noop', placement } })]);
+    const read = (placement: string) => (parseResult(JSON.parse(JSON.stringify(old(placement)))) as { result: ResultFile }).result.runs[0]!.params;
+    assert.deepEqual([read('process').where, read('process').placement], ['process', 'local']);
+    assert.deepEqual([read('inline').where, read('inline').placement], ['inline', 'local']);
+    assert.deepEqual([read('split').where, read('split').placement], ['process', 'split']);
   });
 });
 

@@ -15,7 +15,7 @@ import { LOCAL_IMAGE } from '../harness/services/images.ts';
 import { probeService } from '../harness/services/probe.ts';
 import { provideService } from '../harness/services/provision.ts';
 import { SERVICE_KINDS } from '../harness/services/types.ts';
-import { freePort } from '../harness/net.ts';
+import { freePort } from '../harness/host/net.ts';
 import type { ResultFile } from '../harness/results/types.ts';
 import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { roundTrip } from './helpers/round-trip.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, it } from 'vitest';
-import { UsageError } from '../harness/errors.ts';
+import { UsageError } from '../harness/host/errors.ts';
 import { analyzeRecovery, type Delivery } from '../harness/faults/timeline.ts';
 import type { ServiceSet } from '../harness/services/provision.ts';
 import type { Service, ServiceKind } from '../harness/services/types.ts';

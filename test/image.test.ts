@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, describe, it } from 'vitest';
 import { dockerEngineAnswers } from '../harness/services/docker.ts';
 import { LOCAL_IMAGE } from '../harness/services/images.ts';
-import { freePort } from '../harness/net.ts';
+import { freePort } from '../harness/host/net.ts';
 import type { ResultFile } from '../harness/results/types.ts';
 import { agentHealth } from './helpers/agent.ts';
 import { CLI, runCli } from './helpers/cli.ts';

@@ -8,8 +8,8 @@ import { createHistogram, mergeEncoded, summarizeMs } from '../harness/measure/h
 import { sampleResources, type ResourceUsage } from '../harness/measure/resources.ts';
 import { coefficientOfVariation, median } from '../harness/measure/stats.ts';
 import type { Sample } from '../harness/results/types.ts';
-import { harnessLimits } from '../harness/sample.ts';
-import { parseJob } from '../harness/jobs.ts';
+import { harnessLimits } from '../harness/engine/sample.ts';
+import { parseJob } from '../harness/roles/job.ts';
 import { startRole } from '../harness/roles/child.ts';
 import type { ConsumerReport, ConsumerSpec } from '../harness/roles/consumer.ts';
 import { parseTransportChoice } from '../harness/transports/registry.ts';

@@ -29,7 +29,7 @@ const processResult = fixtureResult('process', [
     workers: 1,
     traits: { durable: false, acks: false },
     // In-process: fed live, no backlog.
-    params: { batch: 100, inflight: 4, messages: 1000, warmup: 0, job: 'noop', payloadBytes: 0, timeoutSec: 60, placement: 'process' },
+    params: { batch: 100, inflight: 4, messages: 1000, warmup: 0, job: 'noop', payloadBytes: 0, timeoutSec: 60, where: 'process', placement: 'local' },
     throughput: { perSec: 2_000_000, samples: [1_900_000, 2_000_000, 2_100_000], cv: 0.05 },
     latencyHistogram: histogramOf([500, 1_500, 2_500, 10_000]),
   }),
@@ -133,7 +133,7 @@ describe('report model', () => {
     const durable = fixtureRun({ transport: 'rabbitmq', workers: 1, throughput: { perSec: 12_000, samples: [12_000], cv: 0 } });
     const transient = fixtureRun({ transport: 'rabbitmq:transient', workers: 1, traits: { durable: false, acks: true }, throughput: { perSec: 30_000, samples: [30_000], cv: 0 } });
     // Fed live, as an in-process transport is: a different setup from a broker's backlog.
-    const live = fixtureRun({ transport: 'direct', workers: 1, traits: { durable: false, acks: false }, params: { batch: 100, inflight: 4, job: 'noop', placement: 'inline' }, throughput: { perSec: 2_000_000, samples: [2_000_000], cv: 0 } });
+    const live = fixtureRun({ transport: 'direct', workers: 1, traits: { durable: false, acks: false }, params: { batch: 100, inflight: 4, job: 'noop', where: 'inline', placement: 'local' }, throughput: { perSec: 2_000_000, samples: [2_000_000], cv: 0 } });
     const summary = (runs: RunResult[]) => buildReport([fixtureResult('process', runs)], []).summary.join('\n');
     assert.match(summary([durable, transient, live]), /the fastest non-durable point, rabbitmq:transient, reached 30,000 messages\/s and the fastest durable one, rabbitmq, 12,000: durability cost a factor of 2\.5 there/);
     assert.doesNotMatch(summary([durable, live]), /durability cost/, 'direct fed live is not compared with a backlog drain');
@@ -200,7 +200,7 @@ describe('claims', () => {
   it('every claim of the project file pins its load model, its job or rate where it has one, and its aggregate', () => {
     for (const item of loadClaims().filter((candidate) => ['process', 'http-e2e'].includes(candidate.measure.scenario) && !candidate.unjudgeable)) {
       const where = item.measure.where;
-      assert.ok(where.loadModel !== undefined || where['params.placement'] !== undefined, `${item.id} pins its load model`);
+      assert.ok(where.loadModel !== undefined || where['params.where'] !== undefined, `${item.id} pins its load model`);
       if (item.measure.scenario === 'process') assert.ok(where['params.job'] !== undefined, `${item.id} pins the job`);
       if (where.loadModel === 'open') assert.ok(where['params.perSec'] !== undefined, `${item.id} pins its rate`);
     }

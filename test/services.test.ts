@@ -5,14 +5,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { CONTAINERS, ENGINE_PING, IMAGE_ENV, containerFor, dockerEngine, dockerEngineAnswers, parseImageOverrides, resolveNetwork } from '../harness/services/docker.ts';
-import { UsageError } from '../harness/errors.ts';
+import { UsageError } from '../harness/host/errors.ts';
 import { provideService } from '../harness/services/provision.ts';
 import { SERVICE_KINDS, type Service } from '../harness/services/types.ts';
 import { POSTGRES_SETTINGS } from '../harness/services/settings.ts';
 import { runCli, startCli, waitForOutput } from './helpers/cli.ts';
 import { processTree } from '../harness/measure/resources.ts';
 import { hopbenchTempDirs, listeningAddresses, pidExists, pidsMentioning } from './helpers/system.ts';
-import { redactSecrets } from '../harness/net.ts';
+import { redactSecrets } from '../harness/host/net.ts';
 import { roundTrip } from './helpers/round-trip.ts';
 
 function serverProcesses(service: Service): number[] {

@@ -4,9 +4,9 @@
  */
 import assert from 'node:assert/strict';
 import { describe, it } from 'vitest';
-import { parseJob } from '../harness/jobs.ts';
+import { parseJob } from '../harness/roles/job.ts';
 import { open } from '../harness/load/open.ts';
-import { resolveConfig } from '../harness/registry.ts';
+import { resolveConfig } from '../harness/plugins/registry.ts';
 import { TRANSPORT_SPECS, parseTransportChoice } from '../harness/transports/registry.ts';
 import { DROPPED_ID } from './fixtures/faulty-transport.ts';
 import { fixtureChoice, processPlan, runProcessPlan, uniqueQueue } from './helpers/plan.ts';

@@ -5,8 +5,8 @@
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { UsageError } from '../errors.ts';
-import { deferCleanup } from '../lifecycle.ts';
+import { UsageError } from '../host/errors.ts';
+import { deferCleanup } from '../host/lifecycle.ts';
 
 export interface Checkout {
   /** base or head. */

@@ -8,9 +8,9 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { HopbenchError, UsageError } from '../errors.ts';
-import { deferCleanup } from '../lifecycle.ts';
-import { logTail, spawnServer } from '../processes.ts';
+import { HopbenchError, UsageError } from '../host/errors.ts';
+import { deferCleanup } from '../host/lifecycle.ts';
+import { logTail, spawnServer } from '../host/processes.ts';
 
 const OWN_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const OWN_MODULES = join(OWN_ROOT, 'node_modules');

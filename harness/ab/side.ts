@@ -2,9 +2,9 @@
  * One round of one side: that checkout's own `npm run bench` (the README's contract, so an old base runs as it
  * did), one sample per point, against the services the A/B run shares, into the side's results directory.
  */
-import { HopbenchError, UsageError } from '../errors.ts';
-import { deferCleanup } from '../lifecycle.ts';
-import { logTail, spawnServer } from '../processes.ts';
+import { HopbenchError, UsageError } from '../host/errors.ts';
+import { deferCleanup } from '../host/lifecycle.ts';
+import { logTail, spawnServer } from '../host/processes.ts';
 import type { Checkout } from './checkout.ts';
 
 export interface SideRun {

@@ -3,12 +3,12 @@
  * RoleHandle as a local child, so that scenarios place a role on an agent without knowing it is remote.
  */
 import { request as httpRequest } from 'node:http';
-import { errorMessage, UsageError } from '../errors.ts';
-import { deferCleanup } from '../lifecycle.ts';
+import { errorMessage, UsageError } from '../host/errors.ts';
+import { deferCleanup } from '../host/lifecycle.ts';
 import { nowNs } from '../measure/clock.ts';
-import { redactUrl } from '../net.ts';
+import { redactUrl } from '../host/net.ts';
 import type { ResourceUsage } from '../measure/resources.ts';
-import type { RoleHandle } from '../roles/child.ts';
+import type { RoleHandle, RoleLauncher } from '../roles/child.ts';
 import { API, TOKEN_ENV, V8_TYPE, decode, encode, type AgentHealth, type AgentRole, type RoleState } from './wire.ts';
 
 /** How long an agent may go unanswering before its roles count as failed. */
@@ -30,6 +30,8 @@ export class Agent {
   readonly #token: string;
   health?: AgentHealth;
   clock?: AgentClock;
+  /** Why it is gone (it stopped answering a role's polls): what its roles held is unknown. */
+  gone?: string;
   /** Labels of the roles it ran, for results. */
   readonly roles: string[] = [];
 
@@ -87,26 +89,46 @@ export class Agent {
   }
 }
 
-/** Agents connected by this invocation, by URL: plans name them, samples use them. */
-const connected = new Map<string, Agent>();
-
-export const connectedAgents = (): Agent[] => [...connected.values()];
-
-/** A connected agent (see connectAgents). */
-export function agentAt(url: string): Agent {
-  const agent = connected.get(url);
-  if (!agent) throw new Error(`agent ${redactUrl(url)} was not connected before the run`);
-  return agent;
+/** The agents an invocation connected, in the order given: plans name them by URL, samples get them in their context. */
+export interface AgentSet {
+  readonly all: readonly Agent[];
+  /** A connected agent by the URL a plan names. */
+  get(url: string): Agent;
+  /** Stops every role on every agent (once the run is over, and on every exit path). */
+  reset(): Promise<void>;
 }
 
-/** Stops every role on every agent this invocation used (on every exit path, Ctrl-C included). */
-async function resetAgents(): Promise<void> {
-  await Promise.all(connectedAgents().map((agent) => agent.call('POST', '/reset').catch(() => {})));
+function agentSet(agents: readonly Agent[]): AgentSet {
+  const byUrl = new Map(agents.map((agent) => [agent.url, agent]));
+  const reset = async () => void (await Promise.all(agents.map((agent) => agent.call('POST', '/reset').catch(() => {}))));
+  // Whatever way the invocation ends, Ctrl-C included: no role of the run keeps sending.
+  const forget = agents.length ? deferCleanup('agents', reset) : () => {};
+  return {
+    all: agents,
+    get(url) {
+      const agent = byUrl.get(url.replace(/\/$/, ''));
+      if (!agent) throw new Error(`agent ${redactUrl(url)} was not connected before the run`);
+      return agent;
+    },
+    async reset() {
+      forget();
+      await reset();
+    },
+  };
 }
+
+/** No agents: every role runs here. */
+export const NO_AGENTS: AgentSet = agentSet([]);
+
+/** How a role is started on this agent, for a group that puts members there (roles/group.ts). */
+export const launcherOn =
+  (agent: Agent): RoleLauncher =>
+  (name, spec, label) =>
+    startRemoteRole(agent, name as AgentRole, spec, label);
 
 /** The agents a command line names, checked (health and clock) before anything starts. */
-export async function connectAgents(urls: readonly string[]): Promise<Agent[]> {
-  if (urls.length === 0) return [];
+export async function connectAgents(urls: readonly string[]): Promise<AgentSet> {
+  if (urls.length === 0) return NO_AGENTS;
   const token = process.env[TOKEN_ENV];
   if (!token) throw new UsageError(`--agents needs the agents' token in ${TOKEN_ENV}: set it to the token each agent was started with`);
   const agents = await Promise.all(
@@ -121,10 +143,7 @@ export async function connectAgents(urls: readonly string[]): Promise<Agent[]> {
       return [url, agent] as const;
     }),
   );
-  if (connected.size === 0) deferCleanup('agents', () => resetAgents());
-  // In the order given: results list them so.
-  for (const [url, agent] of agents) connected.set(url, agent);
-  return agents.map(([, agent]) => agent);
+  return agentSet(agents.map(([, agent]) => agent));
 }
 
 /**
@@ -160,7 +179,8 @@ export function startRemoteRole<Spec, Ready, Progress, Command, Report>(agent: A
         if (state.failure) fail(`${where}: ${state.failure}`);
       } catch (error) {
         if (Date.now() - lastAnswer > SILENCE_LIMIT_MS) {
-          fail(`agent ${agent.url} stopped answering (${errorMessage(error)}): ${label} and its share are gone`);
+          agent.gone ??= `agent ${agent.url} stopped answering (${errorMessage(error)})`;
+          fail(`${agent.gone}: ${label} and its share are gone`);
           break;
         }
       }

@@ -12,16 +12,16 @@
 import { timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { cpus, hostname } from 'node:os';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 import { nowNs } from '../measure/clock.ts';
 import { sampleResources, type ResourceSampler } from '../measure/resources.ts';
-import { redactSecrets } from '../net.ts';
+import { redactSecrets } from '../host/net.ts';
 import { startRole, type RoleHandle } from '../roles/child.ts';
 import type { ConsumerSpec } from '../roles/consumer.ts';
 import type { ProducerSpec } from '../roles/producer.ts';
 import type { TransportRef } from '../transports/load.ts';
 import { TRANSPORTS } from '../transports/registry.ts';
-import { TOOL_VERSION } from '../version.ts';
+import { TOOL_VERSION } from '../host/version.ts';
 import { AGENT_ROLES, API, V8_TYPE, decode, encode, type AgentHealth, type RoleState, type StartRoleRequest } from './wire.ts';
 
 /** How long a role may go without its coordinator asking about it before it is stopped as orphaned. */
@@ -95,94 +95,125 @@ function send(response: ServerResponse, status: number, value: unknown, v8 = fal
   response.end(payload);
 }
 
-export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
-  if (options.token.length < 16) throw new Error('the agent token must be at least 16 characters');
-  type Handle = RoleHandle<unknown, unknown, unknown, unknown>;
-  const roles = new Map<string, { handle: Handle; ended: boolean; role: string; label: string; askedAt: number }>();
+type Handle = RoleHandle<unknown, unknown, unknown, unknown>;
+interface RoleEntry {
+  readonly handle: Handle;
+  ended: boolean;
+  readonly role: string;
+  readonly label: string;
+  askedAt: number;
+}
+
+/**
+ * The roles this agent runs, by id. A coordinator polls each of its roles every 100 ms; one that has not asked for
+ * ORPHAN_MS is gone (killed outright, or cut off), and its roles would otherwise send and consume for ever: the
+ * watchdog stops them.
+ */
+function roleTable() {
+  const roles = new Map<string, RoleEntry>();
   let next = 0;
-  // The CPU and memory of the roles running here over a coordinator's measured window (one window at a time).
-  let sampler: ResourceSampler | undefined;
-  const role = (id: string) => {
-    const entry = roles.get(id);
-    if (!entry) throw new Refused(404, `no role ${id} on this agent (reset, or never started)`);
-    entry.askedAt = Date.now();
-    return entry;
-  };
-  // A coordinator polls each of its roles every 100 ms; one that has not for ORPHAN_MS is gone (killed outright, or
-  // cut off), and its roles would otherwise send and consume for ever.
   const watchdog = setInterval(() => {
     for (const entry of roles.values()) {
       if (!entry.ended && Date.now() - entry.askedAt > ORPHAN_MS) entry.handle.kill(`stopped as orphaned: no coordinator asked about it for ${ORPHAN_MS / 1000}s`);
     }
   }, ORPHAN_CHECK_MS);
   watchdog.unref();
-  const stateOf = ({ handle, ended }: { handle: Handle; ended: boolean }): RoleState => ({
-    ready: handle.ready(),
-    progress: handle.progress(),
-    eventLoop: handle.eventLoop(),
-    report: handle.report(),
-    failure: handle.failure(),
-    ended,
-  });
-
-  const routes: Record<string, (request: IncomingMessage, response: ServerResponse, id?: string) => Promise<void>> = {
-    'GET health': async (_request, response) =>
-      send(response, 200, { ok: true, host: hostname(), cpuModel: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version, version: TOOL_VERSION, roles: [...roles.values()].filter((entry) => !entry.ended).length } satisfies AgentHealth),
-    'GET clock': async (_request, response) => send(response, 200, { nowNs: nowNs() }),
-    'POST roles': async (request, response) => {
-      const start = decode<StartRoleRequest>(await body(request));
-      const spec = checkedSpec(start);
+  return {
+    start(request: StartRoleRequest): string {
+      const spec = checkedSpec(request);
       const id = String(++next);
-      const handle = startRole<unknown, unknown, unknown, unknown, unknown>(start.role, spec, { where: 'process', label: String(start.label) });
-      const entry = { handle, ended: false, role: start.role, label: String(start.label), askedAt: Date.now() };
+      const handle = startRole<unknown, unknown, unknown, unknown, unknown>(request.role, spec, { where: 'process', label: String(request.label) });
+      const entry: RoleEntry = { handle, ended: false, role: request.role, label: String(request.label), askedAt: Date.now() };
       void handle.ended.then(() => (entry.ended = true));
       roles.set(id, entry);
-      send(response, 201, { id });
+      return id;
     },
-    'GET role': async (_request, response, id) => send(response, 200, stateOf(role(id!)), true),
+    /** A role by id; asking about it keeps it from the watchdog. */
+    get(id: string): RoleEntry {
+      const entry = roles.get(id);
+      if (!entry) throw new Refused(404, `no role ${id} on this agent (reset, or never started)`);
+      entry.askedAt = Date.now();
+      return entry;
+    },
+    running: () => [...roles.values()].filter((entry) => !entry.ended),
+    /** Kills every role and forgets them; resolves once all have ended. */
+    async stopAll(reason: string): Promise<number> {
+      const all = [...roles.values()];
+      all.forEach(({ handle }) => handle.kill(reason));
+      await Promise.all(all.map(({ handle }) => handle.ended));
+      roles.clear();
+      return all.length;
+    },
+    close: () => clearInterval(watchdog),
+  };
+}
+
+type RoleTable = ReturnType<typeof roleTable>;
+
+const stateOf = ({ handle, ended }: RoleEntry): RoleState => ({
+  ready: handle.ready(),
+  progress: handle.progress(),
+  eventLoop: handle.eventLoop(),
+  report: handle.report(),
+  failure: handle.failure(),
+  ended,
+});
+
+/** The control API's calls. Resources: the CPU and memory of the roles running here over a coordinator's measured window (one at a time). */
+function agentRoutes(roles: RoleTable): Record<string, (request: IncomingMessage, response: ServerResponse, id?: string) => Promise<void>> {
+  let sampler: ResourceSampler | undefined;
+  const stopSampling = () => {
+    const usage = sampler?.stop() ?? [];
+    sampler = undefined;
+    return usage;
+  };
+  return {
+    'GET health': async (_request, response) =>
+      send(response, 200, { ok: true, host: hostname(), cpuModel: cpus()[0]?.model ?? 'unknown', cpus: cpus().length, node: process.version, version: TOOL_VERSION, roles: roles.running().length } satisfies AgentHealth),
+    'GET clock': async (_request, response) => send(response, 200, { nowNs: nowNs() }),
+    'POST roles': async (request, response) => send(response, 201, { id: roles.start(decode<StartRoleRequest>(await body(request))) }),
+    'GET role': async (_request, response, id) => send(response, 200, stateOf(roles.get(id!)), true),
     'POST command': async (request, response, id) => {
       const { command } = decode<{ command: unknown }>(await body(request));
       try {
-        send(response, 200, { result: await role(id!).handle.run(command) }, true);
+        send(response, 200, { result: await roles.get(id!).handle.run(command) }, true);
       } catch (error) {
         send(response, 409, { error: errorMessage(error) });
       }
     },
     'POST finish': async (_request, response, id) => {
-      role(id!).handle.finish();
+      roles.get(id!).handle.finish();
       send(response, 202, {});
     },
     'POST kill': async (_request, response, id) => {
-      role(id!).handle.kill('killed by the coordinator');
+      roles.get(id!).handle.kill('killed by the coordinator');
       send(response, 202, {});
     },
     'POST resources/start': async (_request, response) => {
-      sampler?.stop();
-      const running = [...roles.values()].filter((entry) => !entry.ended);
+      stopSampling();
+      const running = roles.running();
       sampler = sampleResources(running.map(({ handle, role, label }) => ({ label, pid: handle.pid, tree: false, eventLoop: handle.eventLoop, ...(role === 'producer' ? { harness: 'sender' as const } : {}) })));
       send(response, 200, { roles: running.length });
     },
-    'POST resources/stop': async (_request, response) => {
-      const usage = sampler?.stop() ?? [];
-      sampler = undefined;
-      send(response, 200, { usage }, true);
-    },
+    'POST resources/stop': async (_request, response) => send(response, 200, { usage: stopSampling() }, true),
     'POST reset': async (_request, response) => {
-      sampler?.stop();
-      sampler = undefined;
-      const all = [...roles.values()];
-      all.forEach(({ handle }) => handle.kill('reset by the coordinator'));
-      await Promise.all(all.map(({ handle }) => handle.ended));
-      roles.clear();
-      send(response, 200, { killed: all.length });
+      stopSampling();
+      send(response, 200, { killed: await roles.stopAll('reset by the coordinator') });
     },
   };
+}
 
+const CALL = new RegExp(`^${API}/(?:(health|clock|roles|reset|resources/start|resources/stop)|roles/(\\d+)(?:/(command|finish|kill))?)$`);
+
+export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
+  if (options.token.length < 16) throw new Error('the agent token must be at least 16 characters');
+  const roles = roleTable();
+  const routes = agentRoutes(roles);
   const server = createServer((request, response) => {
     void (async () => {
       if (!tokenMatches(request.headers.authorization, options.token)) return send(response, 401, { error: 'missing or wrong bearer token' });
       const path = new URL(request.url ?? '/', 'http://agent').pathname;
-      const match = new RegExp(`^${API}/(?:(health|clock|roles|reset|resources/start|resources/stop)|roles/(\\d+)(?:/(command|finish|kill))?)$`).exec(path);
+      const match = CALL.exec(path);
       const name = match?.[1] ?? (match?.[2] ? (match[3] ?? 'role') : undefined);
       const route = name && routes[`${request.method} ${name}`];
       if (!route) return send(response, 404, { error: `no such call: ${request.method} ${path}` });
@@ -198,10 +229,8 @@ export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   return {
     url: `http://${options.host.includes(':') ? `[${options.host}]` : options.host}:${port}`,
     async close() {
-      clearInterval(watchdog);
-      for (const { handle } of roles.values()) handle.kill('agent stopping');
-      await Promise.all([...roles.values()].map(({ handle }) => handle.ended));
-      roles.clear();
+      roles.close();
+      await roles.stopAll('agent stopping');
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },

@@ -5,7 +5,7 @@
  */
 import { nowNs } from '../measure/clock.ts';
 import { createHistogram, encodeHistogram } from '../measure/histogram.ts';
-import { loadDefinition } from '../registry.ts';
+import { loadDefinition } from '../plugins/registry.ts';
 import { defineRole } from '../roles/role.ts';
 import type { Envelope } from '../transports/types.ts';
 import type { ClientProgress, ClientReport, ClientSpec, ConnectionReport } from './protocol.ts';

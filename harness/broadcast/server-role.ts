@@ -5,7 +5,7 @@
  */
 import { loadModel } from '../load/spec.ts';
 import { encodeHistogram } from '../measure/histogram.ts';
-import { loadDefinition } from '../registry.ts';
+import { loadDefinition } from '../plugins/registry.ts';
 import { defineRole } from '../roles/role.ts';
 import type { Producer } from '../transports/types.ts';
 import type { PublishCommand, PublishReport, ServerSpec } from './protocol.ts';

@@ -7,7 +7,7 @@ import { Redis } from 'ioredis';
 import { Server, type ServerOptions } from 'socket.io';
 import { io as connectClient } from 'socket.io-client';
 import type { Envelope } from '../transports/types.ts';
-import { listenOnLoopback, type LoopbackServer } from '../net.ts';
+import { listenOnLoopback, type LoopbackServer } from '../host/net.ts';
 import type { BroadcastClientContext, BroadcastConnection, BroadcastServer } from './types.ts';
 
 /** Knobs recorded in results: fixed for every socket.io point. */

@@ -10,6 +10,7 @@ import { defineArchitecture } from './types.ts';
 
 export default defineArchitecture({
   name: 'socketio-redis-streams',
+  packages: ['socket.io', 'socket.io-client', '@socket.io/redis-streams-adapter', 'ioredis'],
   description: 'S socket.io server processes with @socket.io/redis-streams-adapter (ioredis, one stream)',
   services: ['redis'],
   multiServer: true,

@@ -9,6 +9,7 @@ import { defineArchitecture } from './types.ts';
 
 export default defineArchitecture({
   name: 'socketio-redis',
+  packages: ['socket.io', 'socket.io-client', '@socket.io/redis-adapter', 'ioredis'],
   description: 'S socket.io server processes with @socket.io/redis-adapter (ioredis pub/sub)',
   services: ['redis'],
   multiServer: true,

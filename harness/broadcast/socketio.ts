@@ -5,6 +5,7 @@ import { defineArchitecture } from './types.ts';
 
 export default defineArchitecture({
   name: 'socketio',
+  packages: ['socket.io', 'socket.io-client'],
   description: 'one socket.io server process, in-memory adapter',
   services: [],
   multiServer: false,

@@ -3,6 +3,7 @@
  * members of a room, and how a client joins a room. Load, timing and accounting live in the harness.
  */
 import type { z } from 'zod';
+import type { PluginDefinition } from '../plugins/registry.ts';
 import type { ServiceKind } from '../services/types.ts';
 import type { Envelope } from '../transports/types.ts';
 
@@ -34,14 +35,10 @@ export interface BroadcastConnection {
   close(): void;
 }
 
-export interface BroadcastArchitecture<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
-  readonly name: string;
-  readonly description: string;
+export interface BroadcastArchitecture<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> extends PluginDefinition<Schema> {
   readonly services: readonly ServiceKind[];
   /** True: runs as S server processes sharing rooms (the --servers sweep); false: exactly one server process. */
   readonly multiServer: boolean;
-  readonly config: Schema;
-  readonly presets: Readonly<Record<string, z.input<Schema>>>;
   /** In a server process: listen on a free 127.0.0.1 port. */
   startServer(context: BroadcastServerContext<z.output<Schema>>): Promise<BroadcastServer>;
   /** In a client process: connect and join the room; resolves once the server has confirmed the join. */

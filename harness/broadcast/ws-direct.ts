@@ -5,11 +5,12 @@
 import { WebSocket, WebSocketServer } from 'ws';
 import { z } from 'zod';
 import type { Envelope } from '../transports/types.ts';
-import { listenOnLoopback } from '../net.ts';
+import { listenOnLoopback } from '../host/net.ts';
 import { defineArchitecture } from './types.ts';
 
 export default defineArchitecture({
   name: 'ws-direct',
+  packages: ['ws'],
   description: 'one process, ws server, in-process rooms and send loop',
   services: [],
   multiServer: false,

@@ -9,7 +9,7 @@
  */
 import { Queue, Worker, type ConnectionOptions } from 'bullmq';
 import { Redis } from 'ioredis';
-import { cleanupAll, installSignalHandlers } from '../lifecycle.ts';
+import { cleanupAll, installSignalHandlers } from '../host/lifecycle.ts';
 import { provisionServices } from '../services/provision.ts';
 
 const [jobs = 20_000, concurrency = 50, repeats = 5] = process.argv.slice(2).map(Number);

@@ -12,14 +12,14 @@ import { renderComparison, type CompareFormat } from '../../reports/compare-rend
 import { addWorktree, checkWorkingTree, describeCheckout, repositoryRoot, resolveCommit, workingTree, type Checkout } from '../ab/checkout.ts';
 import { provideDependencies } from '../ab/dependencies.ts';
 import { runSideRound } from '../ab/side.ts';
-import { UsageError } from '../errors.ts';
-import { makeTempDir, shutdownSignal } from '../lifecycle.ts';
-import { kebab } from '../options.ts';
+import { UsageError } from '../host/errors.ts';
+import { makeTempDir, shutdownSignal } from '../host/lifecycle.ts';
+import { kebab } from '../engine/options.ts';
 import { readResultFiles } from '../results/schema.ts';
 import { ensureWritableDir } from '../results/write.ts';
 import { provisionServices } from '../services/provision.ts';
 import { URL_ENV, type ServicesMode } from '../services/types.ts';
-import { planBench } from './bench.ts';
+import { planBench } from './run-bench.ts';
 import { parseAlpha, parsePercent } from './compare.ts';
 
 export interface AbCommandOptions {

@@ -1,8 +1,8 @@
 /** `agent --listen <host:port> [--token t]`: serve roles to coordinators until Ctrl-C (see agent/server.ts). */
 import { startAgent } from '../agent/server.ts';
 import { TOKEN_ENV } from '../agent/wire.ts';
-import { UsageError } from '../errors.ts';
-import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
+import { UsageError } from '../host/errors.ts';
+import { deferCleanup, shutdownSignal } from '../host/lifecycle.ts';
 
 export interface AgentCommandOptions {
   readonly listen: string;

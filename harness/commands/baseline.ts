@@ -4,8 +4,8 @@
  */
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
-import { UsageError } from '../errors.ts';
-import { deferCleanup, shutdownSignal } from '../lifecycle.ts';
+import { UsageError } from '../host/errors.ts';
+import { deferCleanup, shutdownSignal } from '../host/lifecycle.ts';
 import { readResultFiles } from '../results/schema.ts';
 import { ensureWritableDir } from '../results/write.ts';
 import type { ServicesMode } from '../services/types.ts';

@@ -1,7 +1,7 @@
 /** `compare <baseline> <current>`: exit 0 without regressions, 1 with (or, with --strict, when not comparable), 2 on bad input. */
 import { compareResults } from '../../reports/compare.ts';
 import { renderComparison, type CompareFormat } from '../../reports/compare-render.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../host/errors.ts';
 import { readResultFiles } from '../results/schema.ts';
 
 export interface CompareCommandOptions {

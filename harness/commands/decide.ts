@@ -6,7 +6,7 @@
 import { CAPACITY_POINTS } from '../../scenarios/profiles.ts';
 import { decide, decisionInputs } from '../../reports/decide.ts';
 import { renderDecision, type DecideFormat } from '../../reports/decide-render.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../host/errors.ts';
 import { readResultFiles } from '../results/schema.ts';
 import type { ServicesMode } from '../services/types.ts';
 import { benchCommand } from './bench.ts';

@@ -1,5 +1,5 @@
 /** `docker images [--force]`: the service images built from this host's packages, for the Docker provider and compose, and the Node base for docker/Dockerfile. */
-import { ServiceError } from '../errors.ts';
+import { ServiceError } from '../host/errors.ts';
 import { dockerEngineAnswers } from '../services/docker.ts';
 import { buildLocalImages } from '../services/images.ts';
 import { SERVICE_KINDS } from '../services/types.ts';

@@ -1,6 +1,6 @@
 /** `k8s render --agents N --image ref [...] [-- bench args]`: the manifests of a distributed run (see k8s/render.ts). */
 import { writeFileSync } from 'node:fs';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../host/errors.ts';
 import { renderManifests, type RenderOptions } from '../k8s/render.ts';
 
 export interface K8sRenderOptions {

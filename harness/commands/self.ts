@@ -1,5 +1,5 @@
 import { textTable } from '../../reports/format.ts';
-import { measureHarnessCost, measurePacer } from '../self.ts';
+import { measureHarnessCost, measurePacer } from '../environment/harness-cost.ts';
 
 /** `bench self`: the harness's own cost per message and its open-loop sender's, so transport figures can be read against them. */
 export async function selfCommand(): Promise<void> {

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { shutdownSignal } from '../lifecycle.ts';
+import { shutdownSignal } from '../host/lifecycle.ts';
 import type { DockerOptions } from '../services/docker.ts';
 import { provisionServices } from '../services/provision.ts';
 import { SERVICE_KINDS, URL_ENV, type ServicesMode } from '../services/types.ts';

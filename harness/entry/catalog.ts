@@ -3,7 +3,6 @@ import type { RoleName } from '../roles/protocol.ts';
 import type { Role } from '../roles/role.ts';
 
 // The entry points check each message, not these signatures: a role's types are its module's business.
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
 type AnyRole = Role<any, any, any, any, any>;
 
 export const ROLES: Readonly<Record<RoleName, () => Promise<{ default: AnyRole }>>> = {

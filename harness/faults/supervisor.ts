@@ -5,7 +5,7 @@
 import { nowNs } from '../measure/clock.ts';
 import { startRole, type RoleHandle } from '../roles/child.ts';
 import type { RoleName } from '../roles/protocol.ts';
-import { within } from '../wait.ts';
+import { within } from '../host/wait.ts';
 
 export interface Exit {
   readonly atNs: number;

@@ -3,8 +3,8 @@
  * the reason otherwise), then the architecture's handler, which answers with its own status.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { errorMessage } from '../errors.ts';
-import { listenOnLoopback, type LoopbackServer } from '../net.ts';
+import { errorMessage } from '../host/errors.ts';
+import { listenOnLoopback, type LoopbackServer } from '../host/net.ts';
 import { parseSendMessage, type SendMessage } from './message.ts';
 
 const MAX_BODY_BYTES = 64 * 1024;

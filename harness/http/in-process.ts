@@ -34,6 +34,7 @@ export async function startInProcessApi(postgresUrl: string, channel: string, po
 export function inProcessArchitecture(definition: { name: string; description: string; store: string; save: (db: MessageStore, message: SendMessage) => Promise<void> }) {
   return defineHttpArchitecture({
     name: definition.name,
+    packages: ['socket.io', 'socket.io-client', 'pg'],
     description: definition.description,
     config: z.object({ poolSize: z.number().int().positive().default(10) }).strict(),
     presets: { default: {} },

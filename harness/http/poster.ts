@@ -1,14 +1,13 @@
 /**
  * The load generator's side of http-e2e as a producer: each envelope becomes `POST /send-message` with its id, its
  * intended send time and its room, and the send is accepted when the answer is 2xx. Open loop sends through a
- * keep-alive pool; closed loop hands the loop
- * to autocannon, `connections` requests in flight. Either way hopbench records the HTTP latency itself (hrtime at
+ * keep-alive pool; closed loop hands the loop to autocannon, `connections` requests in flight. Either way hopbench records the HTTP latency itself (hrtime at
  * send, or the intended time, and at the response) in its own histogram.
  */
 import { Agent, request } from 'node:http';
 import autocannon from 'autocannon';
 import { z } from 'zod';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 import type { DrivingProducer, LoadOutcome, LoadTarget } from '../load/types.ts';
 import { nowNs } from '../measure/clock.ts';
 import { createHistogram } from '../measure/histogram.ts';
@@ -93,6 +92,7 @@ function driveWithAutocannon(config: Config, text: string, target: LoadTarget, i
 
 export default defineTransport({
   name: 'http-post',
+  packages: [],
   description: 'POST /send-message to an http-e2e api process (the load generator of http-e2e)',
   services: [],
   config,

@@ -1,5 +1,5 @@
 /** One process of an http-e2e topology (the api, or a worker/socket process) as a role: starts, reports its URL, stops on finish. */
-import { loadDefinition } from '../registry.ts';
+import { loadDefinition } from '../plugins/registry.ts';
 import { defineRole } from '../roles/role.ts';
 import type { HttpArchitecture, ProcessRole } from './types.ts';
 

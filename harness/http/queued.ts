@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { attachSocketIo, redisPubSubAdapter } from '../broadcast/socketio-common.ts';
-import { listenOnLoopback } from '../net.ts';
-import { resolveConfig } from '../registry.ts';
+import { listenOnLoopback } from '../host/net.ts';
+import { resolveConfig } from '../plugins/registry.ts';
 import { TRANSPORT_SPECS, parseTransportChoice } from '../transports/registry.ts';
 import type { Transport } from '../transports/types.ts';
 import { startApiServer } from './api-server.ts';
@@ -35,6 +35,7 @@ function queueTransport({ urls, channel, config }: Omit<ArchitectureContext<Conf
 
 export default defineHttpArchitecture({
   name: 'queued',
+  packages: ['socket.io', 'socket.io-client', '@socket.io/redis-adapter', 'ioredis', 'pg'],
   description: 'API (INSERT + enqueue, 202) → queue → worker/socket processes → socket.io Redis adapter → clients',
   config,
   // One preset per transport with a broker (`queued:rabbitmq`, `queued:pgboss-tuned`): a new transport is one more.

@@ -1,6 +1,6 @@
 /** The chat's Postgres tables, one set per sample: messages, and conversations (one row per room). */
 import pg from 'pg';
-import { queryOnce } from '../pg-once.ts';
+import { queryOnce } from '../services/query-once.ts';
 import type { SendMessage } from './message.ts';
 
 export interface MessageStore {

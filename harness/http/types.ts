@@ -4,6 +4,7 @@
  * all measuring; an architecture only serves.
  */
 import type { z } from 'zod';
+import type { PluginContext, PluginDefinition } from '../plugins/registry.ts';
 import type { ServiceKind } from '../services/types.ts';
 
 export type ProcessRole = 'api' | 'socket';
@@ -14,20 +15,14 @@ export interface RunningProcess {
   close(): Promise<void>;
 }
 
-export interface ArchitectureContext<Config> {
-  readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;
+export interface ArchitectureContext<Config> extends PluginContext<Config> {
   /** Unique per sample: names tables, queues and Redis channels. */
   readonly channel: string;
-  readonly config: Config;
   /** Index among processes of the same role. */
   readonly index: number;
 }
 
-export interface HttpArchitecture<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
-  readonly name: string;
-  readonly description: string;
-  readonly config: Schema;
-  readonly presets: Readonly<Record<string, z.input<Schema>>>;
+export interface HttpArchitecture<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> extends PluginDefinition<Schema> {
   services(config: z.output<Schema>): readonly ServiceKind[];
   /** The hops a message takes from the HTTP request to a client, named in results. */
   hops(config: z.output<Schema>): readonly string[];

@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 import { nowNs } from '../measure/clock.ts';
 import { createHistogram } from '../measure/histogram.ts';
 import type { Envelope } from '../transports/types.ts';

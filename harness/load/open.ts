@@ -1,8 +1,8 @@
 import { Worker } from 'node:worker_threads';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 import { NS_PER_S, nowNs } from '../measure/clock.ts';
 import { createHistogram } from '../measure/histogram.ts';
-import { within } from '../wait.ts';
+import { within } from '../host/wait.ts';
 import type { TickerMessage, TickerSchedule } from './ticker.ts';
 import type { LoadModel, LoadOutcome, LoadTarget } from './types.ts';
 

@@ -17,6 +17,11 @@ export interface DeliveryCounts {
   readonly unexpected: number;
   /** A few ids not delivered (lost or undelivered), to help debugging. */
   readonly notDeliveredSample: readonly number[];
+  /**
+   * Ids whose fate an agent that died took with it (its producer's share, or what its consumer had done): not
+   * delivered by anyone who reported, and never counted as sent, lost or queued. Absent: none.
+   */
+  readonly unknown?: number;
 }
 
 /** A byte per id; saturates at 255 deliveries, which is enough to flag any duplicate. */
@@ -28,17 +33,30 @@ export function createDeliveryCounter(ids: number): Uint8Array {
  * Classifies ids in [from, to): `wasSent` tells which of them the transport accepted (a failed send is not a loss of
  * the transport). Counters come from every consumer. `stillQueued`: how many messages the broker (or live in-process
  * consumers) still held at the deadline: that many of the ids not delivered are undelivered, the rest lost.
+ * `fateUnknown`: ids an agent that died may have held; those nobody reported delivered are counted `unknown`.
  */
-export function account(counters: readonly Uint8Array[], from: number, to: number, wasSent: (id: number) => boolean, stillQueued = 0): DeliveryCounts {
+export function account(
+  counters: readonly Uint8Array[],
+  from: number,
+  to: number,
+  wasSent: (id: number) => boolean,
+  stillQueued = 0,
+  fateUnknown?: (id: number) => boolean,
+): DeliveryCounts {
   let sent = 0;
   let delivered = 0;
   let notDelivered = 0;
   let duplicates = 0;
   let unexpected = 0;
+  let unknown = 0;
   const notDeliveredSample: number[] = [];
   for (let id = from; id < to; id++) {
     let deliveries = 0;
     for (const counter of counters) deliveries += counter[id] ?? 0;
+    if (deliveries === 0 && fateUnknown?.(id)) {
+      unknown++;
+      continue;
+    }
     if (!wasSent(id)) {
       unexpected += deliveries;
       continue;
@@ -53,5 +71,5 @@ export function account(counters: readonly Uint8Array[], from: number, to: numbe
     }
   }
   const undelivered = Math.min(notDelivered, Math.max(0, stillQueued));
-  return { sent, delivered, lost: notDelivered - undelivered, undelivered, duplicates, unexpected, notDeliveredSample };
+  return { sent, delivered, lost: notDelivered - undelivered, undelivered, duplicates, unexpected, notDeliveredSample, ...(unknown ? { unknown } : {}) };
 }

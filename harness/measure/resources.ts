@@ -8,7 +8,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { liveProcesses, readStat } from '../procfs.ts';
+import { liveProcesses, readStat } from '../host/procfs.ts';
 
 /** Event-loop time, cumulative ms, as `performance.eventLoopUtilization()` gives it. */
 export interface EventLoopTime {

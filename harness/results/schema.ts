@@ -5,7 +5,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../host/errors.ts';
 import { median } from '../measure/stats.ts';
 import { SCHEMA_VERSION, type LoadModelName, type ResultFile } from './types.ts';
 
@@ -101,7 +101,23 @@ export function parseResult(data: unknown): { result: ResultFile } | { problem: 
     upgraded = upgradeV1(v1.data);
   }
   const parsed = fileV2.safeParse(upgraded);
-  return parsed.success ? { result: parsed.data as unknown as ResultFile } : { problem: describeIssue(parsed.error) };
+  return parsed.success ? { result: namesApart(parsed.data as unknown as ResultFile) } : { problem: describeIssue(parsed.error) };
+}
+
+const WHERE = ['process', 'thread', 'inline'];
+
+/**
+ * `params.placement` once said where a point's consumers ran (process, thread, inline) or, on agents, where its roles
+ * did (swarm, split). It now says only the second (`local` on one host); the first is `params.where`.
+ */
+function namesApart(file: ResultFile): ResultFile {
+  if (file.scenario !== 'process') return file;
+  const upgraded = (run: ResultFile['runs'][number]) => {
+    const { where, placement } = run.params;
+    if (where !== undefined || placement === undefined) return run;
+    return { ...run, params: { ...run.params, ...(WHERE.includes(String(placement)) ? { where: placement, placement: 'local' } : { where: 'process' }) } };
+  };
+  return { ...file, runs: file.runs.map(upgraded) };
 }
 
 function describeIssue(error: z.ZodError): string {

@@ -157,6 +157,11 @@ export interface Sample {
    * tenth of the latency p99, or its CPU at 80% of a core or more). Such a point is never ranked as the system's figure.
    */
   readonly limited?: readonly string[];
+  /**
+   * Why the sample is incomplete, when an agent died under it: the harness failed, not the system. The ids its roles
+   * held are `counts.unknown` (never lost), and a capacity step that is incomplete is not judged on the system.
+   */
+  readonly incomplete?: readonly string[];
   readonly errors: readonly string[];
 }
 
@@ -210,7 +215,7 @@ export interface ServiceInfo {
 }
 
 /**
- * Calibration measured by the run on its own host (`harness/fingerprint.ts`): medians, lower is faster. Two results
+ * Calibration measured by the run on its own host (`harness/environment/fingerprint.ts`): medians, lower is faster. Two results
  * whose fingerprints differ beyond the compare threshold come from hosts too different to compare absolutely.
  */
 export interface Fingerprint {

@@ -1,6 +1,6 @@
 import { existsSync, linkSync, mkdirSync, unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../host/errors.ts';
 import type { ResultFile } from './types.ts';
 
 /** Fails before any benchmark starts if results could not be written. */

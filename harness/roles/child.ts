@@ -6,8 +6,8 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { errorMessage } from '../errors.ts';
-import { trackProcess } from '../lifecycle.ts';
+import { errorMessage } from '../host/errors.ts';
+import { trackProcess } from '../host/lifecycle.ts';
 import type { FromRole, RoleName, ToRole } from './protocol.ts';
 
 // The entry points sit above every role (they load the role a spec names): paths, not imports.
@@ -15,6 +15,12 @@ const PROCESS_ENTRY = fileURLToPath(new URL('../entry/process.ts', import.meta.u
 const THREAD_ENTRY = new URL('../entry/thread.ts', import.meta.url);
 
 export type Where = 'process' | 'thread';
+
+/**
+ * Starts a role somewhere else (an agent on another host) behind the same handle as a local one: the placement of a
+ * point hands one to a group for the members it puts there (see placement/).
+ */
+export type RoleLauncher = <Spec, Ready, Progress, Command, Report>(name: RoleName, spec: Spec, label: string) => RoleHandle<Ready, Progress, Command, Report>;
 
 export interface RoleHandle<Ready, Progress, Command, Report> {
   /** The OS process the role runs in (this process for a thread). */

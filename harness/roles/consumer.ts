@@ -3,8 +3,8 @@
  * hosts in-process consumers): builds the transport from data, runs the job, counts each id and records
  * sent → done latency. The hot path is one job call, one clock read, one byte increment and one histogram record.
  */
-import { errorMessage } from '../errors.ts';
-import { createJob, type JobSpec } from '../jobs.ts';
+import { errorMessage } from '../host/errors.ts';
+import { createJob, type JobSpec } from './job.ts';
 import { createDeliveryCounter } from '../measure/accounting.ts';
 import { nowNs } from '../measure/clock.ts';
 import { recordCompletions, type Completions } from '../measure/completions.ts';
@@ -75,28 +75,24 @@ export const sumProgress = (items: readonly ConsumerProgress[]): ConsumerProgres
 /** Work consumers hold: started or waiting in their memory. */
 export const holding = (progress: ConsumerProgress) => progress.inFlight + progress.queued;
 
-export default defineRole({
-  async start(spec: ConsumerSpec) {
-    const transport = await openTransport(spec.transport);
-    const job = createJob(spec.job, { urls: spec.transport.urls, concurrency: spec.transport.concurrency, worker: spec.worker });
-    const counts = createDeliveryCounter(spec.ids);
-    const histogram = createHistogram();
-    const completions = recordCompletions(spec.epochNs);
-    const warmup = spec.warmup;
-    const senderAheadNs = spec.senderAheadNs ?? 0;
-    let warmupDistinct = 0;
-    let measuredDistinct = 0;
-    let firstDoneNs = 0;
-    let lastDoneNs = 0;
-    let jobErrors = 0;
-    let inFlight = 0;
-    let firstJobError: string | undefined;
-    let deliveryLog = spec.deliveryLog === undefined ? undefined : openRecordLog(spec.deliveryLog);
-    let rejectFailed: (error: Error) => void = () => {};
-    const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
-    failed.catch(() => {}); // observed by whoever serves the role; never an unhandled rejection here
-
-    const record = (envelope: Envelope): void => {
+/**
+ * What a consumer records of each job done: its id counted (a duplicate only counted), and for the first delivery of
+ * a measured id its latency from the send time (moved onto this clock across hosts) and its completion time. The
+ * record log, when asked for, is written first: it survives a SIGKILL.
+ */
+function deliveryRecorder(spec: ConsumerSpec) {
+  const counts = createDeliveryCounter(spec.ids);
+  const histogram = createHistogram();
+  const completions = recordCompletions(spec.epochNs);
+  const { warmup } = spec;
+  const senderAheadNs = spec.senderAheadNs ?? 0;
+  let warmupDistinct = 0;
+  let measuredDistinct = 0;
+  let firstDoneNs = 0;
+  let lastDoneNs = 0;
+  let deliveryLog = spec.deliveryLog === undefined ? undefined : openRecordLog(spec.deliveryLog);
+  return {
+    record(envelope: Envelope): void {
       const done = nowNs();
       const id = envelope.id;
       const seen = counts[id];
@@ -116,7 +112,30 @@ export default defineRole({
       completions.record(done);
       if (done > lastDoneNs) lastDoneNs = done;
       if (firstDoneNs === 0 || done < firstDoneNs) firstDoneNs = done;
-    };
+    },
+    distinct: () => ({ warmup: warmupDistinct, measured: measuredDistinct }),
+    /** Stops logging (jobs still finishing would write to a closed, or reused, file descriptor) and hands over what it recorded. */
+    close() {
+      const log = deliveryLog;
+      deliveryLog = undefined;
+      log?.close();
+      return { histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, completions: completions.snapshot() };
+    },
+  };
+}
+
+export default defineRole({
+  async start(spec: ConsumerSpec) {
+    const transport = await openTransport(spec.transport);
+    const job = createJob(spec.job, { urls: spec.transport.urls, concurrency: spec.transport.concurrency, worker: spec.worker });
+    const recorder = deliveryRecorder(spec);
+    let jobErrors = 0;
+    let inFlight = 0;
+    let firstJobError: string | undefined;
+    let rejectFailed: (error: Error) => void = () => {};
+    const failed = new Promise<never>((_, reject) => (rejectFailed = reject));
+    failed.catch(() => {}); // observed by whoever serves the role; never an unhandled rejection here
+
     const jobFailed = (error: unknown): never => {
       inFlight--;
       jobErrors++;
@@ -127,7 +146,7 @@ export default defineRole({
       inFlight++;
       return job.run(envelope).then(() => {
         inFlight--;
-        record(envelope);
+        recorder.record(envelope);
       }, jobFailed);
     };
     const consume = () => transport.consumer({ handle, fail: rejectFailed });
@@ -135,7 +154,7 @@ export default defineRole({
     return {
       ready: {},
       failed,
-      progress: (): ConsumerProgress => ({ warmup: warmupDistinct, measured: measuredDistinct, inFlight, queued: consumer?.queued?.() ?? 0 }),
+      progress: (): ConsumerProgress => ({ ...recorder.distinct(), inFlight, queued: consumer?.queued?.() ?? 0 }),
       async run(command: ConsumerCommand) {
         if (command === 'pause') {
           await consumer?.close();
@@ -150,11 +169,7 @@ export default defineRole({
         await consumer?.close();
         const heldAtFinish = consumer?.queued ? consumer.queued() + inFlight : 0;
         await job.close();
-        // Jobs still finishing after this are not logged (their fd would be closed, or reused by another file).
-        const log = deliveryLog;
-        deliveryLog = undefined;
-        log?.close();
-        return { worker: spec.worker, pid: process.pid, histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, jobErrors, firstJobError, completions: completions.snapshot(), heldAtFinish };
+        return { worker: spec.worker, pid: process.pid, ...recorder.close(), jobErrors, firstJobError, heldAtFinish };
       },
     };
   },

@@ -1,9 +1,7 @@
 /** Several roles of one kind started together (W consumers, P producers, S servers, client processes): one small API. */
-import { startRemoteRole, type Agent } from '../agent/client.ts';
-import type { AgentRole } from '../agent/wire.ts';
 import type { ResourceTarget } from '../measure/resources.ts';
-import { waitUntil, within } from '../wait.ts';
-import { startRole, type RoleHandle, type Where } from './child.ts';
+import { waitUntil, within } from '../host/wait.ts';
+import { startRole, type RoleHandle, type RoleLauncher, type Where } from './child.ts';
 import type { RoleName } from './protocol.ts';
 
 export interface RoleGroup<Ready, Progress, Command, Report> {
@@ -37,14 +35,14 @@ export async function startGroup<Spec, Ready, Progress, Command, Report>(
     readyTimeoutMs: number;
     signal: AbortSignal;
     what?: string;
-    /** The agent a member runs on (another host), or undefined to run it here. */
-    agent?: (index: number) => Agent | undefined;
+    /** How a member starts elsewhere (on an agent), or undefined to run it here. */
+    launch?: (index: number) => RoleLauncher | undefined;
   },
 ): Promise<RoleGroup<Ready, Progress, Command, Report>> {
   const members = specs.map((spec, index) => {
-    const agent = options.agent?.(index);
-    return agent
-      ? startRemoteRole<Spec, Ready, Progress, Command, Report>(agent, name as AgentRole, spec, options.label(index))
+    const launch = options.launch?.(index);
+    return launch
+      ? launch<Spec, Ready, Progress, Command, Report>(name, spec, options.label(index))
       : startRole<Spec, Ready, Progress, Command, Report>(name, spec, { where: options.where, label: options.label(index) });
   });
   // Members on this host: the ones whose processes can be sampled here.

@@ -10,7 +10,7 @@ import { encodeHistogram } from '../measure/histogram.ts';
 import { openRecordLog } from '../measure/record-log.ts';
 import { loadModel } from '../load/spec.ts';
 import type { LoadOutcome, LoadSpec } from '../load/types.ts';
-import { within } from '../wait.ts';
+import { within } from '../host/wait.ts';
 import { openTransport, type TransportRef } from '../transports/load.ts';
 import type { Producer } from '../transports/types.ts';
 import consumerRole, { sumProgress, type ConsumerProgress, type ConsumerReport, type ConsumerSpec } from './consumer.ts';

@@ -1,6 +1,6 @@
 /**
  * Messages between the coordinator and a role (a consumer, a producer, a server, a client…), whatever the role and
- * wherever it runs: a forked process, a worker thread, or (later) an agent on another host. A role starts from a
+ * wherever it runs: a forked process, a worker thread, or an agent on another host (agent/client.ts). A role starts from a
  * spec that is plain data, says when it is ready, reports progress, runs commands and ends with a report.
  */
 

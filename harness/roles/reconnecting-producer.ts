@@ -4,7 +4,7 @@
  * it is broken fail at once instead of waiting, so an outage shows up as refused sends, not as a stalled sender.
  */
 import { setTimeout as sleep } from 'node:timers/promises';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 import type { Envelope, Producer } from '../transports/types.ts';
 
 export async function reconnectingProducer(build: () => Promise<Producer>, delayMs: number, signal: AbortSignal): Promise<Producer> {

@@ -1,6 +1,6 @@
 /** A role's own side: what it does once started, and how it is served over a message channel. */
 import { performance } from 'node:perf_hooks';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 import type { FromRole, ToRole } from './protocol.ts';
 
 export interface RoleInstance<Ready, Progress, Command, Report> {

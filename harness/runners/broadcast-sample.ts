@@ -11,9 +11,9 @@ import type { BroadcastArchitecture } from '../broadcast/types.ts';
 import type { PlanBase, RoomsPlan } from './plan.ts';
 import { deliveredPerSec } from '../measure/stats.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
-import { redisMetrics, type SampleContext, type SamplePhases } from '../sample.ts';
+import { redisMetrics, type SampleContext, type SamplePhases } from '../engine/sample.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
-import { waitUntil, within } from '../wait.ts';
+import { waitUntil, within } from '../host/wait.ts';
 
 export interface BroadcastPlan extends PlanBase<BroadcastArchitecture>, RoomsPlan {
   readonly choice: ArchitectureChoice;

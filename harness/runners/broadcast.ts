@@ -4,13 +4,12 @@
  */
 import { z } from 'zod';
 import { ARCHITECTURES, ARCHITECTURE_SPECS, parseArchitectureChoice } from '../broadcast/registry.ts';
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../host/errors.ts';
 import { open } from '../load/open.ts';
-import { capacityFlags, capacitySpec, checkCapacityFlags, commonFlags, flag, list, names, wholeNumber } from '../options.ts';
-import { resolveConfig } from '../registry.ts';
-import { sweepAxes, type ScenarioKind } from '../scenario.ts';
+import { capacityFlags, commonFlags, flag, list, names, wholeNumber } from '../engine/options.ts';
+import { sweepAxes, type ScenarioKind } from '../engine/scenario.ts';
 import { broadcastPhases, type BroadcastPlan } from './broadcast-sample.ts';
-import { architectureIdentity, pointIdentity, rateLabel, rateLoad, roomParams } from './plan.ts';
+import { architectureIdentity, messagesAtRate, pointIdentity, rateLabel, roomParams, roomSweep } from './plan.ts';
 
 export const roomFlags = {
   rooms: flag(wholeNumber(1, 10_000), '<n>', 'rooms; message i goes to room i mod rooms'),
@@ -33,51 +32,23 @@ const flags = {
 };
 
 /** More connections than this per client process and the clients, not the server, become what is measured. */
-const MAX_CONNECTIONS_PER_CLIENT_PROCESS = 2_000;
-
 export const broadcastKind: ScenarioKind<typeof flags, BroadcastPlan, undefined> = {
   flags,
   axes: sweepAxes({ servers: 'server processes', clientsPerRoom: 'clients per room', perSec: 'messages published per second (0: capacity search)' }),
   measures: { throughput: 'deliveries/s', latency: 'intended publish time → received by a client' },
   sweep(options, given) {
-    checkCapacityFlags(options.rate, given);
     const choices = [...new Set(options.architectures)].map(parseArchitectureChoice);
     if (given.servers && !choices.some((choice) => choice.definition.multiServer)) {
       throw new UsageError(`--servers applies to multi-server architectures only (${Object.values(ARCHITECTURES).filter((entry) => entry.definition.multiServer).map((entry) => entry.definition.name).join(', ')})`);
     }
-    const tooMany = options.clientsPerRoom.find((perRoom) => (options.rooms * perRoom) / options.clientProcesses > MAX_CONNECTIONS_PER_CLIENT_PROCESS);
-    if (tooMany !== undefined) {
-      throw new UsageError(`${options.rooms} rooms × ${tooMany} clients over ${options.clientProcesses} client processes is more than ${MAX_CONNECTIONS_PER_CLIENT_PROCESS} connections per process: raise --client-processes`);
-    }
-    const { rooms, clientProcesses, messages, warmup } = options;
-    return choices.flatMap((choice) =>
-      (choice.definition.multiServer ? options.servers : [1]).flatMap((servers) =>
-        options.clientsPerRoom.flatMap((clientsPerRoom) =>
-          options.rate.map(
-            (rate): BroadcastPlan => ({
-              choice,
-              config: resolveConfig(choice),
-              servers,
-              rooms,
-              clientsPerRoom,
-              clientProcesses,
-              ...rateLoad(rate, () => open({ perSec: 1 }), capacitySpec(options)),
-              messages,
-              warmup,
-              payloadBytes: options.payload,
-              timeoutMs: options.timeout * 1000,
-            }),
-          ),
-        ),
-      ),
-    );
+    return roomSweep(choices, (choice) => (choice.definition.multiServer ? options.servers : [1]), [options, given], () => open({ perSec: 1 }), (base, servers): BroadcastPlan => ({ ...base, servers, messages: options.messages }));
   },
   identity: (plan) =>
     pointIdentity(architectureIdentity(plan), plan, { servers: plan.servers, clientsPerRoom: plan.clientsPerRoom, perSec: plan.capacity ? 0 : plan.load.params.perSec! }, `${plan.choice.label} S=${plan.servers} rooms=${plan.rooms}×${plan.clientsPerRoom}${rateLabel(plan)}`, {
       ...roomParams(plan),
       messages: plan.messages,
     }),
-  atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec }), messages: Math.max(1, Math.round(perSec * stepSec)), timeoutMs }),
+  atRate: messagesAtRate,
   services: (plan) => plan.choice.definition.services,
   phases: broadcastPhases,
 };

@@ -2,12 +2,12 @@
  * The `enqueue` kind of scenario: how fast P producer processes hand messages to a broker, and how long each
  * hand-off takes (BullMQ add resolved, RabbitMQ confirm, Postgres commit, pg-boss send resolved). Nothing consumes.
  */
-import { UsageError } from '../errors.ts';
+import { UsageError } from '../host/errors.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
-import { capacityFlags, capacitySpec, commonFlags, flag, list, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
-import { resolveConfig } from '../registry.ts';
-import { sweepAxes, type ScenarioKind } from '../scenario.ts';
+import { capacityFlags, capacitySpec, commonFlags, flag, list, rateValue, checkLoadFlags, wholeNumber } from '../engine/options.ts';
+import { resolveConfig } from '../plugins/registry.ts';
+import { sweepAxes, type ScenarioKind } from '../engine/scenario.ts';
 import { parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { enqueuePhases, type EnqueuePlan } from './enqueue-sample.ts';
 import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
@@ -35,7 +35,7 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
   axes: sweepAxes({ producers: 'producer processes', inflight: 'sends in flight per producer (0: open loop)' }),
   measures: { throughput: 'accepted messages/s', latency: 'send call → accepted by the broker (open loop: from the intended send time)' },
   sweep(options, given) {
-    const closedLoop = isClosedLoop(options.rate, given);
+    const closedLoop = checkLoadFlags(options.rate, given);
     const choices = [...new Set(options.transports)].map(parseTransportChoice);
     const brokerless = choices.find((choice) => choice.definition.inProcess);
     if (brokerless) throw new UsageError(`${brokerless.label} has no broker to enqueue into (its hand-off is the in-process call the process scenario measures): leave it out of --transports`);

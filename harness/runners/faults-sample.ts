@@ -6,11 +6,11 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 import { supervise, type Supervised } from '../faults/supervisor.ts';
 import { analyzeRecovery, type Delivery } from '../faults/timeline.ts';
-import { prepareJob, type JobSpec } from '../jobs.ts';
-import { makeTempDir, removeTempDir } from '../lifecycle.ts';
+import { prepareJob, type JobSpec } from '../roles/job.ts';
+import { makeTempDir, removeTempDir } from '../host/lifecycle.ts';
 import { account } from '../measure/accounting.ts';
 import { NS_PER_S, nowNs } from '../measure/clock.ts';
 import { createHistogram, encodeHistogram, summarizeMs } from '../measure/histogram.ts';
@@ -19,14 +19,14 @@ import { holding, type ConsumerCommand, type ConsumerProgress, type ConsumerRepo
 import type { RoleHandle } from '../roles/child.ts';
 import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import type { Sample } from '../results/types.ts';
-import type { SampleContext, SamplePhases } from '../sample.ts';
+import type { SampleContext, SamplePhases } from '../engine/sample.ts';
 import { setRedisPersistence, type RedisPersistence } from '../services/redis-persistence.ts';
 import type { ServiceSet } from '../services/provision.ts';
 import type { TransportRef } from '../transports/load.ts';
 import { transportIdentity, type TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
-import { waitUntil, within } from '../wait.ts';
+import { waitUntil, within } from '../host/wait.ts';
 import { notDeliveredError, quietWatch, transportRef } from './transport-roles.ts';
 
 export const FAULT_KINDS = ['worker-kill', 'broker-restart', 'broker-kill'] as const;

@@ -4,12 +4,12 @@
  * long until the system kept up again, and the latency over time.
  */
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
-import { formatJob, parseJob } from '../jobs.ts';
-import { commonFlags, flag, list, wholeNumber } from '../options.ts';
-import { resolveConfig } from '../registry.ts';
+import { UsageError } from '../host/errors.ts';
+import { formatJob, parseJob } from '../roles/job.ts';
+import { commonFlags, flag, list, wholeNumber } from '../engine/options.ts';
+import { resolveConfig } from '../plugins/registry.ts';
 import { open } from '../load/open.ts';
-import type { ScenarioKind } from '../scenario.ts';
+import type { ScenarioKind } from '../engine/scenario.ts';
 import { REDIS_PERSISTENCE, type RedisPersistence } from '../services/redis-persistence.ts';
 import type { ServiceSet } from '../services/provision.ts';
 import { parseTransportChoice, transportIdentity, type TransportChoice } from '../transports/registry.ts';

@@ -16,9 +16,9 @@ import { mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import { deliveredPerSec } from '../measure/stats.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
 import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
-import { redisMetrics, type SampleContext, type SamplePhases } from '../sample.ts';
+import { redisMetrics, type SampleContext, type SamplePhases } from '../engine/sample.ts';
 import { serviceResourceTargets } from '../services/provision.ts';
-import { waitUntil, within } from '../wait.ts';
+import { waitUntil, within } from '../host/wait.ts';
 
 /** `load`: open loop at a rate, or closed loop with `connections` requests in flight; `payloadBytes`: the text's length. */
 export interface HttpE2ePlan extends PlanBase<HttpArchitecture>, RoomsPlan {

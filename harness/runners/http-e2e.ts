@@ -7,11 +7,10 @@ import { z } from 'zod';
 import { HTTP_ARCHITECTURES, parseHttpArchitectureChoice } from '../http/registry.ts';
 import { closed } from '../load/closed.ts';
 import { open } from '../load/open.ts';
-import { capacityFlags, capacitySpec, checkCapacityFlags, commonFlags, flag, list, names, wholeNumber } from '../options.ts';
-import { resolveConfig } from '../registry.ts';
-import { sweepAxes, type ScenarioKind } from '../scenario.ts';
+import { capacityFlags, commonFlags, flag, list, names, wholeNumber } from '../engine/options.ts';
+import { sweepAxes, type ScenarioKind } from '../engine/scenario.ts';
 import { roomFlags } from './broadcast.ts';
-import { architectureIdentity, pointIdentity, rateLabel, rateLoad, roomParams } from './plan.ts';
+import { architectureIdentity, pointIdentity, rateLabel, roomParams, roomSweep } from './plan.ts';
 import { httpE2ePhases, type HttpE2ePlan } from './http-e2e-sample.ts';
 
 const { repeat, timeout, warmup } = commonFlags;
@@ -39,29 +38,13 @@ export const httpE2eKind: ScenarioKind<typeof flags, HttpE2ePlan, undefined> = {
   axes: sweepAxes({ socketServers: 'worker/socket processes', connections: 'HTTP connections (closed loop)', perSec: 'requests per second offered (0: closed loop or capacity search)' }),
   measures: { throughput: 'deliveries/s', latency: 'HTTP request (intended send time) → received by a client; HTTP response latency is in metrics' },
   sweep(options, given) {
-    checkCapacityFlags(options.rate, given);
-    const { rooms, clientProcesses, connections, warmup } = options;
-    return [...new Set(options.architectures)].map(parseHttpArchitectureChoice).flatMap((choice) =>
-      (choice.definition.socketProcesses ? options.socketServers : [1]).flatMap((socketServers) =>
-        options.clientsPerRoom.flatMap((clientsPerRoom) =>
-          options.rate.map(
-            (rate): HttpE2ePlan => ({
-              choice,
-              config: resolveConfig(choice),
-              socketServers,
-              rooms,
-              clientsPerRoom,
-              clientProcesses,
-              ...rateLoad(rate, () => closed({ batch: 1, inflight: connections }), capacitySpec(options)),
-              connections,
-              durationSec: options.duration,
-              warmup,
-              payloadBytes: options.payload,
-              timeoutMs: options.timeout * 1000,
-            }),
-          ),
-        ),
-      ),
+    const choices = [...new Set(options.architectures)].map(parseHttpArchitectureChoice);
+    return roomSweep(
+      choices,
+      (choice) => (choice.definition.socketProcesses ? options.socketServers : [1]),
+      [options, given],
+      () => closed({ batch: 1, inflight: options.connections }),
+      (base, socketServers): HttpE2ePlan => ({ ...base, socketServers, connections: options.connections, durationSec: options.duration }),
     );
   },
   identity(plan) {

@@ -1,8 +1,10 @@
 /** What every scenario's point plan has, and how those parts are named in results. */
-import type { CapacitySpec } from '../capacity.ts';
+import type { CapacitySpec } from '../engine/capacity.ts';
+import { capacitySpec, checkCapacityFlags } from '../engine/options.ts';
+import { UsageError } from '../host/errors.ts';
 import { open } from '../load/open.ts';
 import type { LoadModel } from '../load/types.ts';
-import type { Choice } from '../registry.ts';
+import { resolveConfig, type Choice, type Presettable } from '../plugins/registry.ts';
 import type { PointIdentity } from '../results/types.ts';
 
 export interface PlanBase<Definition> {
@@ -70,3 +72,65 @@ export const roomParams = (plan: RoomsPlan & { readonly choice: { readonly label
   connections: plan.rooms * plan.clientsPerRoom,
   clientProcesses: plan.clientProcesses,
 });
+
+/** A point that counts its load in messages, as one capacity step: open loop at `perSec` for `stepSec` seconds. */
+export function messagesAtRate<Plan extends PlanBase<unknown> & { readonly messages: number }>(plan: Plan, perSec: number, stepSec: number, timeoutMs: number): Plan {
+  return { ...plan, capacity: undefined, load: open({ perSec }), messages: Math.max(1, Math.round(perSec * stepSec)), timeoutMs };
+}
+
+/** The most WebSocket connections one client process opens (broadcast/client-fleet.ts). */
+const MAX_CONNECTIONS_PER_CLIENT_PROCESS = 2_000;
+
+/** The flags every rooms point takes (broadcast, http-e2e). */
+export interface RoomSweepOptions {
+  readonly rooms: number;
+  readonly clientsPerRoom: readonly number[];
+  readonly clientProcesses: number;
+  readonly rate: ReadonlyArray<number | 'max' | 'capacity'>;
+  readonly warmup: number;
+  readonly payload: number;
+  readonly timeout: number;
+  readonly sloP99: number;
+  readonly stepSeconds: number;
+  readonly capacityStart: number;
+}
+
+/**
+ * The sweep of points that deliver to rooms: each choice × its server counts × clients per room × rate, with what
+ * they share filled in; `build` adds the kind's own fields.
+ */
+export function roomSweep<Definition extends Presettable, Plan>(
+  choices: ReadonlyArray<Choice<Definition>>,
+  servers: (choice: Choice<Definition>) => readonly number[],
+  [options, given]: [RoomSweepOptions, Partial<RoomSweepOptions>],
+  closedLoop: () => LoadModel,
+  build: (base: PlanBase<Definition> & RoomsPlan, servers: number) => Plan,
+): Plan[] {
+  checkCapacityFlags(options.rate, given);
+  const tooMany = options.clientsPerRoom.find((perRoom) => (options.rooms * perRoom) / options.clientProcesses > MAX_CONNECTIONS_PER_CLIENT_PROCESS);
+  if (tooMany !== undefined) {
+    throw new UsageError(`${options.rooms} rooms × ${tooMany} clients over ${options.clientProcesses} client processes is more than ${MAX_CONNECTIONS_PER_CLIENT_PROCESS} connections per process: raise --client-processes`);
+  }
+  return choices.flatMap((choice) =>
+    servers(choice).flatMap((count) =>
+      options.clientsPerRoom.flatMap((clientsPerRoom) =>
+        options.rate.map((rate) =>
+          build(
+            {
+              choice,
+              config: resolveConfig(choice),
+              rooms: options.rooms,
+              clientsPerRoom,
+              clientProcesses: options.clientProcesses,
+              ...rateLoad(rate, closedLoop, capacitySpec(options)),
+              warmup: options.warmup,
+              payloadBytes: options.payload,
+              timeoutMs: options.timeout * 1000,
+            },
+            count,
+          ),
+        ),
+      ),
+    ),
+  );
+}

@@ -3,24 +3,23 @@
  * whole path, then the measured load (closed loop: the backlog is built with the consumers paused, then released),
  * the wait for deliveries, and exact accounting of every id.
  */
-import { errorMessage } from '../errors.ts';
-import { prepareJob, type JobSpec } from '../jobs.ts';
+import { errorMessage } from '../host/errors.ts';
+import { prepareJob, type JobSpec } from '../roles/job.ts';
 import { account } from '../measure/accounting.ts';
 import { NS_PER_S, nowNs } from '../measure/clock.ts';
 import { completedBetween, mergeCompletions, steadyRate } from '../measure/completions.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import { deliveredPerSec } from '../measure/stats.ts';
 import { holding, type ConsumerReport, type ConsumerSpec } from '../roles/consumer.ts';
-import type { ProducerOutcome, ProducerSpec } from '../roles/producer.ts';
-import type { LatencyClock, Sample } from '../results/types.ts';
-import type { SampleContext, SamplePhases } from '../sample.ts';
+import type { ProducerSpec } from '../roles/producer.ts';
+import type { Sample } from '../results/types.ts';
+import type { SampleContext, SamplePhases } from '../engine/sample.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
-import { waitUntil } from '../wait.ts';
+import { waitUntil } from '../host/wait.ts';
 import { notDeliveredError, overBaseline, pointServices, quietWatch, runProducers, startTransportRoles, transportRef, type TransportRoles } from './transport-roles.ts';
-import { offsetOf, placementAgents, sharedStart, clockWatch, consumerOnCoordinatorClock, idShare, loadShare, mergedProducer, placeOnAgents, senderAheadNs, type PlacementName } from './placement.ts';
-import { agentAt } from '../agent/client.ts';
+import { mergeProducers, placeRoles, type AgentPlacement, type LostToAgents, type Placement } from '../placement/placement.ts';
 
 export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly choice: TransportChoice;
@@ -28,9 +27,9 @@ export interface ProcessPlan extends PlanBase<TransportDefinition> {
   readonly concurrency: number;
   readonly messages: number;
   readonly job: JobSpec;
-  /** Agent URLs: producers and consumers run there (see placement.ts); here when undefined. */
+  /** Agent URLs: producers and consumers run there, placed as `placement` says (see placement/); here when undefined. */
   readonly agents?: readonly string[];
-  readonly placement?: PlacementName;
+  readonly placement?: AgentPlacement;
 }
 
 const REPORT_TIMEOUT_MS = 20_000;
@@ -41,63 +40,39 @@ const WARMUP_LOAD = { model: 'closed', batch: 50, inflight: 4 } as const;
 const WARMUP_SINGLE_SENDS = { model: 'closed', batch: 1, inflight: 50 } as const;
 
 interface Loaded {
-  readonly outcome?: ProducerOutcome;
-  /** Measured ids the transport accepted. */
+  /** Measured ids the transport accepted, by the producers that reported. */
   readonly accepted: number;
   readonly backlog: boolean;
   readonly error?: string;
 }
 
-const shareSize = (range: { from: number; to: number }) => range.to - range.from;
-
 /** Deadline for the sending phase: open loop takes messages / rate by design; closed loop is bounded generously. */
-function loadDeadlineMs(plan: ProcessPlan): number {
+export function loadDeadlineMs(plan: Pick<ProcessPlan, 'load' | 'messages' | 'timeoutMs'>): number {
   const perSec = plan.load.params.perSec;
   return perSec ? (plan.messages / perSec) * 1000 + plan.timeoutMs : plan.timeoutMs * 10;
 }
 
-export function processPhases(plan: ProcessPlan, { services, sampleId, signal }: SampleContext): SamplePhases<TransportRoles, Loaded> {
+export function processPhases(plan: ProcessPlan, { services, agents, sampleId, signal }: SampleContext): SamplePhases<TransportRoles, Loaded> {
   const ref = transportRef(plan.choice, plan.config, plan.concurrency, services, sampleId, plan.job);
   const ids = plan.warmup + plan.messages;
   const epochNs = nowNs();
-  const placed = plan.agents && placeOnAgents(plan.placement ?? 'swarm', plan.agents.map(agentAt), ref);
-  const producerCount = placed?.producers.length ?? 1;
-  let latencyClock: ((errors: string[]) => Promise<LatencyClock>) | undefined;
-  // One queue, or one per agent.
-  const admins = (placed?.refs ?? [ref]).map((queueRef) => plan.choice.definition.create(queueRef));
+  const placement = placeRoles({ name: plan.placement ?? 'local', agents: (plan.agents ?? []).map((url) => agents.get(url)), queue: ref, workers: plan.workers, epochNs });
+  const admins = placement.queues.map((queue) => plan.choice.definition.create(queue));
   const pending = admins[0]!.pending && (async () => (await Promise.all(admins.map((admin) => admin.pending!()))).reduce((sum, value) => sum + value, 0));
   // A transport without a broker (consumers in the producer's process) cannot hold a backlog: it is fed live.
   const backlog = plan.load.name === 'closed' && !plan.choice.definition.inProcess;
   const quiet = quietWatch(pending);
-  const warmupRange = { from: 0, to: plan.warmup };
   const measuredRange = { from: plan.warmup, to: ids };
   return {
     async setup() {
       for (const admin of admins) await admin.setup();
       await prepareJob(plan.job, ref.urls);
-      if (placed) latencyClock = await clockWatch(placed, plan.workers);
+      await placement.prepare();
     },
     start() {
-      const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => {
-        const at = placed?.consumer(worker);
-        // Completions count from one instant, read on each consumer's own clock.
-        const clock = at ? { epochNs: epochNs + offsetOf(at.agent), senderAheadNs: senderAheadNs(placed!, worker) } : { epochNs };
-        return { transport: at?.ref ?? ref, job: plan.job, worker, warmup: plan.warmup, ids, ...clock };
-      });
-      const producers = Array.from({ length: producerCount }, (_, index): ProducerSpec => {
-        const share = (range: { from: number; to: number }) => (placed ? idShare(range, producerCount, index) : range);
-        return {
-          transport: placed?.producers[index]!.ref ?? ref,
-          producer: index,
-          payloadBytes: plan.payloadBytes,
-          warmup: { ...share(warmupRange), load: plan.load.name === 'open' ? WARMUP_SINGLE_SENDS : WARMUP_LOAD },
-          measured: { ...share(measuredRange), load: loadShare(plan.load.spec, producerCount) },
-          sendGraceMs: plan.timeoutMs,
-        };
-      });
-      const placeOn = placed && { consumer: (worker: number) => placed.consumer(worker).agent, producer: (index: number) => placed.producers[index]!.agent };
+      const { consumers, producers } = roleSpecs(plan, placement);
       // The bare worker that memory is read against runs here: beside agents' workers it would measure nothing.
-      return startTransportRoles(plan.choice, consumers, producers, signal, { baseline: !plan.choice.definition.inProcess && !placed, placeOn });
+      return startTransportRoles(plan.choice, consumers, producers, signal, { baseline: !plan.choice.definition.inProcess && placement.name === 'local', placement });
     },
     async warmup(roles, errors) {
       if (plan.warmup === 0) return;
@@ -106,18 +81,14 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       if (!arrived) errors.push(`warmup: only ${roles.consumerProgress().warmup} of ${plan.warmup} warmup messages delivered within ${deadlineMs / 1000}s`);
     },
     resources: (roles) => roles.resourceTargets(services, pointServices(plan.choice, plan.job)),
-    agents: placed && placementAgents(placed, plan.workers),
+    agents: placement.agents,
     async load(roles) {
       if (backlog) await roles.consumers!.run('pause');
-      const gos = placed ? sharedStart(plan.load.spec, placed.producers.map(({ agent }) => agent)) : [];
-      const ran = await runProducers(roles.producers, gos, loadDeadlineMs(plan));
+      const ran = await runProducers(roles.producers, placement.gos(plan.load.spec), loadDeadlineMs(plan));
       if (backlog) await roles.consumers!.run('resume').catch(() => {});
       if (!ran) return { accepted: roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0), backlog, error: 'load did not finish within its deadline' };
       const { outcomes, failed } = ran;
-      // A producer that failed: nothing says which of its ids reached the broker, so its whole share is owed.
-      const owed = placed ? failed.reduce((sum, { index }) => sum + shareSize(idShare(measuredRange, producerCount, index)), 0) : 0;
-      const accepted = outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0) + owed;
-      return { outcome: outcomes[0], accepted, backlog, error: failed.length ? failed.map(({ index, reason }) => `producer ${index}: ${reason}`).join('; ') : undefined };
+      return { accepted: outcomes.reduce((sum, outcome) => sum + outcome.accepted, 0), backlog, error: failed.length ? failed.map(({ index, reason }) => `producer ${index}: ${reason}`).join('; ') : undefined };
     },
     progress(roles, loaded) {
       const consumers = roles.consumerProgress();
@@ -136,18 +107,43 @@ export function processPhases(plan: ProcessPlan, { services, sampleId, signal }:
       if (loaded.error) errors.push(loaded.error);
       for (const item of reports.producers) if (item.sendErrors > 0) errors.push(`producer ${item.producer}: ${item.sendErrors} sends failed: ${item.firstSendError}`);
       for (const item of reports.consumers) if (item.jobErrors > 0) errors.push(`worker ${item.worker}: ${item.jobErrors} jobs failed: ${item.firstJobError}`);
-      if (!placed) return accountProcess(plan, { consumers: reports.consumers, stillQueued, epochNs }, reports.producers[0], loaded, overBaseline(measured.resources), errors);
-      const producer = mergedProducer(reports.producers, measuredRange, placed);
-      const consumers = reports.consumers.map((report) => consumerOnCoordinatorClock(report, placed.consumer(report.worker).agent));
+      const lostToAgents = placement.lostToAgents(measuredRange, { producers: reports.producers.map((item) => item.producer), workers: reports.consumers.map((item) => item.worker) });
+      errors.push(...lostToAgents.incomplete);
+      const producer = mergeProducers(placement, reports.producers, measuredRange);
+      const consumers = reports.consumers.map((report) => placement.consumerOnCoordinatorClock(report));
       const senderLag = producer.senderLags.length ? encodeHistogram(mergeEncoded(producer.senderLags)) : undefined;
-      const clock = await latencyClock!(errors);
-      return { ...accountProcess(plan, { consumers, stillQueued, epochNs }, { ...producer, senderLag }, loaded, measured.resources, errors), latencyClock: clock };
+      // No producer reported (it crashed here): nothing is known to have been sent.
+      const sent = reports.producers.length || lostToAgents.incomplete.length ? { ...producer, senderLag } : undefined;
+      const sample = accountProcess(plan, { consumers, stillQueued, epochNs }, sent, loaded, overBaseline(measured.resources), errors, lostToAgents);
+      const latencyClock = await placement.latencyClock(errors);
+      return { ...sample, ...(latencyClock ? { latencyClock } : {}), ...(lostToAgents.incomplete.length ? { incomplete: lostToAgents.incomplete } : {}) };
     },
     stop: (roles) => roles.kill(),
     async teardown() {
       for (const admin of admins) await admin.teardown();
     },
   };
+}
+
+/** Each role's spec, as its placement puts it: its queue, its share of the ids and of the load, its clock. */
+function roleSpecs(plan: ProcessPlan, placement: Placement): { consumers: ConsumerSpec[]; producers: ProducerSpec[] } {
+  const ids = plan.warmup + plan.messages;
+  const warmupLoad = plan.load.name === 'open' ? WARMUP_SINGLE_SENDS : WARMUP_LOAD;
+  const consumers = Array.from({ length: plan.workers }, (_, worker): ConsumerSpec => {
+    const site = placement.consumer(worker);
+    return { transport: site.ref, job: plan.job, worker, warmup: plan.warmup, ids, ...site.clock };
+  });
+  const producers = placement.producers.map(
+    (site, index): ProducerSpec => ({
+      transport: site.ref,
+      producer: index,
+      payloadBytes: plan.payloadBytes,
+      warmup: { ...site.share({ from: 0, to: plan.warmup }), load: warmupLoad },
+      measured: { ...site.share({ from: plan.warmup, to: ids }), load: site.load(plan.load.spec) },
+      sendGraceMs: plan.timeoutMs,
+    }),
+  );
+  return { consumers, producers };
 }
 
 function accountProcess(
@@ -157,6 +153,7 @@ function accountProcess(
   loaded: Loaded,
   resources: Sample['resources'],
   errors: string[],
+  { incomplete, fateUnknown }: LostToAgents,
 ): Sample {
   const ids = plan.warmup + plan.messages;
   const counts = account(
@@ -165,6 +162,7 @@ function accountProcess(
     ids,
     (id) => producer?.accepted[id - plan.warmup] === 1,
     stillQueued,
+    incomplete.length ? fateUnknown : undefined,
   );
   const histogram = mergeEncoded(consumers.map((item) => item.histogram));
   const lastDoneNs = Math.max(0, ...consumers.map((item) => item.lastDoneNs));
@@ -174,7 +172,7 @@ function accountProcess(
   const durationSec = steady?.windowSec ?? (lastDoneNs > liveStartNs ? (lastDoneNs - liveStartNs) / NS_PER_S : 0);
   const throughputPerSec = steady?.perSec ?? (durationSec > 0 ? counts.delivered / durationSec : 0);
   if (counts.lost + counts.undelivered > 0) errors.push(notDeliveredError(counts, `${plan.timeoutMs / 1000}s of the last send`));
-  if (counts.lost > 0 && consumers.length < plan.workers) errors.push(`${plan.workers - consumers.length} consumers died: what they had done died with their counts, and is among the lost`);
+  if (counts.lost > 0 && consumers.length < plan.workers && !incomplete.length) errors.push(`${plan.workers - consumers.length} consumers died: what they had done died with their counts, and is among the lost`);
   const fillSec = producer ? (producer.endNs - producer.startNs) / NS_PER_S : 0;
   const perSec = plan.load.name === 'open' ? plan.load.params.perSec : undefined;
   return {

@@ -3,18 +3,17 @@
  * producer process. Closed loop drains a backlog; open loop offers a fixed rate.
  */
 import { z } from 'zod';
-import { UsageError } from '../errors.ts';
-import { JOB_SYNTAX, formatJob, parseJob } from '../jobs.ts';
+import { UsageError } from '../host/errors.ts';
+import { JOB_SYNTAX, formatJob, parseJob } from '../roles/job.ts';
 import { closed } from '../load/closed.ts';
-import { open } from '../load/open.ts';
-import { capacityFlags, capacitySpec, commonFlags, flag, list, names, rateValue, isClosedLoop, wholeNumber } from '../options.ts';
-import { resolveConfig } from '../registry.ts';
-import { sweepAxes, type ScenarioKind } from '../scenario.ts';
+import { capacityFlags, capacitySpec, commonFlags, flag, list, names, rateValue, checkLoadFlags, wholeNumber } from '../engine/options.ts';
+import { resolveConfig } from '../plugins/registry.ts';
+import { sweepAxes, type ScenarioKind } from '../engine/scenario.ts';
 import { TRANSPORT_SPECS, parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { processPhases, type ProcessPlan } from './process-sample.ts';
-import { minWorkers, PLACEMENTS } from './placement.ts';
-import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
-import { placementOf, pointServices } from './transport-roles.ts';
+import { AGENT_PLACEMENTS, minWorkers } from '../placement/placement.ts';
+import { messagesAtRate, pointIdentity, rateLabel, rateLoad } from './plan.ts';
+import { consumersWhere, pointServices } from './transport-roles.ts';
 
 export const transportsFlag = flag(names, '<list>', `comma-separated transports, name or name:preset (${TRANSPORT_SPECS.join(', ')})`);
 export const jobFlag = flag(z.string(), '<kind>', `what each job does: ${JOB_SYNTAX}`);
@@ -35,7 +34,7 @@ const flags = {
   inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: producer sends awaiting acceptance at once'),
   agents: agentsFlag('run the producers and consumers on these hopbench agents (token in HOPBENCH_AGENT_TOKEN), placed as --placement says'),
   placement: flag(
-    z.enum(PLACEMENTS),
+    z.enum(AGENT_PLACEMENTS),
     '<swarm|split>',
     'with --agents: swarm: each agent a producer and its share of the workers on a queue of its own, the load split evenly, latency on one clock; split: the producer on the first agent, the workers on the others, latency across hosts on clocks aligned by estimated offsets (uncertainty reported)',
   ),
@@ -65,7 +64,7 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
   axes: CONSUMER_AXES,
   measures: { throughput: 'messages/s', latency: 'intended send → job done' },
   sweep(options, given, settings) {
-    isClosedLoop(options.rate, given);
+    checkLoadFlags(options.rate, given);
     const job = parseJob(options.job);
     const rate = rateLoad(options.rate, () => closed({ batch: options.batch, inflight: options.inflight }), capacitySpec(options));
     const agents = options.agents && [...new Set(options.agents)];
@@ -93,12 +92,13 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}${plan.agents ? ` (${plan.placement} on ${plan.agents.length} agents)` : ''}`, {
       messages: plan.messages,
       job: formatJob(plan.job),
-      placement: plan.placement ?? placementOf(plan.choice, plan.workers),
+      where: consumersWhere(plan.choice, plan.workers),
+      placement: plan.placement ?? 'local',
       ...(plan.agents ? { agents: plan.agents.length } : {}),
       // Closed loop here drains a backlog: its latency is time spent waiting in it.
       ...(plan.load.name === 'closed' && !plan.choice.definition.inProcess ? { backlog: true } : {}),
     }),
-  atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec }), messages: Math.max(1, Math.round(perSec * stepSec)), timeoutMs }),
+  atRate: messagesAtRate,
   services: (plan) => pointServices(plan.choice, plan.job),
   agents: (plan) => plan.agents ?? [],
   phases: processPhases,

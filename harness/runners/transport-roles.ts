@@ -3,25 +3,28 @@
  * producer processes, or, for an in-process transport, one producer process that hosts its W consumers (in its
  * thread, or in worker threads). One place decides where consumers run and how their progress is read.
  */
-import { jobServices, type JobSpec } from '../jobs.ts';
+import { jobServices, type JobSpec } from '../roles/job.ts';
 import type { ConsumerProgress, ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
 import { sumProgress } from '../roles/consumer.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
 import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
-import { errorMessage } from '../errors.ts';
-import { within } from '../wait.ts';
+import { errorMessage } from '../host/errors.ts';
+import { within } from '../host/wait.ts';
 import { serviceResourceTargets, type ServiceSet } from '../services/provision.ts';
 import type { ServiceKind } from '../services/types.ts';
-import type { Agent } from '../agent/client.ts';
+import type { Placement } from '../placement/placement.ts';
 import type { TransportRef } from '../transports/load.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { DeliveryCounts } from '../measure/accounting.ts';
 import type { ResourceTarget, ResourceUsage } from '../measure/resources.ts';
 
-export type Placement = 'process' | 'thread' | 'inline';
+/**
+ * Where W consumers of a transport run on their host: processes of their own, worker threads of the producer's
+ * process (an in-process transport above W=1), or inline in the producer's thread. Which host is the placement's.
+ */
+export type ConsumersWhere = 'process' | 'thread' | 'inline';
 
-/** Where W consumers of this transport run. */
-export function placementOf(choice: TransportChoice, workers: number): Placement {
+export function consumersWhere(choice: TransportChoice, workers: number): ConsumersWhere {
   if (!choice.definition.inProcess) return 'process';
   return workers > 1 ? 'thread' : 'inline';
 }
@@ -61,7 +64,7 @@ export async function startTransportRoles(
   consumerSpecs: readonly ConsumerSpec[],
   producerSpecs: readonly ProducerSpec[],
   signal: AbortSignal,
-  { baseline = false, placeOn }: { baseline?: boolean; placeOn?: { consumer?: (index: number) => Agent; producer?: (index: number) => Agent } } = {},
+  { baseline = false, placement }: { baseline?: boolean; placement?: Pick<Placement, 'producers' | 'consumer'> } = {},
 ): Promise<TransportRoles> {
   const inProcess = choice.definition.inProcess === true && consumerSpecs.length > 0;
   // A bare worker (baseline.ts) beside the real ones: their memory is read over its.
@@ -74,7 +77,7 @@ export async function startTransportRoles(
           label: (index) => `consumer ${index}`,
           readyTimeoutMs: READY_TIMEOUT_MS,
           signal,
-          agent: placeOn?.consumer,
+          launch: placement && ((index) => placement.consumer(index).launch),
         })
       : undefined;
   const specs = inProcess ? producerSpecs.map((spec, index) => (index === 0 ? { ...spec, consumers: consumerSpecs } : spec)) : producerSpecs;
@@ -85,7 +88,7 @@ export async function startTransportRoles(
       label: (index) => `producer ${index}`,
       readyTimeoutMs: READY_TIMEOUT_MS,
       signal,
-      agent: placeOn?.producer,
+      launch: placement && ((index) => placement.producers[index]!.launch),
     });
   } catch (error) {
     await Promise.all([consumers?.kill(), bare?.kill()]);
@@ -181,8 +184,3 @@ export function notDeliveredError(counts: DeliveryCounts, deadline: string): str
   return `${counts.lost + counts.undelivered} messages not delivered within ${deadline}: ${counts.undelivered} still queued (undelivered), ${counts.lost} lost (e.g. ids ${counts.notDeliveredSample.join(', ')})`;
 }
 
-/** Splits [from, to) into `parts` contiguous slices of nearly equal size. */
-export function slices(from: number, to: number, parts: number): Array<{ from: number; to: number }> {
-  const size = (to - from) / parts;
-  return Array.from({ length: parts }, (_, index) => ({ from: from + Math.round(index * size), to: from + Math.round((index + 1) * size) }));
-}

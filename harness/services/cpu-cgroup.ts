@@ -9,7 +9,7 @@
  * filesystem stay), and the engine still stops it: its processes die with its PID namespace.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { errorMessage } from '../errors.ts';
+import { errorMessage } from '../host/errors.ts';
 
 interface CpuHierarchy {
   /** The `cgroup.procs` file of a cgroup path of this hierarchy. */

@@ -1,5 +1,5 @@
-import { errorMessage, UsageError } from '../errors.ts';
-import { redactUrl } from '../net.ts';
+import { errorMessage, UsageError } from '../host/errors.ts';
+import { redactUrl } from '../host/net.ts';
 import { probeService } from './probe.ts';
 import { ProviderUnavailable, URL_ENV, type Service, type ServiceKind } from './types.ts';
 

@@ -15,8 +15,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { ServiceError } from '../errors.ts';
-import { makeTempDir, removeTempDir } from '../lifecycle.ts';
+import { ServiceError } from '../host/errors.ts';
+import { makeTempDir, removeTempDir } from '../host/lifecycle.ts';
 import type { ServiceKind } from './types.ts';
 
 /** Bump when the recipe logic changes in a way the hashed inputs do not show. */

@@ -4,8 +4,8 @@ import amqp from 'amqplib';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import type { ServiceKind, StartedServer } from './types.ts';
-import { errorMessage, ServiceError } from '../errors.ts';
-import { redactUrl } from '../net.ts';
+import { errorMessage, ServiceError } from '../host/errors.ts';
+import { redactUrl } from '../host/net.ts';
 
 const CONNECT_TIMEOUT_MS = 2_000;
 

@@ -3,8 +3,8 @@
  * native binaries. Started once per invocation and stopped by the lifecycle on every exit path.
  */
 import type { ResourceTarget } from '../measure/resources.ts';
-import { deferCleanup } from '../lifecycle.ts';
-import { errorMessage, ServiceError } from '../errors.ts';
+import { deferCleanup } from '../host/lifecycle.ts';
+import { errorMessage, ServiceError } from '../host/errors.ts';
 import { startDockerService, CONTAINERS, IMAGE_ENV, type DockerOptions } from './docker.ts';
 import { useExternalService } from './external.ts';
 import { startNativePostgres } from './native/postgres.ts';

@@ -2,7 +2,7 @@
 import { createPostgresBackend, runMigrations, withBackend, type PostgresPoolConfig } from 'bullmq';
 import pg from 'pg';
 import { z } from 'zod';
-import { queryOnce } from '../pg-once.ts';
+import { queryOnce } from '../services/query-once.ts';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { bullmqJobOptions, bullmqKnobs, bullmqTraits, bullmqWorkerOptions } from './bullmq.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
@@ -21,6 +21,7 @@ const config = z
 
 export default defineTransport({
   name: 'bullmq-pg',
+  packages: ['bullmq', 'pg'],
   description: 'BullMQ 6 Queue/Worker on its PostgreSQL backend (pg, LISTEN/NOTIFY, SKIP LOCKED)',
   services: ['postgres'],
   config,

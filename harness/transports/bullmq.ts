@@ -52,6 +52,7 @@ function redisConnection(url: string, options: { autoPipelining?: boolean } = {}
 
 export default defineTransport({
   name: 'bullmq',
+  packages: ['bullmq', 'ioredis'],
   description: 'BullMQ 6 Queue/Worker on Redis via ioredis',
   services: ['redis'],
   config,

@@ -9,6 +9,7 @@ import { defineTransport } from './types.ts';
 
 export default defineTransport({
   name: 'direct',
+  packages: [],
   description: 'in-process delivery: a handler call (1 worker) or worker_threads of the producer process (more)',
   services: [],
   inProcess: true,

@@ -32,6 +32,7 @@ function paced(perSec: number, handle: (envelope: Envelope) => Promise<void>): (
 
 export default defineTransport({
   name: 'fixture',
+  packages: [],
   description: "in-memory test transport with an optional fixed capacity (the harness's own tests)",
   services: [],
   inProcess: true,

@@ -9,7 +9,7 @@
 import { run, makeWorkerUtils, runMigrations, Logger, type Runner, type WorkerUtils } from 'graphile-worker';
 import pg from 'pg';
 import { z } from 'zod';
-import { queryOnce } from '../pg-once.ts';
+import { queryOnce } from '../services/query-once.ts';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
 
@@ -36,6 +36,7 @@ const config = z
 
 export default defineTransport({
   name: 'graphile-worker',
+  packages: ['graphile-worker', 'pg'],
   description: 'graphile-worker 0.18 job queue on Postgres (SKIP LOCKED, LISTEN/NOTIFY)',
   services: ['postgres'],
   config,

@@ -1,5 +1,5 @@
 /** Builds a transport instance in any process, from plain data. */
-import { loadDefinition } from '../registry.ts';
+import { loadDefinition } from '../plugins/registry.ts';
 import type { ServiceKind } from '../services/types.ts';
 import type { Transport, TransportDefinition } from './types.ts';
 

@@ -7,7 +7,7 @@
  * shared tables, and their leftover rows and planner statistics made a point's result depend on what ran before.
  */
 import pg from 'pg';
-import { queryOnce } from '../pg-once.ts';
+import { queryOnce } from '../services/query-once.ts';
 import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
@@ -44,6 +44,7 @@ const tuned = { pollingIntervalSeconds: 0.5, notifyPollingIntervalSeconds: 0.5, 
 
 export default defineTransport({
   name: 'pgboss',
+  packages: ['pg-boss'],
   description: 'pg-boss 12 job queue on Postgres',
   services: ['postgres'],
   config,

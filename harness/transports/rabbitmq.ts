@@ -38,6 +38,7 @@ function ignoreClosed(operation: () => void): void {
 
 export default defineTransport({
   name: 'rabbitmq',
+  packages: ['amqplib'],
   description: 'RabbitMQ via amqplib: confirms, manual acks, prefetch',
   services: ['rabbitmq'],
   config,

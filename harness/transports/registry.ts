@@ -3,19 +3,17 @@
  * a transport from a TransportRef (its module URL and plain data), so a transport file works wherever its module
  * can be imported.
  */
-import { loadRegistry, resolveConfig, type Choice } from '../registry.ts';
+import { loadRegistry, resolveConfig, type Choice } from '../plugins/registry.ts';
 import type { PointIdentity } from '../results/types.ts';
 import type { TransportDefinition } from './types.ts';
 
 const FILES = ['direct', 'bullmq', 'bullmq-pg', 'rabbitmq', 'pgboss', 'pg', 'graphile-worker', 'redis-streams', 'fixture'];
 
-const registry = await loadRegistry<TransportDefinition>(
-  'transport',
-  FILES.map((file) => new URL(`./${file}.ts`, import.meta.url).href),
-);
+const registry = await loadRegistry<TransportDefinition>('transport', import.meta.url, FILES);
 
 export const TRANSPORTS = registry.entries;
 export const TRANSPORT_SPECS = registry.specs;
+export const TRANSPORT_PACKAGES = registry.packages;
 
 /** A transport and one of its named presets: `pgboss` or `pgboss:tuned`. */
 export type TransportChoice = Choice<TransportDefinition>;

@@ -3,6 +3,7 @@
  * get one out, nothing more. Load, timing, accounting and results live in the harness, written once.
  */
 import type { z } from 'zod';
+import type { PluginContext, PluginDefinition } from '../plugins/registry.ts';
 import type { Traits } from '../results/types.ts';
 import type { ServiceKind } from '../services/types.ts';
 
@@ -66,28 +67,20 @@ export interface Transport {
 }
 
 /** Everything a transport instance is built from: plain data, so that any process can build its own. */
-export interface TransportContext<Config> {
-  readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;
+export interface TransportContext<Config> extends PluginContext<Config> {
   /** Unique per sample; safe as a queue name and as a SQL identifier. */
   readonly queue: string;
-  readonly config: Config;
   /** Jobs in flight per consumer (process or thread): transports size prefetch, fetch loops and pools from it. */
   readonly concurrency: number;
 }
 
-export interface TransportDefinition<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
-  readonly name: string;
-  readonly description: string;
+export interface TransportDefinition<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> extends PluginDefinition<Schema> {
   readonly services: readonly ServiceKind[];
   /**
    * No broker: consumers run inside the producer's process (in it, or in worker threads when there are several),
    * and nothing outlives that process. The harness places them there; `depth` and enqueue make no sense.
    */
   readonly inProcess?: boolean;
-  /** Knobs with defaults; validated, and recorded in every result. */
-  readonly config: Schema;
-  /** Named knob sets; `default` is used when none is named. Each is a first-class point in results. */
-  readonly presets: Readonly<Record<string, z.input<Schema>>>;
   /** Builds an instance from data. Must not connect anywhere: setup, producer and consumer do. */
   create(context: TransportContext<z.output<Schema>>): Transport;
 }

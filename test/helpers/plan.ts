@@ -1,14 +1,15 @@
 /** Plans of single points, and running one sample of them, as the bench loop would. */
-import { parseJob } from '../../harness/jobs.ts';
+import { parseJob } from '../../harness/roles/job.ts';
 import { closed } from '../../harness/load/closed.ts';
-import { resolveConfig } from '../../harness/registry.ts';
+import { resolveConfig } from '../../harness/plugins/registry.ts';
 import { processPhases, type ProcessPlan } from '../../harness/runners/process-sample.ts';
-import { runSample, type SampleContext, type SamplePhases, type SampleProgress } from '../../harness/sample.ts';
+import { runSample, type SampleContext, type SamplePhases, type SampleProgress } from '../../harness/engine/sample.ts';
 import type { Sample } from '../../harness/results/types.ts';
 import type { ServiceSet } from '../../harness/services/provision.ts';
 import { loadTransport } from '../../harness/transports/load.ts';
 import { parseTransportChoice, type TransportChoice } from '../../harness/transports/registry.ts';
 import { never } from './services.ts';
+import { NO_AGENTS } from '../../harness/agent/client.ts';
 
 let counter = 0;
 export const uniqueQueue = () => `hopbench_test_${process.pid}_${counter++}`;
@@ -31,7 +32,7 @@ export function processPlan(transport: string | TransportChoice, overrides: Part
   };
 }
 
-export const sampleContext = (services: ServiceSet, onProgress: (progress: SampleProgress) => void = () => {}): SampleContext => ({ services, sampleId: uniqueQueue(), signal: never, onProgress });
+export const sampleContext = (services: ServiceSet, onProgress: (progress: SampleProgress) => void = () => {}): SampleContext => ({ services, agents: NO_AGENTS, sampleId: uniqueQueue(), signal: never, onProgress });
 
 /** One sample of a plan through the lifecycle every scenario uses. */
 export function runPlan<Plan, Roles, Load>(phases: (plan: Plan, context: SampleContext) => SamplePhases<Roles, Load>, plan: Plan, context: SampleContext): Promise<Sample> {

@@ -2,13 +2,14 @@ import { execFile } from 'node:child_process';
 import { chownSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { makeTempDir, removeTempDir } from '../../lifecycle.ts';
-import { freePort } from '../../net.ts';
-import { logTail, spawnServer } from '../../processes.ts';
+import { makeTempDir, removeTempDir } from '../../host/lifecycle.ts';
+import { freePort } from '../../host/net.ts';
+import { logTail, spawnServer } from '../../host/processes.ts';
+import { nativeServer } from './server.ts';
 import { ProviderUnavailable, type StartedServer } from '../types.ts';
 import { postgresBinDir } from './binaries.ts';
 import { POSTGRES_SETTINGS, postgresArgs } from '../settings.ts';
-import { ServiceError } from '../../errors.ts';
+import { ServiceError } from '../../host/errors.ts';
 
 const run = promisify(execFile);
 
@@ -53,24 +54,12 @@ export async function startNativePostgres(): Promise<StartedServer> {
       gid: owner?.gid,
       logFile: join(dir, 'postgres.log'),
     });
-  let server = spawn();
-  return {
+  // SIGINT is Postgres's "fast" shutdown: abort sessions, checkpoint, exit. After a SIGKILL of the whole group (a
+  // broker-kill) the next start runs crash recovery from the WAL.
+  return nativeServer(spawn, {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
-    get pids() {
-      return [server.pid];
-    },
     details: { binary: join(binDir, 'postgres'), ...POSTGRES_SETTINGS },
-    diagnostics: () => logTail(server.logFile),
-    exitedEarly: () => server.exitReason(),
-    async restart(how) {
-      // After SIGKILL of the whole group the next start runs crash recovery from the WAL.
-      await server.stop(how === 'kill' ? { signal: 'SIGKILL' } : { signal: 'SIGINT', graceMs: 10_000 });
-      server = spawn();
-    },
-    async stop() {
-      // SIGINT is Postgres's "fast" shutdown: abort sessions, checkpoint, exit.
-      await server.stop({ signal: 'SIGINT', graceMs: 10_000 });
-      removeTempDir(dir);
-    },
-  };
+    shutdown: { signal: 'SIGINT', graceMs: 10_000 },
+    cleanup: () => removeTempDir(dir),
+  });
 }

@@ -2,13 +2,14 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { makeTempDir, removeTempDir } from '../../lifecycle.ts';
-import { freePort } from '../../net.ts';
-import { logTail, spawnServer, type ServerProcess } from '../../processes.ts';
+import { makeTempDir, removeTempDir } from '../../host/lifecycle.ts';
+import { freePort } from '../../host/net.ts';
+import { logTail, spawnServer, type ServerProcess } from '../../host/processes.ts';
+import { nativeServer } from './server.ts';
 import type { StartedServer } from '../types.ts';
 import { rabbitmqBinaries } from './binaries.ts';
 import { RABBITMQ_SETTINGS, rabbitmqConfig, rabbitmqLoopbackEnv } from '../settings.ts';
-import { ServiceError } from '../../errors.ts';
+import { ServiceError } from '../../host/errors.ts';
 
 function tcpAnswers(port: number): Promise<boolean> {
   return new Promise((resolve) => {
@@ -58,33 +59,25 @@ export async function startNativeRabbitmq(): Promise<StartedServer> {
     RABBITMQ_PID_FILE: join(dir, 'rabbit.pid'),
   };
   const epmd = spawnServer(binaries.epmd, ['-address', '127.0.0.1', '-port', String(epmdPort)], { env, cwd: dir, logFile: join(dir, 'epmd.log') });
-  const stopAll = async (server?: ServerProcess) => {
-    // SIGTERM makes the Erlang VM stop RabbitMQ gracefully (init:stop); the data is thrown away anyway.
-    await server?.stop({ signal: 'SIGTERM', graceMs: 15_000 });
+  const stopEpmd = async () => {
     await epmd.stop({ signal: 'SIGTERM', graceMs: 2_000 });
     removeTempDir(dir);
   };
   try {
     await waitForPort(epmd, epmdPort, 5_000);
   } catch (error) {
-    await stopAll();
+    await stopEpmd();
     throw error;
   }
   const spawn = () => spawnServer(binaries.server, [], { env, cwd: dir, logFile: join(dir, 'log', 'startup.log') });
-  let server = spawn();
-  return {
+  // SIGTERM makes the Erlang VM stop RabbitMQ gracefully (init:stop). A restart keeps the node's name and mnesia dir,
+  // so durable queues and persistent messages come back.
+  return nativeServer(spawn, {
     url: `amqp://guest:guest@127.0.0.1:${amqpPort}`,
-    get pids() {
-      return [server.pid];
-    },
     details: { binary: binaries.server, nodeName, ...RABBITMQ_SETTINGS },
-    diagnostics: () => `${logTail(server.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
-    exitedEarly: () => server.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),
-    async restart(how) {
-      // The node keeps its name and mnesia dir, so durable queues and persistent messages come back.
-      await server.stop(how === 'kill' ? { signal: 'SIGKILL' } : { signal: 'SIGTERM', graceMs: 15_000 });
-      server = spawn();
-    },
-    stop: () => stopAll(server),
-  };
+    shutdown: { signal: 'SIGTERM', graceMs: 15_000 },
+    cleanup: () => stopEpmd(),
+    diagnostics: (server) => `${logTail(server.logFile, 10)}\n${logTail(join(dir, 'log', `${nodeName}.log`), 10)}`,
+    exitedEarly: (server) => server.exitReason() ?? (epmd.exitReason() && `epmd: ${epmd.exitReason()}`),
+  });
 }

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import type { CapacitySpec } from './capacity.ts';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../host/errors.ts';
 
 export const wholeNumber = (min: number, max = 1e9) =>
   z
@@ -32,6 +32,9 @@ export const capacityFlags = {
   stepSeconds: flag(wholeNumber(1, 600), '<s>', 'capacity: seconds of measured load per step'),
   capacityStart: flag(wholeNumber(1, 1_000_000), '<n>', 'capacity: the offered rate of the first step, per second'),
 };
+
+/** What a capacity search is judged by unless a scenario or the command line says otherwise. */
+export const CAPACITY_DEFAULTS = { sloP99: 100, stepSeconds: 5 } as const;
 
 /** The lowest and highest offered rate a capacity search tries. */
 const CAPACITY_RANGE = { minPerSec: 5, maxPerSec: 1_000_000 };
@@ -66,10 +69,11 @@ export const commonFlags = {
 };
 
 /**
- * Whether `--rate` asks for a closed loop (`max`). --batch and --inflight shape a closed loop; given with an
- * open-loop rate they would be silently ignored, so that is an error.
+ * Checks the load flags against `--rate` and says whether it asks for a closed loop (`max`). --batch and --inflight
+ * shape a closed loop, the capacity flags a search; given with another rate they would be silently ignored, so that is
+ * an error.
  */
-export function isClosedLoop(rate: number | 'max' | 'capacity', given: { readonly batch?: unknown; readonly inflight?: unknown; readonly sloP99?: unknown; readonly stepSeconds?: unknown; readonly capacityStart?: unknown }): boolean {
+export function checkLoadFlags(rate: number | 'max' | 'capacity', given: { readonly batch?: unknown; readonly inflight?: unknown; readonly sloP99?: unknown; readonly stepSeconds?: unknown; readonly capacityStart?: unknown }): boolean {
   if (rate !== 'max' && (given.batch !== undefined || given.inflight !== undefined)) {
     throw new UsageError('--batch and --inflight apply to --rate max (closed loop) only; an open-loop --rate sends each message on its own schedule');
   }

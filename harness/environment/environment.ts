@@ -1,16 +1,20 @@
 /** The environment a result was measured in: enough to tell whether two results are comparable. */
 import { readFileSync } from 'node:fs';
 import { cpus, hostname, release, totalmem } from 'node:os';
-import { redactUrl } from './net.ts';
-import type { ServiceSet } from './services/provision.ts';
-import { connectedAgents } from './agent/client.ts';
-import type { AgentInfo, Environment, Fingerprint } from './results/types.ts';
+import { redactUrl } from '../host/net.ts';
+import { ARCHITECTURE_PACKAGES } from '../broadcast/registry.ts';
+import { HTTP_ARCHITECTURE_PACKAGES } from '../http/registry.ts';
+import { TRANSPORT_PACKAGES } from '../transports/registry.ts';
+import type { ServiceSet } from '../services/provision.ts';
+import type { Agent, AgentSet } from '../agent/client.ts';
+import type { AgentInfo, Environment, Fingerprint } from '../results/types.ts';
 
-const MEASURED_PACKAGES = ['bullmq', 'ioredis', 'amqplib', 'pg-boss', 'pg', 'hdr-histogram-js'];
+/** The harness's own measuring packages, and every registered transport's and architecture's (named in their files). */
+const MEASURED_PACKAGES = [...new Set(['hdr-histogram-js', 'autocannon', ...TRANSPORT_PACKAGES, ...ARCHITECTURE_PACKAGES, ...HTTP_ARCHITECTURE_PACKAGES])];
 
 function packageVersion(name: string): string {
   try {
-    const url = new URL(`../node_modules/${name}/package.json`, import.meta.url);
+    const url = new URL(`../../node_modules/${name}/package.json`, import.meta.url);
     return (JSON.parse(readFileSync(url, 'utf8')) as { version: string }).version;
   } catch {
     return 'not installed';
@@ -25,7 +29,7 @@ function isLoopback(url: string): boolean {
   }
 }
 
-export function captureEnvironment(services: ServiceSet | undefined, harness: Record<string, number>, fingerprint?: Fingerprint): Environment {
+export function captureEnvironment(services: ServiceSet | undefined, agents: AgentSet, harness: Record<string, number>, fingerprint?: Fingerprint): Environment {
   const all = services?.all ?? [];
   return {
     node: process.version,
@@ -37,15 +41,15 @@ export function captureEnvironment(services: ServiceSet | undefined, harness: Re
     hostname: hostname(),
     packages: Object.fromEntries(MEASURED_PACKAGES.map((name) => [name, packageVersion(name)])),
     services: Object.fromEntries(all.map((service) => [service.kind, { provider: service.provider, version: service.version, url: redactUrl(service.url), details: service.details }])),
-    coLocated: all.every((service) => service.provider !== 'external' || isLoopback(service.url)) && connectedAgents().every((agent) => agent.health?.host === hostname()),
+    coLocated: all.every((service) => service.provider !== 'external' || isLoopback(service.url)) && agents.all.every((agent) => agent.health?.host === hostname()),
     clock: 'CLOCK_MONOTONIC via process.hrtime.bigint(), one host: latencies are comparable across its processes',
     harness,
     ...(fingerprint ? { fingerprint } : {}),
-    ...(connectedAgents().length ? { agents: connectedAgents().map(agentInfo) } : {}),
+    ...(agents.all.length ? { agents: agents.all.map(agentInfo) } : {}),
   };
 }
 
-function agentInfo(agent: ReturnType<typeof connectedAgents>[number]): AgentInfo {
+function agentInfo(agent: Agent): AgentInfo {
   const health = agent.health;
   return {
     url: redactUrl(agent.url),

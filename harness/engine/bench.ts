@@ -4,14 +4,13 @@
  */
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
-import { errorMessage } from './errors.ts';
-import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from './measure/histogram.ts';
-import { coefficientOfVariation, median, medianInterval } from './measure/stats.ts';
-import { redactSecrets } from './net.ts';
-import type { LatencyClock, RunResult, Sample } from './results/types.ts';
-import type { SampleProgress } from './sample.ts';
+import { errorMessage } from '../host/errors.ts';
+import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from '../measure/histogram.ts';
+import { coefficientOfVariation, median, medianInterval } from '../measure/stats.ts';
+import { redactSecrets } from '../host/net.ts';
+import type { LatencyClock, ResultFile, RunResult, Sample } from '../results/types.ts';
+import type { SampleContext, SampleProgress } from './sample.ts';
 import type { BenchPlan, RunPoint } from './scenario.ts';
-import type { ServiceSet } from './services/provision.ts';
 
 export interface SampleRef {
   readonly point: RunPoint;
@@ -29,6 +28,10 @@ export interface BenchEvents {
   'sample-end': [SampleRef, Sample];
   'sample-error': [SampleRef, string];
   'run-end': [RunResult];
+  /** Before the first sample of an invocation: every plan it runs (runBench). */
+  plans: [readonly BenchPlan[]];
+  /** A result file written (runBench): the result and its path. */
+  result: [ResultFile, string];
 }
 
 export class BenchRun extends EventEmitter<BenchEvents> {}
@@ -56,13 +59,13 @@ function latencyClockOf(samples: readonly Sample[]): LatencyClock | undefined {
 function aggregate(point: RunPoint, samples: readonly Sample[], failures: readonly string[]): RunResult {
   const throughputs = samples.map((sample) => sample.throughputPerSec);
   const medianIndex = throughputs.indexOf([...throughputs].sort((a, b) => a - b)[Math.floor((throughputs.length - 1) / 2)]!);
-  const sum = (key: 'sent' | 'delivered' | 'lost' | 'undelivered' | 'duplicates' | 'unexpected') => samples.reduce((total, sample) => total + (sample.counts[key] ?? 0), 0);
+  const sum = (key: 'sent' | 'delivered' | 'lost' | 'undelivered' | 'duplicates' | 'unexpected' | 'unknown') => samples.reduce((total, sample) => total + (sample.counts[key] ?? 0), 0);
   const lags = samples.flatMap((sample) => (sample.senderLagMs ? [sample.senderLagMs] : []));
   const enqueueRates = samples.flatMap((sample) => (sample.enqueuePerSec === undefined ? [] : [sample.enqueuePerSec]));
   const capacity = capacityOf(samples, medianIndex);
   return {
     ...point.identity,
-    counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), undelivered: sum('undelivered'), duplicates: sum('duplicates'), unexpected: sum('unexpected') },
+    counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), undelivered: sum('undelivered'), duplicates: sum('duplicates'), unexpected: sum('unexpected'), ...(sum('unknown') ? { unknown: sum('unknown') } : {}) },
     // A capacity is a rate some search measured: with an even count, the lower middle one, never the mean of two.
     throughput: { perSec: capacity?.maxSustainedPerSec ?? Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4, interval: medianInterval(throughputs.map(Math.round)) },
     latencyMs: medianPercentiles(samples.map((sample) => sample.latencyMs)),
@@ -127,7 +130,7 @@ function schedule(slots: readonly Slot[], order: SampleOrder): Array<[Slot, numb
  * Runs the plans; a point's run is aggregated (pushed to `runs[planIndex]`, 'run-end') once its last sample ended.
  * Stops between samples once `signal` aborts: points whose samples are not all done are left out.
  */
-export async function runPlans(plans: readonly BenchPlan[], services: ServiceSet, events: BenchRun, signal: AbortSignal, order: SampleOrder, runs: RunResult[][]): Promise<void> {
+export async function runPlans(plans: readonly BenchPlan[], { services, agents }: Pick<SampleContext, 'services' | 'agents'>, events: BenchRun, signal: AbortSignal, order: SampleOrder, runs: RunResult[][]): Promise<void> {
   const tag = randomBytes(3).toString('hex');
   const slots = plans.flatMap((plan, planIndex) => plan.points.map((point, pointIndex): Slot => ({ planIndex, pointIndex, point, repeat: plan.repeat, samples: [], failures: [] })));
   const sequence = schedule(slots, order);
@@ -139,7 +142,7 @@ export async function runPlans(plans: readonly BenchPlan[], services: ServiceSet
     try {
       // Lower-case and short: it also names queues, Postgres identifiers and Redis channels.
       const sampleId = `hopbench_${tag}_${planIndex}_${pointIndex}_${repeatIndex}`;
-      const sample = await point.runSample({ services, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress), onNote: (note) => events.emit('sample-note', ref, note) });
+      const sample = await point.runSample({ services, agents, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress), onNote: (note) => events.emit('sample-note', ref, note) });
       slot.samples.push(sample);
       events.emit('sample-end', ref, sample);
     } catch (error) {

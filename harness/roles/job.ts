@@ -3,10 +3,10 @@
  * event loop), `pg-insert` (writes a result row to Postgres, as in seed 004).
  */
 import pg from 'pg';
-import { queryOnce } from './pg-once.ts';
-import { UsageError } from './errors.ts';
-import type { ServiceKind } from './services/types.ts';
-import type { Envelope } from './transports/types.ts';
+import { queryOnce } from '../services/query-once.ts';
+import { UsageError } from '../host/errors.ts';
+import type { ServiceKind } from '../services/types.ts';
+import type { Envelope } from '../transports/types.ts';
 
 export type JobSpec = { readonly kind: 'noop' } | { readonly kind: 'sleep'; readonly ms: number } | { readonly kind: 'cpu'; readonly micros: number } | { readonly kind: 'pg-insert' };
 

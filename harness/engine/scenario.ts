@@ -7,10 +7,10 @@
 import { z } from 'zod';
 import { searchCapacity, type CapacitySpec } from './capacity.ts';
 import { parseFlags } from './options.ts';
-import type { Axis, Measures, PointIdentity, Sample } from './results/types.ts';
+import type { Axis, Measures, PointIdentity, Sample } from '../results/types.ts';
 import { runSample, type SampleContext, type SamplePhases } from './sample.ts';
-import type { ServiceSet } from './services/provision.ts';
-import type { ServiceKind } from './services/types.ts';
+import type { ServiceSet } from '../services/provision.ts';
+import type { ServiceKind } from '../services/types.ts';
 
 export interface RunPoint {
   readonly identity: PointIdentity;
@@ -57,8 +57,7 @@ export interface ScenarioKind<Flags extends FlagShape, Plan extends { readonly c
    * seconds, waiting `timeoutMs` for what it owes.
    */
   atRate?(plan: Plan, perSec: number, stepSec: number, timeoutMs: number): Plan;
-  /** One sample of a point: its roles and accounting, run by the lifecycle every scenario shares (sample.ts). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  /** One sample of a point: its roles and accounting, run by the lifecycle every scenario shares (sample.ts); each kind types its own roles and load. */
   phases(plan: Plan, context: SampleContext): SamplePhases<any, any>;
   checkServices?(plans: readonly Plan[], services: ServiceSet): void;
 }

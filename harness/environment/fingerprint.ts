@@ -13,10 +13,10 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import pg from 'pg';
-import { nowNs } from './measure/clock.ts';
-import { median } from './measure/stats.ts';
-import type { Fingerprint } from './results/types.ts';
-import type { ServiceSet } from './services/provision.ts';
+import { nowNs } from '../measure/clock.ts';
+import { median } from '../measure/stats.ts';
+import type { Fingerprint } from '../results/types.ts';
+import type { ServiceSet } from '../services/provision.ts';
 
 const CPU_LOOP_ITERATIONS = 2_000_000;
 const CPU_LOOP_REPEATS = 15;

@@ -3,9 +3,9 @@
  * Listens to BenchRun events; knows nothing about how samples run.
  */
 import { SingleBar, Presets } from 'cli-progress';
-import type { BenchRun, SampleRef } from './bench.ts';
-import { formatMs, formatRate } from '../reports/format.ts';
-import { capacityRateText } from '../reports/wording.ts';
+import type { BenchRun, SampleRef } from '../engine/bench.ts';
+import { formatMs, formatRate } from '../../reports/format.ts';
+import { capacityRateText } from '../../reports/wording.ts';
 
 function describe(ref: SampleRef): string {
   return `${ref.point.identity.label} #${ref.repeatIndex + 1}`;
@@ -34,7 +34,8 @@ export function showProgress(run: BenchRun, stream: NodeJS.WriteStream = process
   );
   let started = false;
   run.on('sample-start', (ref) => {
-    if (!started) bar.start(ref.total, 0, { sample: describe(ref), delivered: 0, expected: 0 });
+    // A profile run sequentially counts each scenario's samples from 1 again.
+    if (!started || ref.position === 1) bar.start(ref.total, 0, { sample: describe(ref), delivered: 0, expected: 0 });
     started = true;
     bar.update(ref.position - 1, { sample: describe(ref), delivered: 0, expected: 0 });
   });

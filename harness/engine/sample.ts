@@ -4,12 +4,12 @@
  * scenario supplies its roles and its accounting as phases; the order, the deadlines and the cleanup on every path
  * are written once, here. A sample never hangs: every wait has a deadline.
  */
-import { sampleAgentResources, type Agent } from './agent/client.ts';
-import { redisCommandCounts, redisCommandMetrics, type CommandCounts } from './measure/redis-commands.ts';
-import { sampleResources, type ResourceTarget, type ResourceUsage } from './measure/resources.ts';
-import type { Sample } from './results/types.ts';
-import type { ServiceSet } from './services/provision.ts';
-import { waitUntil, within } from './wait.ts';
+import { sampleAgentResources, type Agent, type AgentSet } from '../agent/client.ts';
+import { redisCommandCounts, redisCommandMetrics, type CommandCounts } from '../measure/redis-commands.ts';
+import { sampleResources, type ResourceTarget, type ResourceUsage } from '../measure/resources.ts';
+import type { Sample } from '../results/types.ts';
+import type { ServiceSet } from '../services/provision.ts';
+import { waitUntil, within } from '../host/wait.ts';
 
 export interface SampleProgress {
   readonly delivered: number;
@@ -18,6 +18,8 @@ export interface SampleProgress {
 
 export interface SampleContext {
   readonly services: ServiceSet;
+  /** The agents this invocation connected: a point placed on agents finds them here (see placement/). */
+  readonly agents: AgentSet;
   /** Unique per sample, lower-case: safe as a queue name, SQL identifier or Redis key prefix. */
   readonly sampleId: string;
   readonly signal: AbortSignal;
@@ -111,7 +113,7 @@ export async function runSample<Roles, Load>(phases: SamplePhases<Roles, Load>, 
 }
 
 /**
- * Past these, a figure describes the harness (DESIGN.md rule 10). The sender's lag is inside every open-loop latency
+ * Past these, a figure describes the harness (README: Reading the result). The sender's lag is inside every open-loop latency
  * (latency runs from the intended send time), so it limits a point when it is over 1 ms and a quarter or more of the
  * latency p99. Below that, on a 2-core host, it is mostly the scheduling delay that the sender shares with the system
  * under test, which shares the same cores; results carry it (`senderLagMs`) either way.

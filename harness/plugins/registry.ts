@@ -4,12 +4,28 @@
  * module URL.
  */
 import type { z } from 'zod';
-import { UsageError } from './errors.ts';
+import { UsageError } from '../host/errors.ts';
+import type { ServiceKind } from '../services/types.ts';
 
-export interface Presettable {
+/** What every plug-in (a transport, an architecture) declares: who it is, what it runs on, and its knobs. */
+export interface PluginDefinition<Schema extends z.ZodType<Record<string, unknown>> = z.ZodType<Record<string, unknown>>> {
+  /** How the command line and results name it. */
   readonly name: string;
-  readonly config: z.ZodType<Record<string, unknown>>;
-  readonly presets: Readonly<Record<string, unknown>>;
+  readonly description: string;
+  /** The npm packages it runs on, named once here: every result records their versions (environment/environment.ts). */
+  readonly packages: readonly string[];
+  /** Knobs with defaults; validated, and recorded in every result. */
+  readonly config: Schema;
+  /** Named knob sets; `default` is used when none is named. Each is a first-class point in results. */
+  readonly presets: Readonly<Record<string, z.input<Schema>>>;
+}
+
+export type Presettable = PluginDefinition;
+
+/** What every plug-in instance is built from, as plain data (any process can build its own): service URLs, its knobs. */
+export interface PluginContext<Config> {
+  readonly urls: Readonly<Partial<Record<ServiceKind, string>>>;
+  readonly config: Config;
 }
 
 export interface Registered<Definition> {
@@ -29,6 +45,8 @@ export interface Registry<Definition> {
   readonly entries: Readonly<Record<string, Registered<Definition>>>;
   /** Everything that can be chosen: `name` for each default preset, `name:preset` for the others. */
   readonly specs: readonly string[];
+  /** The npm packages of every registered definition, once each. */
+  readonly packages: readonly string[];
   /** Parses `name` or `name:preset`; anything unknown is a UsageError listing what exists. */
   choose(spec: string): Choice<Definition>;
 }
@@ -38,10 +56,12 @@ export async function loadDefinition<Definition>(module: string): Promise<Defini
   return ((await import(module)) as { default: Definition }).default;
 }
 
-export async function loadRegistry<Definition extends Presettable>(kind: string, modules: readonly string[]): Promise<Registry<Definition>> {
+/** The definitions of `files` (module names beside `folder`, a registry module's import.meta.url), by name. */
+export async function loadRegistry<Definition extends Presettable>(kind: string, folder: string, files: readonly string[]): Promise<Registry<Definition>> {
   const entries: Record<string, Registered<Definition>> = Object.fromEntries(
     await Promise.all(
-      modules.map(async (module) => {
+      files.map(async (file) => {
+        const module = new URL(`./${file}.ts`, folder).href;
         const definition = await loadDefinition<Definition>(module);
         return [definition.name, { definition, module }] as const;
       }),
@@ -50,6 +70,7 @@ export async function loadRegistry<Definition extends Presettable>(kind: string,
   return {
     entries,
     specs: Object.values(entries).flatMap(({ definition }) => Object.keys(definition.presets).map((preset) => (preset === 'default' ? definition.name : `${definition.name}:${preset}`))),
+    packages: [...new Set(Object.values(entries).flatMap(({ definition }) => definition.packages))].sort(),
     choose(spec) {
       const [name = '', preset = 'default', ...rest] = spec.split(':');
       const registered = entries[name];

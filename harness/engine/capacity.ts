@@ -7,7 +7,7 @@
  * step that kept its rate but failed (its SLO, its backlog) while the harness was limited is run once more; a step the
  * harness failed makes the capacity only a lower bound.
  */
-import type { Capacity, CapacityLimit, CapacityStep, Sample } from './results/types.ts';
+import type { Capacity, CapacityLimit, CapacityStep, Sample } from '../results/types.ts';
 
 export interface CapacitySpec {
   readonly sloP99Ms: number;
@@ -49,8 +49,9 @@ export function judgeStep(offeredPerSec: number, sample: Sample, sloP99Ms: numbe
   if (sample.backlogGrowing) failed.push(['backlog', 'work piled up over the step\'s second half']);
   if (!(p99 <= sloP99Ms)) failed.push(['slo', `p99 ${round(p99)} ms over the SLO of ${sloP99Ms} ms`]);
   // The harness can only make a step look worse: a step that failed while it was limited failed on the harness's account.
-  const harness = (sample.limited ?? []).filter((reason) => /^(harness|client)-limited/.test(reason));
-  if (failed.length && harness.length) failed.unshift(['harness', harness.join('; ')]);
+  // So did one an agent died under (incomplete): what its roles held is unknown, not the system's loss.
+  const harness = [...(sample.incomplete ?? []), ...(sample.limited ?? []).filter((reason) => /^(harness|client)-limited/.test(reason))];
+  if (harness.length && (failed.length || sample.incomplete?.length)) failed.unshift(['harness', harness.join('; ')]);
   const resources = sample.resources.filter((usage) => usage.label !== 'baseline');
   return {
     offeredPerSec,

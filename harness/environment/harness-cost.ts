@@ -4,12 +4,12 @@
  * of LOOP operations because one operation is far below the timer's resolution.
  */
 import { Bench } from 'tinybench';
-import { createDeliveryCounter } from './measure/accounting.ts';
-import { nowNs } from './measure/clock.ts';
-import { createHistogram, summarizeMs } from './measure/histogram.ts';
-import { open } from './load/open.ts';
-import { decodeBinary, encodeBinary, fromJobData, toJobData, type JobData } from './transports/codec.ts';
-import type { Envelope } from './transports/types.ts';
+import { createDeliveryCounter } from '../measure/accounting.ts';
+import { nowNs } from '../measure/clock.ts';
+import { createHistogram, summarizeMs } from '../measure/histogram.ts';
+import { open } from '../load/open.ts';
+import { decodeBinary, encodeBinary, fromJobData, toJobData, type JobData } from '../transports/codec.ts';
+import type { Envelope } from '../transports/types.ts';
 
 const LOOP = 1_000;
 
