@@ -11,6 +11,7 @@ import { EXPORT_FORMATS, type ExportFormat } from '../reports/exports.ts';
 import { SAMPLE_ORDERS, type SampleOrder } from './engine/bench.ts';
 import { abCommand, type AbCommandOptions } from './commands/ab.ts';
 import { agentCommand, type AgentCommandOptions } from './commands/agent.ts';
+import { ORPHAN_MS } from './agent/server.ts';
 import { k8sRenderCommand, type K8sRenderOptions } from './commands/k8s.ts';
 import { baselineUpdateCommand, type BaselineUpdateOptions } from './commands/baseline.ts';
 import { benchCommand } from './commands/bench.ts';
@@ -193,6 +194,7 @@ function addAgent(program: Command): void {
     .description('serve producer and consumer roles to a coordinator on another host (`bench --agents`), until Ctrl-C')
     .requiredOption('--listen <host:port>', 'the address to listen on, and only there (e.g. 10.0.0.5:7400; 0 as the port picks a free one)')
     .option('--token <token>', 'the bearer token every call must carry (default: $HOPBENCH_AGENT_TOKEN); at least 16 characters')
+    .option('--orphan-after <s>', 'stop a role its coordinator has not asked about for this many seconds (a coordinator killed or cut off)', String(ORPHAN_MS / 1000))
     .action((options: AgentCommandOptions) => agentCommand(options));
   program
     .command('k8s')

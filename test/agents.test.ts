@@ -34,8 +34,8 @@ afterAll(async () => {
 });
 
 /** An agent process on a free loopback port; resolves with its URL once it listens. */
-async function startAgentProcess(): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, [CLI, 'agent', '--listen', '127.0.0.1:0'], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+async function startAgentProcess(...args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, [CLI, 'agent', '--listen', '127.0.0.1:0', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   agents.push(child);
   return { url: await agentUrl(child), child };
 }
@@ -162,7 +162,7 @@ const rolesOn = async (url: string) => (await agentHealth(url, TOKEN))?.roles ??
 const childrenOf = (pid: number) => [...liveProcesses()].flatMap(([child, stat]) => (stat.ppid === pid ? [child] : []));
 
 /**
- * Swarm on two agents, the second gone 3 s into 20 s of load: its producer's share and its worker's deliveries died
+ * Swarm on two agents, the second gone 3 s into 10 s of load: its producer's share and its worker's deliveries died
  * with it. The first agent's queue was all delivered; of the second's, what nobody reported is of unknown fate.
  */
 function assertDeadAgentAccounting(run: RunResult): void {
@@ -170,16 +170,16 @@ function assertDeadAgentAccounting(run: RunResult): void {
   const counts = JSON.stringify(run.counts);
   assert.equal(lost, 0, `nothing is charged to the system as lost: ${counts}`);
   assert.ok(unknown > 0, `the dead agent's share is of unknown fate: ${counts}`);
-  assert.equal(delivered + undelivered + unknown, 4000, counts);
-  assert.ok(delivered >= 2000, `the live agent's share was all delivered: ${counts}`);
+  assert.equal(delivered + undelivered + unknown, 2000, counts);
+  assert.ok(delivered >= 1000, `the live agent's share was all delivered: ${counts}`);
   assert.match(run.samples[0]!.incomplete?.join('\n') ?? '', /stopped answering.*producer 1 never reported/);
 }
 
 describe('bench --agents: interrupts, and agents that die or freeze', () => {
-  /** 200 messages/s for 20 s of pg on two agents; resolves once both run their roles. */
+  /** 200 messages/s for 10 s of pg on two agents; resolves once both run their roles. */
   async function openLoopRun(first: { url: string }, second: { url: string }, serviceUrls?: Record<string, string>) {
     const run = startCli(
-      ['bench', 'process', '--transports', 'pg', '--workers', '2', '--rate', '200', '--messages', '4000', '--warmup', '50', '--repeat', '1', '--timeout', '20', '--agents', `${first.url},${second.url}`, '--services', serviceUrls ? 'external' : 'native', '--out', out],
+      ['bench', 'process', '--transports', 'pg', '--workers', '2', '--rate', '200', '--messages', '2000', '--warmup', '50', '--repeat', '1', '--timeout', '20', '--agents', `${first.url},${second.url}`, '--services', serviceUrls ? 'external' : 'native', '--out', out],
       { ...env, ...serviceUrls },
     );
     coordinators.push(run.child);
@@ -244,7 +244,8 @@ describe('bench --agents: interrupts, and agents that die or freeze', () => {
     try {
       await waitForOutput(services, (output) => /ready in/.test(output.stderr), 120_000);
       const serviceUrls = Object.fromEntries(services.output().stdout.trim().split('\n').map((line) => line.split(/=(.*)/s).slice(0, 2) as [string, string]));
-      const [first, second] = [await startAgentProcess(), await startAgentProcess()];
+      // Orphans are stopped after 3 s without a coordinator's question (30 s by default).
+      const [first, second] = [await startAgentProcess('--orphan-after', '3'), await startAgentProcess('--orphan-after', '3')];
       const run = await openLoopRun(first, second, serviceUrls);
       run.child.kill('SIGKILL');
       await run.done;

@@ -24,14 +24,15 @@ import { TRANSPORTS } from '../transports/registry.ts';
 import { TOOL_VERSION } from '../host/version.ts';
 import { AGENT_ROLES, API, V8_TYPE, decode, encode, type AgentHealth, type RoleState, type StartRoleRequest } from './wire.ts';
 
-/** How long a role may go without its coordinator asking about it before it is stopped as orphaned. */
-const ORPHAN_MS = 30_000;
-const ORPHAN_CHECK_MS = 5_000;
+/** How long a role may go without its coordinator asking about it before it is stopped as orphaned (default). */
+export const ORPHAN_MS = 30_000;
 
 export interface AgentOptions {
   readonly host: string;
   readonly port: number;
   readonly token: string;
+  /** How long a role may go without its coordinator asking about it before it is stopped as orphaned. */
+  readonly orphanMs?: number;
 }
 
 export interface RunningAgent {
@@ -106,17 +107,17 @@ interface RoleEntry {
 
 /**
  * The roles this agent runs, by id. A coordinator polls each of its roles every 100 ms; one that has not asked for
- * ORPHAN_MS is gone (killed outright, or cut off), and its roles would otherwise send and consume for ever: the
+ * `orphanMs` is gone (killed outright, or cut off), and its roles would otherwise send and consume for ever: the
  * watchdog stops them.
  */
-function roleTable() {
+function roleTable(orphanMs: number) {
   const roles = new Map<string, RoleEntry>();
   let next = 0;
   const watchdog = setInterval(() => {
     for (const entry of roles.values()) {
-      if (!entry.ended && Date.now() - entry.askedAt > ORPHAN_MS) entry.handle.kill(`stopped as orphaned: no coordinator asked about it for ${ORPHAN_MS / 1000}s`);
+      if (!entry.ended && Date.now() - entry.askedAt > orphanMs) entry.handle.kill(`stopped as orphaned: no coordinator asked about it for ${orphanMs / 1000}s`);
     }
-  }, ORPHAN_CHECK_MS);
+  }, Math.min(5_000, orphanMs / 2));
   watchdog.unref();
   return {
     start(request: StartRoleRequest): string {
@@ -207,7 +208,7 @@ const CALL = new RegExp(`^${API}/(?:(health|clock|roles|reset|resources/start|re
 
 export async function startAgent(options: AgentOptions): Promise<RunningAgent> {
   if (options.token.length < 16) throw new Error('the agent token must be at least 16 characters');
-  const roles = roleTable();
+  const roles = roleTable(options.orphanMs ?? ORPHAN_MS);
   const routes = agentRoutes(roles);
   const server = createServer((request, response) => {
     void (async () => {

@@ -1,4 +1,4 @@
-/** `agent --listen <host:port> [--token t]`: serve roles to coordinators until Ctrl-C (see agent/server.ts). */
+/** `agent --listen <host:port> [--token t] [--orphan-after s]`: serve roles to coordinators until Ctrl-C (see agent/server.ts). */
 import { startAgent } from '../agent/server.ts';
 import { TOKEN_ENV } from '../agent/wire.ts';
 import { UsageError } from '../host/errors.ts';
@@ -7,6 +7,8 @@ import { deferCleanup, shutdownSignal } from '../host/lifecycle.ts';
 export interface AgentCommandOptions {
   readonly listen: string;
   readonly token?: string;
+  /** Seconds without a coordinator asking about a role before it is stopped as orphaned. */
+  readonly orphanAfter: string;
 }
 
 function parseListen(text: string): { host: string; port: number } {
@@ -20,9 +22,11 @@ export async function agentCommand(options: AgentCommandOptions): Promise<void> 
   const { host, port } = parseListen(options.listen);
   const token = options.token ?? process.env[TOKEN_ENV];
   if (!token || token.length < 16) throw new UsageError(`the agent needs a bearer token of at least 16 characters: --token or ${TOKEN_ENV} (e.g. openssl rand -hex 16)`);
+  const orphanAfter = Number(options.orphanAfter);
+  if (!Number.isInteger(orphanAfter) || orphanAfter < 1 || orphanAfter > 86_400) throw new UsageError(`invalid --orphan-after "${options.orphanAfter}": a whole number of seconds from 1 to 86400`);
   let agent;
   try {
-    agent = await startAgent({ host, port, token });
+    agent = await startAgent({ host, port, token, orphanMs: orphanAfter * 1000 });
   } catch (error) {
     throw new UsageError(`cannot listen on ${options.listen} (${(error as NodeJS.ErrnoException).code ?? error}): choose an address of this host and a free port`);
   }

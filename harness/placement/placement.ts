@@ -80,6 +80,11 @@ export interface Placement {
   /** Reports with their first send, last acceptance and job times on the coordinator's clock. */
   producerOnCoordinatorClock(report: ProducerReport): ProducerReport;
   consumerOnCoordinatorClock(report: ConsumerReport): ConsumerReport;
+  /**
+   * The queues some consumer can still take from: all of them, less those whose every consumer died with its agent
+   * (what waits there can no longer arrive, and a sample does not wait for it).
+   */
+  servedQueues(): readonly TransportRef[];
   /** Of the measured ids, which an agent that died held: from who reported (by producer and by worker). */
   lostToAgents(measured: IdRange, reported: { readonly producers: readonly number[]; readonly workers: readonly number[] }): LostToAgents;
 }
@@ -161,6 +166,10 @@ export function placeRoles(options: PlacementOptions): Placement {
     consumerOnCoordinatorClock(report) {
       const agent = sites.consumer(report.worker).agent;
       return { ...report, firstDoneNs: onCoordinator(report.firstDoneNs, agent), lastDoneNs: onCoordinator(report.lastDoneNs, agent) };
+    },
+    servedQueues() {
+      const served = new Set(Array.from({ length: workers }, (_, worker) => sites.consumer(worker)).filter((at) => !at.agent?.gone).map((at) => at.queue));
+      return workers === 0 ? queues : queues.filter((_, index) => served.has(index));
     },
     lostToAgents(measured, reported) {
       const incomplete: string[] = [];

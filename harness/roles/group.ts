@@ -12,7 +12,7 @@ export interface RoleGroup<Ready, Progress, Command, Report> {
   resourceTargets(label: (index: number) => string): ResourceTarget[];
   /** Members that died or failed, with the reason. */
   failures(): string[];
-  /** Progress of each member that has reported some. */
+  /** Progress of each member that has not failed and has reported some. */
   progress(): Progress[];
   /** Runs a command in every member that has not failed; resolves when all have run it, rejects if none can. */
   run(command: Command): Promise<unknown[]>;
@@ -57,7 +57,8 @@ export async function startGroup<Spec, Ready, Progress, Command, Report>(
     pids: members.filter(local).map((member) => member.pid),
     resourceTargets: (label) => members.flatMap((member, index) => (local(member) ? [{ label: label(index), pid: member.pid, tree: false, eventLoop: member.eventLoop }] : [])),
     failures,
-    progress: () => members.flatMap((member) => member.progress() ?? []),
+    // A member that failed holds nothing any more: its last progress would read as work still in flight.
+    progress: () => members.flatMap((member) => (member.failure() ? [] : (member.progress() ?? []))),
     run(command) {
       const live = members.filter((member) => !member.failure());
       if (live.length === 0) return Promise.reject(new Error(failures()[0] ?? 'no member left to run the command'));

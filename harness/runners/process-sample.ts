@@ -58,7 +58,14 @@ export function processPhases(plan: ProcessPlan, { services, agents, sampleId, s
   const epochNs = nowNs();
   const placement = placeRoles({ name: plan.placement ?? 'local', agents: (plan.agents ?? []).map((url) => agents.get(url)), queue: ref, workers: plan.workers, epochNs });
   const admins = placement.queues.map((queue) => plan.choice.definition.create(queue));
-  const pending = admins[0]!.pending && (async () => (await Promise.all(admins.map((admin) => admin.pending!()))).reduce((sum, value) => sum + value, 0));
+  // What the broker still holds where a consumer can take it (a queue whose consumers died with their agent: unknown).
+  const pending =
+    admins[0]!.pending &&
+    (async () => {
+      const served = placement.servedQueues();
+      const counts = await Promise.all(admins.filter((_, index) => served.includes(placement.queues[index]!)).map((admin) => admin.pending!()));
+      return counts.reduce((sum, value) => sum + value, 0);
+    });
   // A transport without a broker (consumers in the producer's process) cannot hold a backlog: it is fed live.
   const backlog = plan.load.name === 'closed' && !plan.choice.definition.inProcess;
   const quiet = quietWatch(pending);
