@@ -146,10 +146,10 @@ describe('faults scenario (real processes and services)', () => {
 describe('a killed worker of the newer queues', () => {
   it('is recovered as each transport promises, or its jobs are counted as still queued with the reason named', async () => {
     // 20 jobs of 1 s offered per second to 2 workers × 5 slots: every slot is busy whatever the host's speed, so
-    // consumer 0 holds 5 jobs when it is SIGKILLed. --timeout 30 bounds the wait for what graphile-worker keeps
+    // consumer 0 holds 5 jobs when it is SIGKILLed. --timeout 15 bounds the wait for what graphile-worker keeps
     // locked for 4 hours; the others give the jobs back within seconds.
     const result = await runCli(
-      ['bench', 'faults', '--transports', 'redis-streams:fast-recovery,bullmq-pg:fast-recovery,graphile-worker', '--fault', 'worker-kill', '--rate', '20', '--duration', '4', '--fault-at', '2', '--concurrency', '5', '--job', 'sleep:1000', '--repeat', '1', '--timeout', '30', '--out', out, '--services', 'native'],
+      ['bench', 'faults', '--transports', 'redis-streams:fast-recovery,bullmq-pg:fast-recovery,graphile-worker', '--fault', 'worker-kill', '--rate', '20', '--duration', '4', '--fault-at', '2', '--concurrency', '5', '--job', 'sleep:1000', '--repeat', '1', '--timeout', '15', '--out', out, '--services', 'native'],
       {},
       600_000,
     );

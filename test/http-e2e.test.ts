@@ -42,11 +42,15 @@ const run = (testPlan: HttpE2ePlan, onProgress?: (progress: SampleProgress) => v
 
 describe('each architecture delivers every posted message to every client of its room exactly once', () => {
   for (const architecture of HTTP_ARCHITECTURES) {
+    // The queued architecture's other queues (queued:<transport>) hand off through one socket process and one client
+    // process for 1 s: the fan-out across socket and client processes is the plain architectures' to show.
+    const handOffOnly = architecture.includes(':');
     it(architecture, async () => {
-      const sample = await run(plan(architecture));
+      const sample = await run(plan(architecture, handOffOnly ? { socketServers: 1, clientProcesses: 1, durationSec: 1 } : {}));
       assert.deepEqual(sample.errors, []);
       const accepted = sample.metrics!.httpAccepted!;
-      assert.ok(accepted >= 50, `about 100 requests in 2 s at 50/s: ${accepted}`);
+      const expected = (handOffOnly ? 1 : 2) * 50;
+      assert.ok(accepted >= expected / 2, `about ${expected} requests at 50/s: ${accepted}`);
       assert.equal(sample.metrics!.httpFailed, 0);
       const { sent, delivered, lost, duplicates, unexpected } = sample.counts;
       assert.deepEqual({ sent, delivered, lost, duplicates, unexpected }, { sent: accepted * 3, delivered: accepted * 3, lost: 0, duplicates: 0, unexpected: 0 });

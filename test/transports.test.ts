@@ -15,8 +15,11 @@ import { rolePids } from './helpers/system.ts';
 
 const services = nativeServicesForFile();
 
-/** Enough to see loss and duplicates, few enough for pg-boss at its defaults (2 s polling, one job per fetch). */
-const MESSAGES = 100;
+/**
+ * Enough to see loss and duplicates, few enough for pg-boss at its defaults: W × C = 8 fetch loops take one job each
+ * per 2 s poll, so 48 (and the warmup) take 7–8 polls.
+ */
+const MESSAGES = 48;
 
 describe.each(TRANSPORT_SPECS)('transport contract: %s', (spec) => {
   const choice = parseTransportChoice(spec);
