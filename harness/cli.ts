@@ -149,7 +149,7 @@ function addDecide(program: Command): void {
     .description('which architectures carry a rate at a p99, and at what cost: from capacity results, or a capacity run made now')
     .requiredOption('--rate <n>', 'the rate to carry, messages per second')
     .requiredOption('--p99 <ms>', 'the p99 latency it must stay under, ms (from the intended send time)')
-    .option('--durable', 'only architectures whose messages survive a broker restart in their configuration')
+    .option('--durable [level]', 'only architectures whose measured durability is at least this: interval (a crash loses at most about a second; the default when bare) or commit (accepted means on disk)')
     .option('--job <kind>', 'only capacity points of this job kind (a run made now uses it)')
     .option('--results <paths>', 'capacity result files or directories, comma-separated (repeatable); without it the capacity points are measured now', (value: string, previous: string[] = []) => [...previous, value])
     .addOption(new Option('--format <format>', 'text, md or json').choices(['text', 'md', 'json']).default('text'))

@@ -89,12 +89,16 @@ const rate = (value) => Math.round(value).toLocaleString('en-US');
 const ms = (value) => value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFixed(2) : value.toFixed(3);
 function cells(candidate) {
   const faults = Object.entries(candidate.faults).map(([fault, f]) => fault + ': lost ' + f.lost + ', dup ' + f.duplicates + (f.recoverySec === undefined ? '' : ', recovered in ' + f.recoverySec + ' s')).join('; ') || '—';
-  return [candidate.label, candidate.qualifies ? 'yes' : 'no', (candidate.capacityAtLeast ? '≥ ' : '') + rate(candidate.capacityPerSec), candidate.headroom.toFixed(2) + '×',
-    candidate.p99AtRateMs === undefined ? '—' : ms(candidate.p99AtRateMs), candidate.p99Source, candidate.coresPer1k === undefined ? '—' : candidate.coresPer1k.toFixed(3),
-    candidate.memoryMiB === undefined ? '—' : rate(candidate.memoryMiB), candidate.durable ? 'yes' : 'no', faults, candidate.reasons.join('; ') || '—'];
+  const tied = candidate.indistinguishableFrom.length ? ' (indistinguishable here from ' + candidate.indistinguishableFrom.join(', ') + ')' : '';
+  return [candidate.label, candidate.qualifies ? 'yes' : 'no', (candidate.capacityAtLeast ? '≥ ' : '') + rate(candidate.capacityPerSec) + (candidate.unstable ? ' (unstable)' : '') + tied,
+    candidate.interval ? rate(candidate.interval.low) + '–' + rate(candidate.interval.high) : '—', candidate.heldSec === undefined ? '—' : candidate.heldSec + ' s at ' + rate(candidate.heldPerSec),
+    candidate.limitedBy || '—', candidate.durability || 'not measured', (candidate.capacityAtLeast ? '≥ ' : '') + candidate.headroom.toFixed(2) + '×',
+    candidate.p99AtRateMs === undefined ? '—' : ms(candidate.p99AtRateMs), candidate.p99Source, candidate.coresPer1k === undefined ? '—' : candidate.coresPer1k.toFixed(3) + (candidate.partialCost ? ' (partial)' : ''),
+    candidate.memoryMiB === undefined ? '—' : rate(candidate.memoryMiB), faults, candidate.reasons.join('; ') || '—'];
 }
 function recompute() {
-  const requirement = { ratePerSec: Number(form.elements.rate.value), p99Ms: Number(form.elements.p99.value), durable: form.elements.durable.checked };
+  const durable = form.elements.durable.value;
+  const requirement = { ratePerSec: Number(form.elements.rate.value), p99Ms: Number(form.elements.p99.value), ...(durable ? { durable } : {}) };
   if (!(requirement.ratePerSec > 0 && requirement.p99Ms > 0)) { headline.textContent = 'Give a rate and a p99 above 0.'; return; }
   const { candidates } = decide(requirement, decisionData.inputs);
   body.replaceChildren(...candidates.map((candidate) => {
@@ -103,13 +107,13 @@ function recompute() {
     for (const [index, text] of cells(candidate).entries()) {
       const cell = document.createElement('td');
       cell.textContent = text;
-      if (index >= 2 && index <= 7) cell.className = 'num';
+      if (index >= 2 && index <= 12 && index !== 5 && index !== 6 && index !== 9) cell.className = 'num';
       row.append(cell);
     }
     return row;
   }));
   const count = candidates.filter((candidate) => candidate.qualifies).length;
-  headline.textContent = count + ' of ' + candidates.length + ' qualify for ' + rate(requirement.ratePerSec) + ' messages/s at p99 ≤ ' + requirement.p99Ms + ' ms' + (requirement.durable ? ', durable' : '') + ' (qualifying first, cheapest first).';
+  headline.textContent = count + ' of ' + candidates.length + ' qualify for ' + rate(requirement.ratePerSec) + ' messages/s at p99 ≤ ' + requirement.p99Ms + ' ms' + (requirement.durable ? ', durable (' + requirement.durable + ' or better, as measured)' : '') + ' (qualifying first, cheapest first).';
   document.body.dataset.decision = JSON.stringify(candidates.map((candidate) => [candidate.label, candidate.qualifies]));
 }
 form.addEventListener('input', recompute);
@@ -122,13 +126,13 @@ function decisionHtml(section: DecisionSection): string {
 <form id="decision-form" class="card decision-form" onsubmit="return false">
 <label>rate, messages/s <input name="rate" type="number" min="1" step="any" value="${escapeHtml(requirement.ratePerSec)}"></label>
 <label>p99 at most, ms <input name="p99" type="number" min="0.001" step="any" value="${escapeHtml(requirement.p99Ms)}"></label>
-<label><input name="durable" type="checkbox"${requirement.durable ? ' checked' : ''}> durable (survives a broker restart)</label>
+<label>durable <select name="durable"><option value=""${requirement.durable ? '' : ' selected'}>any</option><option value="interval"${requirement.durable === 'interval' ? ' selected' : ''}>interval: a crash loses at most about a second</option><option value="commit"${requirement.durable === 'commit' ? ' selected' : ''}>commit: accepted means on disk</option></select></label>
 </form>
 <p id="decision-headline" class="sub"></p>
-<table class="decision"><thead><tr><th>architecture</th><th>qualifies</th><th>capacity /s at that p99</th><th>headroom</th><th>p99 at the rate, ms</th><th>p99 from</th><th>cores per 1k/s</th><th>memory MiB</th><th>durable</th><th>faults</th><th>why not</th></tr></thead>
+<table class="decision"><thead><tr><th>architecture</th><th>qualifies</th><th>capacity /s at that p99</th><th>interval</th><th>held</th><th>limited by</th><th>durability (measured)</th><th>headroom</th><th>p99 at the rate, ms</th><th>p99 from</th><th>cores per 1k/s</th><th>memory MiB</th><th>faults</th><th>why not</th></tr></thead>
 <tbody id="decision-rows"></tbody></table>
-<p class="sub">Capacity: the highest offered rate a point sustained in open-loop steps (achieved ≥ 98% of offered, p99 from the intended send time within the SLO, nothing lost, no growing backlog); "≥" where the harness, not the system, stopped the search. A p99 other than the one searched is read from the steps measured. Cost: every process of the system (workers, services, the sender) at the measured step nearest the rate. Recomputed here, offline, by the same function as <code>npm run decide</code>.</p>
-<p class="sub">Measured on ${escapeHtml(section.measuredOn)}. Services in containers are reached through Docker's published ports (on one host, its proxy carries every round trip), so figures from containers and from native servers differ: compare like with like.</p>
+<p class="sub">Capacity: the highest offered rate a point sustained in open-loop steps (delivered ≥ 98% of offered by the slope of completions, p99 from the intended send time within the SLO with messages not delivered counted as slower than any, nothing lost, no growing backlog), a failure above it confirmed by a rerun; held for the seconds shown at the median of its searches, 10% lower after a failed hold. "≥" where the harness, not the system, stopped the search; "limited by producer" or "cpu": this host's figure. Ranking reads the lower end of the interval; overlapping intervals are indistinguishable here. Durability is read from the servers measured. A p99 other than the one searched is read from the steps measured. Cost: every process of the system (workers, services, the producer) over the send window of the sustained step nearest the rate; "(partial)": services not measured. Recomputed here, offline, by the same function as <code>npm run decide</code>.</p>
+<p class="sub">Measured on ${escapeHtml(section.measuredOn)}: compare like with like (a service through Docker's published ports pays its proxy on every round trip).</p>
 <div class="grid">${section.charts.map(chartCard).join('\n')}</div>`;
 }
 

@@ -310,7 +310,7 @@ function timelineCharts(idPrefix: string, runs: readonly RunResult[], colors: Re
           data: timeline.delivered.map((count, bucket) => ({ x: (bucket * timeline.bucketMs) / 1000, y: value(count, timeline.p99Ms[bucket]!, timeline.bucketMs) })),
           borderColor: colors[run.transport],
           backgroundColor: colors[run.transport],
-          borderDash: run.params.redisPersistence === 'aof' ? [6, 3] : [],
+          borderDash: run.params.redisPersistence !== undefined && run.params.redisPersistence !== 'none' ? [6, 3] : [],
           showLine: true,
           // Visible on its own: a lone late delivery (a job recovered long after the fault) is one point.
           pointRadius: 1.5,
@@ -385,7 +385,9 @@ function durabilityLines(scenario: string, closed: readonly RunResult[], measure
   for (const run of closed) groups.set(setupKey(run), [...(groups.get(setupKey(run)) ?? []), run]);
   return [...groups.values()].flatMap((group) => {
     const byRate = (runs: RunResult[]) => [...runs].sort((a, b) => b.throughput.perSec - a.throughput.perSec)[0];
-    const [fast, durable] = [byRate(group.filter((run) => !run.traits.durable)), byRate(group.filter((run) => run.traits.durable))];
+    // Durable as measured on the server (results before 2026-12 did not measure it: they take no part).
+    const measured = group.filter((run) => run.durability);
+    const [fast, durable] = [byRate(measured.filter((run) => run.durability!.level === 'none')), byRate(measured.filter((run) => run.durability!.level !== 'none'))];
     if (!fast || !durable || fast.throughput.perSec <= durable.throughput.perSec) return [];
     return [
       `${scenario}: under the same setup (${durable.label.replace(`${durable.transport} `, '')}), the fastest non-durable point, ${fast.transport}, reached ${formatRate(fast.throughput.perSec)} ${measures.throughput} and the fastest durable one, ${durable.transport}, ${formatRate(durable.throughput.perSec)}: durability cost a factor of ${(fast.throughput.perSec / durable.throughput.perSec).toFixed(1)} there.`,
@@ -434,7 +436,7 @@ function defaultRequirement(inputs: readonly DecisionInput[]): Requirement {
   const counts = new Map<number, number>();
   for (const input of inputs) counts.set(input.sloP99Ms, (counts.get(input.sloP99Ms) ?? 0) + 1);
   const [p99Ms] = [...counts].sort((a, b) => b[1] - a[1])[0]!;
-  return { ratePerSec: 1_000, p99Ms, durable: false };
+  return { ratePerSec: 1_000, p99Ms };
 }
 
 function decisionSection(results: readonly ResultFile[], colors: Record<string, string>): DecisionSection | undefined {

@@ -22,6 +22,7 @@ export default defineScenario(enqueueKind, {
     messages: 20_000,
     warmup: 1_000,
     repeat: 3,
+    redisPersistence: ['server'],
     ...CAPACITY_DEFAULTS,
     capacityStart: 1000,
     timeout: 60,

@@ -13,7 +13,7 @@ export default defineScenario(faultsKind, {
   defaults: {
     transports: ['direct', 'bullmq', 'rabbitmq', 'pg', 'pgboss:resilient'],
     fault: ['worker-kill', 'broker-restart'],
-    redisPersistence: ['none', 'aof'],
+    redisPersistence: ['none', 'everysec'],
     workers: 2,
     concurrency: 20,
     rate: 500,

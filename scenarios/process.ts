@@ -22,9 +22,10 @@ export default defineScenario(processKind, {
     batch: 100,
     inflight: 4,
     repeat: 3,
+    redisPersistence: ['server'],
     ...CAPACITY_DEFAULTS,
-    capacityStart: 1000,
     timeout: 60,
+    producers: undefined, // one, or one per agent in swarm
     agents: undefined, // producers and consumers run here
     placement: 'swarm',
   },

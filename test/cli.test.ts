@@ -55,7 +55,7 @@ describe('bad input: one line, exit 2, no result file', () => {
     [['bench', 'faults', '--duration', '10', '--fault-at', '10'], /--fault-at 10 must be earlier than --duration 10/],
     [['bench', 'faults', '--rate', '0'], /invalid --rate "0": must be at least 1/],
     [['bench', 'faults', '--rate', 'max'], /invalid --rate "max": must be a whole number/],
-    [['bench', 'faults', '--redis-persistence', 'rdb'], /invalid --redis-persistence "rdb": must be one of none, aof/],
+    [['bench', 'faults', '--redis-persistence', 'rdb'], /invalid --redis-persistence "rdb": must be one of none, everysec, always/],
     [['bench', 'faults', '--messages', '100'], /--messages does not apply to the faults scenario/],
     [['bench', 'faults', '--transports', 'bullmq', '--workers', '-1'], /invalid --workers "-1": must be a whole number/],
     [['bench', 'faults', '--rate', '1000000', '--duration', '3600'], /at most 10,000,000 per sample/],

@@ -97,7 +97,7 @@ describe('faults plan', () => {
       'direct broker-kill W=2 C=20 @ 500/s',
       'bullmq worker-kill W=2 C=20 @ 500/s',
       'bullmq broker-kill redis none W=2 C=20 @ 500/s',
-      'bullmq broker-kill redis aof W=2 C=20 @ 500/s',
+      'bullmq broker-kill redis everysec W=2 C=20 @ 500/s',
       'pg worker-kill W=2 C=20 @ 500/s',
       'pg broker-kill W=2 C=20 @ 500/s',
     ]);

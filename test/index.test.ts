@@ -33,6 +33,8 @@ describe('harness/index.ts', () => {
     const [read] = readResultFiles([written[0]!.path]);
     assert.deepEqual(read!.result.runs.map((point) => point.counts), written[0]!.result.runs.map((point) => point.counts));
     assert.deepEqual(rolePids('producer'), [], 'no role process left');
+    // Package versions come from what the registered plug-ins name: graphile-worker was missing from a list kept apart.
+    for (const name of ['graphile-worker', 'bullmq', 'pg-boss', 'socket.io', 'hdr-histogram-js']) assert.match(read!.result.env.packages[name] ?? '', /^\d+\.\d+/, name);
   });
 
   it('names bad input as a UsageError before anything starts, and offers the typed helpers', async () => {

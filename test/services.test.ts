@@ -112,7 +112,8 @@ describe('docker provider definitions (no engine needed)', () => {
   it('one definition of the server settings: the native and the container servers get the same', async () => {
     const redis = (await containerFor('redis', 'x', 'host', 1)) as unknown as { contentsToCopy: Array<{ content: string }> };
     assert.match(redis.contentsToCopy[0]!.content, /^save ""$/m);
-    assert.match(redis.contentsToCopy[0]!.content, /^appendonly no$/m);
+    assert.match(redis.contentsToCopy[0]!.content, /^appendonly yes$/m);
+    assert.match(redis.contentsToCopy[0]!.content, /^appendfsync everysec$/m);
     const postgres = (await containerFor('postgres', 'x', 'host', 1)) as unknown as { createOpts: { Cmd: string[] } };
     for (const [key, value] of Object.entries(POSTGRES_SETTINGS)) assert.ok(postgres.createOpts.Cmd.includes(`${key}=${value}`), `${key}=${value}`);
   });
@@ -127,7 +128,7 @@ describe('docker provider definitions (no engine needed)', () => {
     const published = readFileSync(new URL('../docker/docker-compose.published.yml', import.meta.url), 'utf8');
     for (const file of [compose, published]) {
       for (const [key, value] of Object.entries(POSTGRES_SETTINGS)) assert.ok(file.includes(`"${key}=${value}"`), `postgres ${key}=${value}`);
-      assert.match(file, /"--save", "", "--appendonly", "no"/);
+      assert.match(file, /"--save", "", "--appendonly", "yes", "--appendfsync", "everysec"/);
     }
     const ports = [...published.matchAll(/ports: \[(.*)\]/g)].map((match) => match[1]);
     assert.equal(ports.length, 3);

@@ -193,7 +193,7 @@ function agentRoutes(roles: RoleTable): Record<string, (request: IncomingMessage
     'POST resources/start': async (_request, response) => {
       stopSampling();
       const running = roles.running();
-      sampler = sampleResources(running.map(({ handle, role, label }) => ({ label, pid: handle.pid, tree: false, eventLoop: handle.eventLoop, ...(role === 'producer' ? { harness: 'sender' as const } : {}) })));
+      sampler = sampleResources(running.map(({ handle, role, label }) => ({ label, pid: handle.pid, tree: false, eventLoop: handle.eventLoop, ...(role === 'producer' ? { role: 'producer' as const, harness: 'sender' as const } : { role: 'workers' as const }) })));
       send(response, 200, { roles: running.length });
     },
     'POST resources/stop': async (_request, response) => send(response, 200, { usage: stopSampling() }, true),

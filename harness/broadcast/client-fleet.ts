@@ -86,7 +86,7 @@ export async function startClientFleet(spec: FleetSpec, readyTimeoutMs: number, 
   );
   const progressOf = (index: number) => group.members[index]!.progress();
   return {
-    resourceTargets: group.resourceTargets((index) => `clients ${index}`).map((target) => ({ ...target, harness: 'clients' as const })),
+    resourceTargets: group.resourceTargets((index) => `clients ${index}`).map((target) => ({ ...target, role: 'harness' as const, harness: 'clients' as const })),
     delivered: (phase) => group.progress().reduce((total, progress) => total + progress[phase], 0),
     failure: () => group.failures()[0],
     dueToLive: (dueForRoom) =>

@@ -1,10 +1,10 @@
 /**
- * `decide --rate R --p99 L [--durable] [--job kind] [--results …]`: which architectures carry R messages/s at p99 ≤ L,
+ * `decide --rate R --p99 L [--durable [interval|commit]] [--job kind] [--results …]`: which architectures carry R messages/s at p99 ≤ L,
  * and at what cost. From capacity results when given; otherwise it measures them now (the default profile's capacity
  * points, searched under L). Exit 0 with an answer (even "none qualifies"), 2 on bad input.
  */
 import { CAPACITY_POINTS } from '../../scenarios/profiles.ts';
-import { decide, decisionInputs } from '../../reports/decide.ts';
+import { decide, decisionInputs, type Requirement } from '../../reports/decide.ts';
 import { renderDecision, type DecideFormat } from '../../reports/decide-render.ts';
 import { UsageError } from '../host/errors.ts';
 import { readResultFiles } from '../results/schema.ts';
@@ -14,12 +14,20 @@ import { benchCommand } from './bench.ts';
 export interface DecideCommandOptions {
   readonly rate: string;
   readonly p99: string;
-  readonly durable?: boolean;
+  /** `true`: bare `--durable` (interval). */
+  readonly durable?: boolean | string;
   readonly job?: string;
   readonly results?: string[];
   readonly format: DecideFormat;
   readonly out: string;
   readonly services: ServicesMode;
+}
+
+function durableLevel(durable: boolean | string | undefined): Pick<Requirement, 'durable'> {
+  if (durable === undefined || durable === false) return {};
+  if (durable === true) return { durable: 'interval' };
+  if (durable === 'interval' || durable === 'commit') return { durable };
+  throw new UsageError(`invalid --durable "${durable}": use interval (a crash loses at most about a second) or commit (accepted means on disk), or --durable alone for interval`);
 }
 
 function positive(flag: string, text: string, unit: string): number {
@@ -29,7 +37,7 @@ function positive(flag: string, text: string, unit: string): number {
 }
 
 export async function decideCommand(options: DecideCommandOptions): Promise<void> {
-  const requirement = { ratePerSec: positive('rate', options.rate, 'messages per second'), p99Ms: positive('p99', options.p99, 'milliseconds'), durable: options.durable === true };
+  const requirement: Requirement = { ratePerSec: positive('rate', options.rate, 'messages per second'), p99Ms: positive('p99', options.p99, 'milliseconds'), ...durableLevel(options.durable) };
   const paths = options.results?.length
     ? options.results.flatMap((entry) => entry.split(',').map((path) => path.trim()).filter(Boolean))
     : await benchCommand(CAPACITY_POINTS.scenario, {

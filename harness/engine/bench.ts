@@ -5,10 +5,11 @@
 import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { errorMessage } from '../host/errors.ts';
+import { sumCounts } from '../measure/accounting.ts';
 import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from '../measure/histogram.ts';
 import { coefficientOfVariation, median, medianInterval } from '../measure/stats.ts';
 import { redactSecrets } from '../host/net.ts';
-import type { LatencyClock, ResultFile, RunResult, Sample } from '../results/types.ts';
+import { DURABILITY_LEVELS, type Durability, type LatencyClock, type ResultFile, type RunResult, type Sample } from '../results/types.ts';
 import type { SampleContext, SampleProgress } from './sample.ts';
 import type { BenchPlan, RunPoint } from './scenario.ts';
 
@@ -59,18 +60,18 @@ function latencyClockOf(samples: readonly Sample[]): LatencyClock | undefined {
 function aggregate(point: RunPoint, samples: readonly Sample[], failures: readonly string[]): RunResult {
   const throughputs = samples.map((sample) => sample.throughputPerSec);
   const medianIndex = throughputs.indexOf([...throughputs].sort((a, b) => a - b)[Math.floor((throughputs.length - 1) / 2)]!);
-  const sum = (key: 'sent' | 'delivered' | 'lost' | 'undelivered' | 'duplicates' | 'unexpected' | 'unknown') => samples.reduce((total, sample) => total + (sample.counts[key] ?? 0), 0);
   const lags = samples.flatMap((sample) => (sample.senderLagMs ? [sample.senderLagMs] : []));
   const enqueueRates = samples.flatMap((sample) => (sample.enqueuePerSec === undefined ? [] : [sample.enqueuePerSec]));
   const capacity = capacityOf(samples, medianIndex);
   return {
     ...point.identity,
-    counts: { sent: sum('sent'), delivered: sum('delivered'), lost: sum('lost'), undelivered: sum('undelivered'), duplicates: sum('duplicates'), unexpected: sum('unexpected'), ...(sum('unknown') ? { unknown: sum('unknown') } : {}) },
+    counts: (({ notDeliveredSample, ...counts }) => counts)(sumCounts(samples.map((sample) => sample.counts))),
     // A capacity is a rate some search measured: with an even count, the lower middle one, never the mean of two.
     throughput: { perSec: capacity?.maxSustainedPerSec ?? Math.round(median(throughputs)), samples: throughputs.map(Math.round), cv: Math.round(coefficientOfVariation(throughputs) * 1e4) / 1e4, interval: medianInterval(throughputs.map(Math.round)) },
     latencyMs: medianPercentiles(samples.map((sample) => sample.latencyMs)),
     latencyIntervalsMs: samples.length ? { p50: medianInterval(samples.map((sample) => sample.latencyMs.p50))!, p99: medianInterval(samples.map((sample) => sample.latencyMs.p99))! } : undefined,
     capacity,
+    ...durabilityOf(samples),
     latencyHistogram: encodeHistogram(mergeEncoded(samples.map((sample) => sample.histogram))),
     latencyClock: latencyClockOf(samples),
     senderLagMs: lags.length ? medianPercentiles(lags) : undefined,
@@ -90,10 +91,25 @@ function aggregate(point: RunPoint, samples: readonly Sample[], failures: readon
   };
 }
 
-/** A capacity point: the search of the median sample (the median capacity), and every search's capacity. */
+/**
+ * A capacity point: the search of the median sample (the median capacity), every search's capacity and the interval of
+ * their median, and the hold the last sample ran at it: a held point's capacity is the rate it held.
+ */
 function capacityOf(samples: readonly Sample[], medianIndex: number): RunResult['capacity'] {
-  const median = samples[medianIndex]?.capacity;
-  return median && { ...median, searches: samples.flatMap((sample) => (sample.capacity ? [sample.capacity.maxSustainedPerSec] : [])) };
+  const search = samples[medianIndex]?.capacity;
+  if (!search) return undefined;
+  const searches = samples.flatMap((sample) => (sample.capacity ? [sample.capacity.maxSustainedPerSec] : []));
+  const hold = samples.findLast((sample) => sample.capacity?.hold)?.capacity?.hold;
+  const searchedPerSec = search.maxSustainedPerSec;
+  const interval = medianInterval(searches);
+  return { ...search, maxSustainedPerSec: hold?.sustained ? hold.perSec : searchedPerSec, searchedPerSec, searches, ...(interval ? { interval } : {}), ...(hold ? { hold } : {}) };
+}
+
+/** The weakest durability any sample measured: a run is only as durable as its least durable sample. */
+function durabilityOf(samples: readonly Sample[]): { durability?: Durability } {
+  const measured = samples.flatMap((sample) => (sample.durability ? [sample.durability] : []));
+  const weakest = measured.sort((a, b) => DURABILITY_LEVELS.indexOf(a.level) - DURABILITY_LEVELS.indexOf(b.level))[0];
+  return weakest ? { durability: weakest } : {};
 }
 
 /** Every reason any sample was limited by the harness, once each (kinds of reason, not their figures). */
@@ -142,7 +158,15 @@ export async function runPlans(plans: readonly BenchPlan[], { services, agents }
     try {
       // Lower-case and short: it also names queues, Postgres identifiers and Redis channels.
       const sampleId = `hopbench_${tag}_${planIndex}_${pointIndex}_${repeatIndex}`;
-      const sample = await point.runSample({ services, agents, sampleId, signal, onProgress: (progress) => events.emit('sample-progress', ref, progress), onNote: (note) => events.emit('sample-note', ref, note) });
+      const sample = await point.runSample({
+        services,
+        agents,
+        sampleId,
+        signal,
+        onProgress: (progress) => events.emit('sample-progress', ref, progress),
+        onNote: (note) => events.emit('sample-note', ref, note),
+        repeat: { last: repeatIndex === slot.repeat - 1, earlier: [...slot.samples] },
+      });
       slot.samples.push(sample);
       events.emit('sample-end', ref, sample);
     } catch (error) {

@@ -1,13 +1,29 @@
 /**
- * The capacity load model: the highest offered rate a point sustains under a p99 SLO, found with steps of open-loop
- * load (each step a whole sample: fresh queue, fresh roles, warmup excluded). The rate grows geometrically until a
- * step fails, then bisects (geometric midpoints) until the sustained and the failed rate are within 5%; if the first
- * step fails it shrinks instead. Then the rate–latency curve: steps at 10–90% of the capacity, and the search's own
- * step at 100%. The capacity is the highest rate that sustained with every rate measured below it sustaining too. A
- * step that kept its rate but failed (its SLO, its backlog) while the harness was limited is run once more; a step the
- * harness failed makes the capacity only a lower bound.
+ * The capacity load model: the highest offered rate a point sustains under a p99 SLO, found so that a user can run
+ * it for hours.
+ *
+ * 1. A first step at the start rate. One that kept up with its rate but whose *median* was over the SLO proves no
+ *    rate can meet it (pg-boss at its defaults polls every 2 s): the point stops there, at 0.
+ * 2. Kinds that run a session (steps on one queue and one set of roles) flood the path for a few seconds, closed loop:
+ *    what it delivered per second bounds the capacity from above. The search bisects (geometric midpoints) from half
+ *    that bound, with 1.25× the bound as an untried failure; without a bound, the rate grows 4× until a step fails.
+ * 3. Bisection ends when the lowest failure above the highest pass is within 5% of it. That failure must be
+ *    confirmed: a failure is confirmed by a second failure at its rate, or at once by a loss (never rerun, never
+ *    erased). An unconfirmed one is run again; if it passes, the search goes on above it (a cold first step that
+ *    failed, with later lower steps passing, is how the search goes back up).
+ * 4. The capacity is the highest rate that sustained with no confirmed failure below it; a confirmed failure below a
+ *    passing rate makes it `unstable`, and says where.
+ * 5. The rate–latency curve: steps at a quarter and a half of it. They draw the picture and never lower the capacity.
+ * 6. The hold (the last sample of a point, at the median of its searches): `holdSec` of open-loop load at it on the
+ *    queue the search used; after a failure 10% lower, at most three times.
+ *
+ * Each step is judged on what it claims (judgeStep): throughput by the slope of completions, latency by a p99 that
+ * counts messages not delivered by the step's end as slower than any, and who limited it apart from whether it failed.
  */
-import type { Capacity, CapacityLimit, CapacityStep, Sample } from '../results/types.ts';
+import { decodeHistogram } from '../measure/histogram.ts';
+import { stepLimits } from './limits.ts';
+import type { Capacity, CapacityHold, CapacityLimit, CapacityStep, CurvePoint, Sample, StepFailure, StepPlace } from '../results/types.ts';
+import type { StepLoad } from './sample.ts';
 
 export interface CapacitySpec {
   readonly sloP99Ms: number;
@@ -18,156 +34,269 @@ export interface CapacitySpec {
   readonly minPerSec: number;
   /** Above this no step is tried: the capacity is then at least the last sustained rate. */
   readonly maxPerSec: number;
+  /** Seconds of open-loop load at the capacity found, on the last sample of a point (0: no hold). */
+  readonly holdSec: number;
 }
 
-/** A sustained step completes this share of what was offered. */
+/** A sustained step delivers this share of what was offered. */
 const ACHIEVED_SHARE = 0.98;
-/** Each growing (or shrinking) step multiplies the rate by this. */
+/** Without an upper bound, each growing (or shrinking) step multiplies the rate by this. */
 const GROWTH = 4;
-/** The search ends when the failed rate is within this ratio of the sustained one. */
+/** The search ends when the confirmed failure is within this ratio of the sustained rate. */
 const TOLERANCE = 1.05;
-export const CURVE_FRACTIONS = [0.1, 0.25, 0.5, 0.75, 0.9] as const;
+/** Above the flood's delivered rate, an untried failure: the search never bisects past it without trying it. */
+const ABOVE_BOUND = 1.25;
+/** More than this share of a step's messages not delivered by its end: its p99 is unknown, and over any SLO. */
+const CENSORED_SHARE = 0.01;
+export const CURVE_FRACTIONS = [0.25, 0.5] as const;
+/** Seconds of a flood, and of warmup at each step's own rate before its measured load. */
+export const FLOOD_SEC = 2;
+export const WARM_SEC = 1;
+/** A hold that fails is tried again this much lower, at most HOLD_ATTEMPTS times in all. */
+const HOLD_STEP_DOWN = 0.9;
+const HOLD_ATTEMPTS = 3;
 
-/** How many search steps at most, for the spec's range: growing (or shrinking) across it, then bisecting to 5%. */
+/** How many search steps at most, for the spec's range: growing (or shrinking) across it, bisecting to 5%, confirming. */
 export function maxSearchSteps(spec: CapacitySpec): number {
   const across = Math.ceil(Math.log(Math.max(spec.maxPerSec / spec.startPerSec, spec.startPerSec / spec.minPerSec)) / Math.log(GROWTH)) + 1;
   const bisect = Math.ceil(Math.log2(Math.log(GROWTH) / Math.log(TOLERANCE)));
-  return across + bisect;
+  return across + 2 * bisect;
 }
 
-/** Steps per search at most: the search's, then the curve's. */
-export const maxCapacitySteps = (spec: CapacitySpec) => maxSearchSteps(spec) + CURVE_FRACTIONS.length;
+/** Steps per search at most: the flood, the search's, the curve's; and the hold's attempts. */
+export const maxCapacitySteps = (spec: CapacitySpec) => 1 + maxSearchSteps(spec) + CURVE_FRACTIONS.length + (spec.holdSec > 0 ? HOLD_ATTEMPTS : 0);
 
-/** Whether a step sustained, and if not the first criterion that failed, with its figures. */
-export function judgeStep(offeredPerSec: number, sample: Sample, sloP99Ms: number): CapacityStep {
+const round = (value: number) => Math.round(value * 100) / 100;
+const rate = (perSec: number) => `${Math.round(perSec).toLocaleString('en-US')}/s`;
+
+/**
+ * The p99 and p999 of a step's messages with those not delivered by its end counted as slower than any: over the
+ * delivered ones' histogram at a higher percentile; unknown (over any SLO) when more than 1% were not delivered.
+ */
+function censoredTail(sample: Sample): { p99: number; p999: number; atLeast: boolean } {
+  const { delivered, lost, undelivered = 0, unknown = 0 } = sample.counts;
+  const missing = lost + undelivered + unknown;
+  const total = delivered + missing;
+  if (missing === 0 || delivered === 0 || !sample.histogram) return { p99: sample.latencyMs.p99, p999: sample.latencyMs.p999, atLeast: total > 0 && delivered === 0 };
+  if (missing / total > CENSORED_SHARE) return { p99: sample.latencyMs.max, p999: sample.latencyMs.max, atLeast: true };
+  const histogram = decodeHistogram(sample.histogram);
+  const at = (percentile: number) => {
+    const rank = (percentile / 100) * total;
+    return rank > delivered ? Infinity : histogram.getValueAtPercentile(Math.min(100, (rank / delivered) * 100)) / 1e6;
+  };
+  const p999 = at(99.9);
+  return { p99: round(at(99)), p999: Number.isFinite(p999) ? round(p999) : sample.latencyMs.max, atLeast: false };
+}
+
+/**
+ * Whether a step sustained, the first criterion that failed (loss, throughput, backlog, slo) with its figures, and who
+ * limited it besides the system. `offeredPerSec` undefined: a flood, which bounds the search and is not judged.
+ */
+export function judgeStep(place: StepPlace, offeredPerSec: number | undefined, seconds: number, sample: Sample, sloP99Ms: number): CapacityStep {
   const achievedPerSec = sample.achievedPerSec ?? sample.throughputPerSec;
-  const { p50, p99, p999 } = sample.latencyMs;
-  const { lost, undelivered = 0 } = sample.counts;
-  const failed: Array<[CapacityLimit, string]> = [];
-  if (lost > 0) failed.push(['loss', `${lost} messages lost`]);
-  if (achievedPerSec < offeredPerSec * ACHIEVED_SHARE) failed.push(['throughput', `achieved ${round(achievedPerSec)}/s, under 98% of ${offeredPerSec}/s`]);
-  if (sample.backlogGrowing) failed.push(['backlog', 'work piled up over the step\'s second half']);
-  if (!(p99 <= sloP99Ms)) failed.push(['slo', `p99 ${round(p99)} ms over the SLO of ${sloP99Ms} ms`]);
-  // The harness can only make a step look worse: a step that failed while it was limited failed on the harness's account.
-  // So did one an agent died under (incomplete): what its roles held is unknown, not the system's loss.
-  const harness = [...(sample.incomplete ?? []), ...(sample.limited ?? []).filter((reason) => /^(harness|client)-limited/.test(reason))];
-  if (harness.length && (failed.length || sample.incomplete?.length)) failed.unshift(['harness', harness.join('; ')]);
+  const { p50 } = sample.latencyMs;
+  const tail = censoredTail(sample);
+  const { lost, undelivered = 0, duplicates } = sample.counts;
+  const failed: Array<[StepFailure, string]> = [];
+  const limits = stepLimits([...(sample.limited ?? []), ...(sample.incomplete?.length ? ['harness-limited: an agent died under the step'] : [])]);
+  if (offeredPerSec !== undefined) {
+    if (lost > 0) failed.push(['loss', `${lost} messages lost`]);
+    if (achievedPerSec < offeredPerSec * ACHIEVED_SHARE) failed.push(['throughput', `delivered ${rate(achievedPerSec)}, under 98% of ${rate(offeredPerSec)}`]);
+    if (sample.backlogGrowing) failed.push(['backlog', 'work piled up over the step\'s second half']);
+    if (tail.atLeast) failed.push(['slo', `${undelivered + lost} of ${sample.counts.sent} messages not delivered by the step's end: p99 over ${round(tail.p99)} ms, over the SLO of ${sloP99Ms} ms`]);
+    else if (!(tail.p99 <= sloP99Ms)) failed.push(['slo', `p99 ${round(tail.p99)} ms over the SLO of ${sloP99Ms} ms`]);
+  }
+  // An agent that died leaves the step unjudged on the system: it is not sustained, and it is run again.
+  const sustained = failed.length === 0 && !sample.incomplete?.length && offeredPerSec !== undefined;
+  const who = (sample.limited ?? []).concat(sample.incomplete ?? []);
   const resources = sample.resources.filter((usage) => usage.label !== 'baseline');
+  const byRole = sample.sendWindowCores;
+  const what =
+    offeredPerSec === undefined
+      ? `flood: delivered ${rate(sample.throughputPerSec)}, the search's upper bound`
+      : failed.length
+        ? failed.map(([, text]) => text).join('; ')
+        : `sustained: p99 ${round(tail.p99)} ms, delivered ${rate(achievedPerSec)}`;
   return {
-    offeredPerSec,
+    place,
+    offeredPerSec: offeredPerSec ?? 0,
+    seconds,
     achievedPerSec: round(achievedPerSec),
     p50,
-    p99,
-    p999,
+    p99: tail.p99,
+    p999: tail.p999,
+    ...(tail.atLeast ? { p99AtLeast: true } : {}),
     lost,
     undelivered,
-    sustained: failed.length === 0,
+    duplicates,
+    sustained,
     ...(failed.length ? { limitedBy: failed[0]![0] } : {}),
-    why: failed.length ? failed.map(([, text]) => text).join('; ') : `sustained: p99 ${round(p99)} ms, achieved ${round(achievedPerSec)}/s`,
-    cores: round(resources.reduce((sum, usage) => sum + usage.cores, 0)),
+    ...(limits.length ? { limits } : {}),
+    why: who.length ? `${what} (${who.join('; ')})` : what,
+    cores: round(byRole ? Object.values(byRole).reduce((sum, cores) => sum + cores, 0) : resources.reduce((sum, usage) => sum + usage.cores, 0)),
+    ...(byRole ? { coresByRole: byRole } : {}),
+    ...(sample.partialCost ? { partialCost: true } : {}),
     memoryMiB: round(resources.reduce((sum, usage) => sum + (usage.pssMiB || usage.peakMemoryMiB), 0)),
   };
 }
 
-const round = (value: number) => Math.round(value * 100) / 100;
+export interface Judged {
+  readonly step: CapacityStep;
+  readonly sample: Sample;
+}
 
 export interface SearchOutcome {
   readonly capacity: Capacity;
   /** The sample of the step at the capacity (the lowest step tried when none sustained). */
   readonly sample: Sample;
+  /** Every step with its sample, in the order run: what the whole search delivered and every error on the way. */
+  readonly judged: readonly Judged[];
 }
 
-interface Measured {
-  readonly step: CapacityStep;
-  readonly sample: Sample;
+export interface SearchOptions {
+  /** The kind runs a session: it can flood the path (an upper bound) and hold on the search's queue. */
+  readonly flood: boolean;
+  /** The rate to hold, from the capacity this search found (the median with the point's earlier searches); none: no hold. */
+  readonly holdAt?: (found: number) => number;
+  /** Each step as it ends, with its place. */
+  readonly onStep?: (step: CapacityStep) => void;
+}
+
+/** What the steps so far say at each rate: passed (at least once), failed (how many times; a loss confirms at once). */
+class Ledger {
+  readonly passed = new Set<number>();
+  readonly failures = new Map<number, { count: number; confirmed: boolean; last: CapacityStep }>();
+
+  add(step: CapacityStep): void {
+    if (step.sustained) return void this.passed.add(step.offeredPerSec);
+    const before = this.failures.get(step.offeredPerSec);
+    const count = (before?.count ?? 0) + 1;
+    this.failures.set(step.offeredPerSec, { count, confirmed: count >= 2 || step.limitedBy === 'loss', last: step });
+  }
+
+  tried = (perSec: number) => this.passed.has(perSec) || this.failures.has(perSec);
+
+  /** A rate that both passed and failed once counts as passed: one noisy step never sets the capacity. */
+  failedAt(perSec: number) {
+    const failure = this.failures.get(perSec);
+    return failure && (failure.confirmed || !this.passed.has(perSec)) ? failure : undefined;
+  }
+
+  /** The lowest failure (confirmed or not) above a rate (-Infinity: any). */
+  failureAbove(perSec: number, confirmedOnly = false): number | undefined {
+    const above = [...this.failures.keys()].filter((failed) => failed > perSec && (confirmedOnly ? this.failedAt(failed)?.confirmed : this.failedAt(failed)));
+    return above.length ? Math.min(...above) : undefined;
+  }
+
+  /** The capacity so far: the highest pass with no confirmed failure below it. */
+  best(): number | undefined {
+    const ceiling = this.failureAbove(-Infinity, true) ?? Infinity;
+    const below = [...this.passed].filter((perSec) => perSec < ceiling && !this.failedAt(perSec));
+    return below.length ? Math.max(...below) : undefined;
+  }
 }
 
 /**
- * The capacity is the highest rate that sustained with every rate measured below it sustaining too: a rate that
- * fails on a second try, below one that once passed, says the SLO is met there only now and then.
+ * The next rate of the search and its place, or undefined when it is done. Between the highest pass (lo) and the
+ * lowest failure above it (hi, or 1.25× the flood's bound, untried): half the bound first; halving from a failure far
+ * above; geometric bisection near it; and a failure next to the answer (or the only one, as a cold first step's)
+ * confirmed before it counts.
  */
-function consistentCapacity(measured: readonly Measured[]): { at?: Measured; failedAbove?: Measured; unstable: boolean } {
-  const counted = measured.filter((entry) => !entry.step.superseded);
-  const failures = counted.filter((entry) => !entry.step.sustained).sort((a, b) => a.step.offeredPerSec - b.step.offeredPerSec);
-  const failedAbove = failures[0];
-  const below = counted.filter((entry) => entry.step.sustained && (!failedAbove || entry.step.offeredPerSec < failedAbove.step.offeredPerSec));
-  const at = below.sort((a, b) => b.step.offeredPerSec - a.step.offeredPerSec)[0];
-  const unstable = counted.some((entry) => entry.step.sustained && failedAbove !== undefined && entry.step.offeredPerSec > failedAbove.step.offeredPerSec);
-  return { at, failedAbove, unstable };
+function nextRate(spec: CapacitySpec, ledger: Ledger, bound: number | undefined): { perSec: number; place: StepPlace } | undefined {
+  const clamp = (perSec: number) => Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(perSec)));
+  const lo = ledger.best();
+  const failed = ledger.failureAbove(lo ?? -Infinity);
+  const untried = bound === undefined ? undefined : clamp(bound * ABOVE_BOUND);
+  const aboveBound = untried !== undefined && untried > (lo ?? 0) && (failed === undefined || untried < failed);
+  const hi = aboveBound ? untried : failed;
+  const confirmed = hi !== undefined && ledger.failedAt(hi)?.confirmed === true;
+  if (lo === undefined && failed !== undefined && !confirmed) return { perSec: failed, place: 'confirm' };
+  const candidate = (() => {
+    if (hi === undefined) return lo === undefined ? undefined : clamp(lo * GROWTH);
+    if (aboveBound && (lo ?? 0) * TOLERANCE < bound! / 2) return clamp(bound! / 2);
+    if (lo === undefined) return clamp(hi / (bound === undefined ? GROWTH : 2));
+    if (hi > lo * GROWTH) return clamp(hi / 2);
+    return hi > lo * TOLERANCE ? clamp(Math.sqrt(lo * hi)) : undefined;
+  })();
+  if (candidate !== undefined && candidate !== lo && candidate !== hi && !ledger.tried(candidate)) return { perSec: candidate, place: 'search' };
+  return hi !== undefined && !confirmed && hi > (lo ?? 0) ? { perSec: hi, place: 'confirm' } : undefined;
+}
+
+/** Why the capacity is where it is: the confirmed failure above it, or who limited that step. */
+function limitAbove(step: CapacityStep | undefined): { limitedBy: CapacityLimit; atLeast: boolean } {
+  // No failure above it: the search reached the top of its range, so the capacity is a lower bound.
+  if (!step) return { limitedBy: 'harness', atLeast: true };
+  if (step.limitedBy === 'loss') return { limitedBy: 'loss', atLeast: false };
+  const by = step.limits?.[0];
+  if (by) return { limitedBy: by, atLeast: by === 'harness' };
+  return { limitedBy: step.limitedBy ?? 'slo', atLeast: false };
 }
 
 /**
- * Runs the search and the curve. `runStep` runs one sample at an offered rate; `onStep` hears of each step as it
- * ends, with its place (`search 3`, `curve 25%`).
+ * Runs the search, the curve and (when asked) the hold. `runStep` runs one step of load; `options.flood` says it can
+ * flood (perSec undefined).
  */
-export async function searchCapacity(
-  spec: CapacitySpec,
-  runStep: (perSec: number) => Promise<Sample>,
-  onStep: (step: CapacityStep, place: string) => void = () => {},
-): Promise<SearchOutcome> {
-  const searched: Measured[] = [];
-  const measure = async (perSec: number, place: string): Promise<Measured> => {
-    const sample = await runStep(perSec);
-    const entry = { step: judgeStep(perSec, sample, spec.sloP99Ms), sample };
-    onStep(entry.step, place);
+export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoad) => Promise<Sample>, options: SearchOptions): Promise<SearchOutcome> {
+  const timeoutMs = Math.max(2_000, 4 * spec.sloP99Ms);
+  const judged: Judged[] = [];
+  const measure = async (place: StepPlace, perSec: number | undefined, seconds = spec.stepSec): Promise<Judged> => {
+    const sample = await runStep({ perSec, seconds, warmSec: perSec === undefined ? 0 : WARM_SEC, timeoutMs });
+    const entry = { step: judgeStep(place, perSec, seconds, sample, spec.sloP99Ms), sample };
+    judged.push(entry);
+    options.onStep?.(entry.step);
     return entry;
   };
-  let sustained: number | undefined;
-  let failed: number | undefined;
-  let rate: number | undefined = Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec)));
-  for (let index = 0; index < maxSearchSteps(spec) && rate !== undefined; index++) {
-    let entry = await measure(rate, `search ${index + 1}`);
-    // The harness shares the host with the system: a step that kept the rate but failed otherwise while the harness
-    // was limited is run again before it counts (a passing moment); one that could not keep the rate is not.
-    if (entry.step.limitedBy === 'harness' && entry.step.achievedPerSec >= rate * ACHIEVED_SHARE) {
-      searched.push({ ...entry, step: { ...entry.step, superseded: true } });
-      entry = await measure(rate, `search ${index + 1}, again`);
-    }
-    searched.push(entry);
-    if (entry.step.sustained) sustained = Math.max(sustained ?? 0, rate);
-    else failed = Math.min(failed ?? Infinity, rate);
-    rate = nextRate(spec, sustained, failed);
+  const ledger = new Ledger();
+  const first = await measure('search', Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec))));
+  ledger.add(first.step);
+  // A rate it kept up with, its median over the SLO: no rate meets the SLO (the latency is the design's, not the load's).
+  const hopeless = !first.step.sustained && first.step.limitedBy === 'slo' && first.step.p50 > spec.sloP99Ms;
+  const bound = options.flood && !hopeless ? (await measure('bound', undefined, FLOOD_SEC)).sample.throughputPerSec : undefined;
+  for (let index = 0; !hopeless && index < maxSearchSteps(spec); index++) {
+    const next = nextRate(spec, ledger, bound);
+    if (!next) break;
+    ledger.add((await measure(next.place, next.perSec)).step);
   }
-  const found = consistentCapacity(searched).at;
-  const curve: Array<Measured & { fraction: number }> = [];
-  for (const fraction of found ? CURVE_FRACTIONS : []) {
-    const perSec = Math.round(found!.step.offeredPerSec * fraction);
-    if (perSec >= 1) curve.push({ ...(await measure(perSec, `curve ${Math.round(fraction * 100)}%`)), fraction });
+  const capacityPerSec = ledger.best() ?? 0;
+  const atCapacity = judged.filter((entry) => entry.step.sustained && entry.step.offeredPerSec === capacityPerSec).at(-1);
+  const curve: Array<Judged & { fraction: number }> = [];
+  for (const fraction of capacityPerSec > 0 ? CURVE_FRACTIONS : []) {
+    const perSec = Math.round(capacityPerSec * fraction);
+    if (perSec >= 1) curve.push({ ...(await measure('curve', perSec)), fraction });
   }
-  if (found) curve.push({ ...found, fraction: 1 });
-  const { at, failedAbove, unstable } = consistentCapacity([...searched, ...curve.filter((point) => point.fraction !== 1)]);
-  const capacityPerSec = at?.step.offeredPerSec ?? 0;
-  // No failure above it: the search reached the top of its range, so the capacity is a lower bound.
-  const limitedBy: CapacityLimit = failedAbove?.step.limitedBy ?? 'harness';
+  if (atCapacity) curve.push({ ...atCapacity, fraction: 1 });
+  const hold = options.holdAt && spec.holdSec > 0 && capacityPerSec > 0 ? await holdCapacity(options.holdAt(capacityPerSec), spec, measure) : undefined;
+  const confirmedBelow = ledger.failureAbove(-Infinity, true);
+  const unstableAt = [...ledger.passed].filter((perSec) => confirmedBelow !== undefined && perSec > confirmedBelow).sort((a, b) => b - a)[0];
+  const above = hopeless ? first.step : ledger.failedAt(ledger.failureAbove(capacityPerSec) ?? -1)?.last;
   return {
     capacity: {
       sloP99Ms: spec.sloP99Ms,
       stepSec: spec.stepSec,
       maxSustainedPerSec: capacityPerSec,
-      limitedBy,
-      atLeast: limitedBy === 'harness' && capacityPerSec > 0,
-      unstable,
-      steps: searched.map((entry) => entry.step),
-      curve: curve.map(({ step, fraction }) => ({ ...step, fraction })),
+      ...(bound !== undefined ? { upperBoundPerSec: round(bound) } : {}),
+      ...limitAbove(above),
+      unstable: unstableAt !== undefined,
+      ...(unstableAt !== undefined ? { unstableWhy: `failed twice at ${rate(confirmedBelow!)} yet sustained at ${rate(unstableAt)}` } : {}),
+      steps: judged.filter((entry) => entry.step.place !== 'curve' && entry.step.place !== 'hold').map((entry) => entry.step),
+      curve: curve.map(({ step, fraction }): CurvePoint => ({ ...step, fraction })),
+      ...(hold ? { hold } : {}),
     },
-    sample: { ...(at ?? lowestTried(searched)).sample, throughputPerSec: capacityPerSec },
+    sample: { ...(atCapacity ?? judged[0]!).sample, throughputPerSec: capacityPerSec },
+    judged,
   };
 }
 
-const lowestTried = (searched: readonly Measured[]) =>
-  searched.filter((entry) => !entry.step.superseded).sort((a, b) => a.step.offeredPerSec - b.step.offeredPerSec)[0]!;
-
-/** The next rate to try, or undefined when the search is done. */
-function nextRate(spec: CapacitySpec, sustained: number | undefined, failed: number | undefined): number | undefined {
-  if (failed === undefined) {
-    const next = Math.min(spec.maxPerSec, Math.round(sustained! * GROWTH));
-    return next > sustained! ? next : undefined;
+/** Holds `perSec` for `spec.holdSec`; 10% lower after a failure, at most HOLD_ATTEMPTS times; never past a loss. */
+async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place: StepPlace, perSec: number, seconds: number) => Promise<Judged>): Promise<CapacityHold> {
+  const attempts: CapacityStep[] = [];
+  let holding = Math.round(perSec);
+  for (let attempt = 0; attempt < HOLD_ATTEMPTS && holding >= spec.minPerSec; attempt++) {
+    const { step } = await measure('hold', holding, spec.holdSec);
+    attempts.push(step);
+    if (step.sustained || step.limitedBy === 'loss') break;
+    holding = Math.round(holding * HOLD_STEP_DOWN);
   }
-  if (sustained === undefined) {
-    const next = Math.max(spec.minPerSec, Math.floor(failed / GROWTH));
-    return next < failed ? next : undefined;
-  }
-  if (failed <= sustained * TOLERANCE) return undefined;
-  const next = Math.round(Math.sqrt(sustained * failed));
-  return next > sustained && next < failed ? next : undefined;
+  const last = attempts.at(-1)!;
+  return { seconds: spec.holdSec, perSec: last.offeredPerSec, sustained: last.sustained, attempts };
 }

@@ -5,10 +5,12 @@
  * sample does, and the command line is generated from the flags (cli.ts).
  */
 import { z } from 'zod';
-import { searchCapacity, type CapacitySpec } from './capacity.ts';
+import { searchCapacity, type CapacitySpec, type Judged, type SearchOptions } from './capacity.ts';
 import { parseFlags } from './options.ts';
-import type { Axis, Measures, PointIdentity, Sample } from '../results/types.ts';
-import { runSample, type SampleContext, type SamplePhases } from './sample.ts';
+import { sumCounts } from '../measure/accounting.ts';
+import { median } from '../measure/stats.ts';
+import type { Axis, CapacityStep, Measures, PointIdentity, Sample } from '../results/types.ts';
+import { runSample, runSession, type SampleContext, type SamplePhases, type StepLoad } from './sample.ts';
 import type { ServiceSet } from '../services/provision.ts';
 import type { ServiceKind } from '../services/types.ts';
 
@@ -54,9 +56,14 @@ export interface ScenarioKind<Flags extends FlagShape, Plan extends { readonly c
   agents?(plan: Plan): readonly string[];
   /**
    * Kinds that take `--rate capacity`: the same point as one step of open-loop load at `perSec` for `stepSec`
-   * seconds, waiting `timeoutMs` for what it owes.
+   * seconds, waiting `timeoutMs` for what it owes (a whole sample per step).
    */
   atRate?(plan: Plan, perSec: number, stepSec: number, timeoutMs: number): Plan;
+  /**
+   * Kinds whose phases run sessions (SamplePhases.step): the point with no ids of its own, whose roles then carry a
+   * capacity search's steps and its hold on one queue. Such a search floods the path for its upper bound.
+   */
+  session?(plan: Plan): Plan;
   /** One sample of a point: its roles and accounting, run by the lifecycle every scenario shares (sample.ts); each kind types its own roles and load. */
   phases(plan: Plan, context: SampleContext): SamplePhases<any, any>;
   checkServices?(plans: readonly Plan[], services: ServiceSet): void;
@@ -117,23 +124,39 @@ export function defineScenario<Flags extends FlagShape, Plan extends { readonly 
   };
 }
 
-/** After a step's load, the wait for what it owes: long enough for a step that kept up, short for one that did not. */
-const stepDrainMs = (spec: CapacitySpec) => Math.max(2_000, 4 * spec.sloP99Ms);
-
-/** A capacity point's sample: one search, each step a whole sample of the point at its rate, under an id of its own. */
+/**
+ * A capacity point's sample: one search (each step on the session's queue, or a whole sample of the point at its
+ * rate), and on the point's last sample the hold at the median of its searches. The sample is the step at the
+ * capacity's, with what every step delivered and every step's errors.
+ */
 async function runCapacitySample<Plan extends { readonly capacity?: CapacitySpec }>(kind: ScenarioKind<FlagShape, Plan, unknown>, plan: Plan, spec: CapacitySpec, context: SampleContext): Promise<Sample> {
+  const earlier = context.repeat?.earlier.flatMap((sample) => (sample.capacity ? [sample.capacity.maxSustainedPerSec] : [])) ?? [];
+  const options: SearchOptions = {
+    flood: kind.session !== undefined,
+    ...(context.repeat?.last !== false ? { holdAt: (found: number) => median([...earlier, found]) } : {}),
+    onStep: (step) => context.onNote?.(stepNote(step)),
+  };
+  const outcome = kind.session
+    ? await runSession(kind.phases(kind.session(plan), context), context, (session) => searchCapacity(spec, (load) => session.step(load), options))
+    : await searchCapacity(spec, wholeSampleSteps(kind, plan, context), options);
+  return { ...outcome.sample, counts: sumCounts(outcome.judged.map(({ sample }) => sample.counts)), errors: stepErrors(outcome.judged), capacity: outcome.capacity };
+}
+
+/** Steps as whole samples of the point at each rate, each under an id of its own (kinds without sessions). */
+function wholeSampleSteps<Plan extends { readonly capacity?: CapacitySpec }>(kind: ScenarioKind<FlagShape, Plan, unknown>, plan: Plan, context: SampleContext) {
   const atRate = kind.atRate?.bind(kind);
   // Planning refuses `capacity` for a kind without an offered rate; this is the same rule, never a silent open loop.
   if (!atRate) throw new Error('this scenario has no offered rate to search');
   let steps = 0;
-  const outcome = await searchCapacity(
-    spec,
-    (perSec) => {
-      const step: SampleContext = { ...context, sampleId: `${context.sampleId}_${++steps}` };
-      context.onNote?.(`step ${steps} at ${perSec.toLocaleString('en-US')}/s`);
-      return runSample(kind.phases(atRate(plan, perSec, spec.stepSec, stepDrainMs(spec)), step), step);
-    },
-    (step, place) => context.onNote?.(`${place} at ${step.offeredPerSec.toLocaleString('en-US')}/s: ${step.sustained ? 'sustained' : `not sustained (${step.limitedBy})`}, ${step.why}`),
-  );
-  return { ...outcome.sample, capacity: outcome.capacity };
+  return (load: StepLoad) => {
+    const step: SampleContext = { ...context, sampleId: `${context.sampleId}_${++steps}` };
+    return runSample(kind.phases(atRate(plan, load.perSec!, load.seconds, load.timeoutMs), step), step);
+  };
 }
+
+const stepNote = (step: CapacityStep) => `${stepName(step)}: ${step.place === 'bound' || step.sustained ? step.why : `not sustained (${step.limitedBy ?? step.limits?.join(', ')}), ${step.why}`}`;
+
+/** Every step's errors, each once, named by the step it came from. */
+const stepErrors = (judged: readonly Judged[]): string[] => [...new Set(judged.flatMap(({ step, sample }) => sample.errors.map((error) => `${stepName(step)}: ${error}`)))];
+
+const stepName = (step: CapacityStep) => (step.place === 'bound' ? 'bound' : `${step.place} at ${step.offeredPerSec.toLocaleString('en-US')}/s`);

@@ -11,6 +11,7 @@ import { errorMessage } from '../host/errors.ts';
 import type { DrivingProducer, LoadOutcome, LoadTarget } from '../load/types.ts';
 import { nowNs } from '../measure/clock.ts';
 import { createHistogram } from '../measure/histogram.ts';
+import { notDurable } from '../transports/durability.ts';
 import { defineTransport, type Envelope } from '../transports/types.ts';
 
 const config = z
@@ -83,7 +84,7 @@ function driveWithAutocannon(config: Config, text: string, target: LoadTarget, i
       (error, result) => {
         if (error) return reject(error);
         if (result.errors > 0) firstSendError ??= `${result.errors} request errors (${result.timeouts} timeouts)`;
-        resolve({ startNs, endNs: nowNs(), sent: next - target.from, sendErrors: sendErrors + result.errors, firstSendError, acceptLatency });
+        resolve({ startNs, measuredStartNs: startNs, endNs: nowNs(), sent: next - target.from, sendErrors: sendErrors + result.errors, firstSendError, acceptLatency });
       },
     );
     target.signal.addEventListener('abort', () => instance.stop(), { once: true });
@@ -103,6 +104,7 @@ export default defineTransport({
       config,
       traits: { durable: false, acks: false },
       setup: async () => {},
+      durability: async () => notDurable('an HTTP request: the architecture behind it decides'),
       teardown: async () => {},
       async producer(): Promise<DrivingProducer> {
         const agent = new Agent({ keepAlive: true, maxSockets: config.poolSize });

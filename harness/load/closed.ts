@@ -17,6 +17,8 @@ export function closed({ batch, inflight }: { batch: number; inflight: number })
       if (drives(target.producer)) return target.producer.drive(target, inflight);
       const acceptLatency = createHistogram();
       const startNs = nowNs();
+      const measuredFrom = target.measuredFrom ?? target.from;
+      let measuredStartNs = measuredFrom <= target.from ? startNs : 0;
       let next = target.from;
       let sendErrors = 0;
       let firstSendError: string | undefined;
@@ -27,11 +29,12 @@ export function closed({ batch, inflight }: { batch: number; inflight: number })
           const to = Math.min(from + batch, target.to);
           next = to;
           const sentAtNs = nowNs();
+          if (measuredStartNs === 0 && to > measuredFrom) measuredStartNs = sentAtNs;
           const envelopes: Envelope[] = [];
           for (let id = from; id < to; id++) envelopes.push({ id, sentAtNs, payload: target.payload });
           try {
             await (envelopes.length === 1 ? target.producer.send(envelopes[0]!) : target.producer.sendBatch(envelopes));
-            acceptLatency.recordValue(Math.max(1, nowNs() - sentAtNs));
+            if (from >= measuredFrom) acceptLatency.recordValue(Math.max(1, nowNs() - sentAtNs));
             for (let id = from; id < to; id++) target.accepted(id);
           } catch (error) {
             sendErrors += to - from;
@@ -40,7 +43,7 @@ export function closed({ batch, inflight }: { batch: number; inflight: number })
         }
       };
       await Promise.all(Array.from({ length: inflight }, sender));
-      return { startNs, endNs: nowNs(), sent: next - target.from, sendErrors, firstSendError, acceptLatency };
+      return { startNs, measuredStartNs: measuredStartNs || startNs, endNs: nowNs(), sent: next - target.from, sendErrors, firstSendError, acceptLatency };
     },
   };
 }

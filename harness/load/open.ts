@@ -50,7 +50,9 @@ export function open({ perSec }: { perSec: number }): LoadModel {
 
 async function runOpenLoop(perSec: number, target: LoadTarget): Promise<LoadOutcome> {
   const senderLag = createHistogram();
+  const pacerLag = createHistogram();
   const acceptLatency = createHistogram();
+  const measuredFrom = target.measuredFrom ?? target.from;
   const intervalNs = NS_PER_S / perSec;
   const pending = new Set<Promise<void>>();
   let sendErrors = 0;
@@ -66,10 +68,11 @@ async function runOpenLoop(perSec: number, target: LoadTarget): Promise<LoadOutc
     for (; next < upTo; next++) {
       const id = target.from + next;
       const intendedNs = startNs + next * intervalNs;
-      senderLag.recordValue(Math.max(1, now - intendedNs));
+      const measured = id >= measuredFrom;
+      if (measured) senderLag.recordValue(Math.max(1, now - intendedNs));
       const sending = target.producer.send({ id, sentAtNs: intendedNs, payload: target.payload }).then(
         () => {
-          acceptLatency.recordValue(Math.max(1, nowNs() - intendedNs));
+          if (measured) acceptLatency.recordValue(Math.max(1, nowNs() - intendedNs));
           target.accepted(id);
         },
         (error) => {
@@ -96,7 +99,10 @@ async function runOpenLoop(perSec: number, target: LoadTarget): Promise<LoadOutc
   await new Promise<void>((resolve, reject) => {
     onMessage = (message) => {
       if (message.kind === 'done') resolve();
-      else if (message.kind === 'due' && !target.signal.aborted) send(message.upTo);
+      else if (message.kind === 'due' && !target.signal.aborted) {
+        if (target.from + next >= measuredFrom) pacerLag.recordValue(Math.max(1, message.lateNs));
+        send(message.upTo);
+      }
     };
     onEnd = (error) => reject(error ?? new Error('the open loop\'s clock thread ended'));
     ticker.on('message', onMessage);
@@ -116,5 +122,6 @@ async function runOpenLoop(perSec: number, target: LoadTarget): Promise<LoadOutc
     sendErrors += pending.size;
     firstSendError ??= `${pending.size} sends not answered within ${graceMs / 1000}s of the last one`;
   }
-  return { startNs, endNs: nowNs(), sent: next, sendErrors, firstSendError, senderLag, acceptLatency };
+  const measuredStartNs = startNs + Math.max(0, Math.min(count, measuredFrom - target.from)) * intervalNs;
+  return { startNs, measuredStartNs, endNs: nowNs(), sent: next, sendErrors, firstSendError, senderLag, pacerLag, acceptLatency };
 }

@@ -15,8 +15,12 @@ export interface TickerSchedule {
   readonly stop: SharedArrayBuffer;
 }
 
-/** ready: the thread can take schedules; due: messages [0, upTo) of the schedule are due; done: it ended. */
-export type TickerMessage = { readonly kind: 'ready' } | { readonly kind: 'due'; readonly upTo: number } | { readonly kind: 'done' };
+/**
+ * ready: the thread can take schedules; due: messages [0, upTo) of the schedule are due, and the first of them that
+ * was not announced before fell due `lateNs` ago (the clock's own lateness, beyond the merging of close ticks); done: it
+ * ended.
+ */
+export type TickerMessage = { readonly kind: 'ready' } | { readonly kind: 'due'; readonly upTo: number; readonly lateNs: number } | { readonly kind: 'done' };
 
 /** Ticks closer together than this are merged: at high rates each post carries several messages. */
 const MIN_TICK_NS = 200_000;
@@ -32,9 +36,11 @@ function runSchedule({ startNs, intervalNs, count, stop }: TickerSchedule): void
     const waitMs = (dueNs - nowNs()) / 1e6;
     if (waitMs > 0) Atomics.wait(flag, 0, 0, waitMs);
     if (Atomics.load(flag, 0) !== 0) break;
-    // Every message due by now, in one post.
-    announced = Math.min(count, Math.floor((nowNs() - startNs) / intervalNs) + 1);
-    post({ kind: 'due', upTo: announced });
+    // Every message due by now, in one post; late by how much past the later of its due time and the merge window.
+    const now = nowNs();
+    const lateNs = Math.max(0, now - dueNs);
+    announced = Math.min(count, Math.floor((now - startNs) / intervalNs) + 1);
+    post({ kind: 'due', upTo: announced, lateNs });
   }
   post({ kind: 'done' });
 }

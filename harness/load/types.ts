@@ -21,6 +21,11 @@ export interface LoadTarget {
   readonly payload: string;
   /** Marks an id as accepted by the transport (for accounting). */
   readonly accepted: (id: number) => void;
+  /**
+   * Ids below this are warmup sent on the same schedule (a capacity step warms up at its own rate): they are sent
+   * and accepted like the rest, and left out of the latency and lag histograms. Default `from`.
+   */
+  readonly measuredFrom?: number;
   /** Stop sending (interrupt, deadline). */
   readonly signal: AbortSignal;
   /** Open loop: CLOCK_MONOTONIC ns at which id `from` is due (default: now), to join an earlier schedule. */
@@ -37,13 +42,17 @@ export interface LoadTarget {
 export interface LoadOutcome {
   /** CLOCK_MONOTONIC ns of the first (intended) send. */
   readonly startNs: number;
+  /** CLOCK_MONOTONIC ns of the first measured id's (intended) send: `startNs` without a warmup on the schedule. */
+  readonly measuredStartNs: number;
   readonly endNs: number;
   /** Ids handed to the producer. */
   readonly sent: number;
   readonly sendErrors: number;
   readonly firstSendError?: string;
-  /** Open loop only: how late each send was relative to its schedule. */
+  /** Open loop only: how late each send was relative to its schedule (the sending thread's lateness). */
   readonly senderLag?: Histogram;
+  /** Open loop only: how late the clock thread said messages were due (the pacer's own lateness, the harness's). */
+  readonly pacerLag?: Histogram;
   /** Per send call, ns: call → accepted (closed loop); intended send time → accepted (open loop). */
   readonly acceptLatency: Histogram;
 }

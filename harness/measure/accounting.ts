@@ -29,20 +29,25 @@ export function createDeliveryCounter(ids: number): Uint8Array {
   return new Uint8Array(ids);
 }
 
+/** Ids [from, to) and which of them the transport accepted (a failed send is not a loss of the transport). */
+export interface SentRange {
+  readonly from: number;
+  readonly to: number;
+  readonly wasSent: (id: number) => boolean;
+}
+
+/** One consumer's deliveries per id, `counts[0]` standing for id `firstId` (default 0). */
+export interface IdCounter {
+  readonly firstId?: number;
+  readonly counts: Uint8Array;
+}
+
 /**
- * Classifies ids in [from, to): `wasSent` tells which of them the transport accepted (a failed send is not a loss of
- * the transport). Counters come from every consumer. `stillQueued`: how many messages the broker (or live in-process
- * consumers) still held at the deadline: that many of the ids not delivered are undelivered, the rest lost.
- * `fateUnknown`: ids an agent that died may have held; those nobody reported delivered are counted `unknown`.
+ * Classifies the ids of `ranges` (one per producer, or one for all) by every consumer's counter. `stillQueued`: how many messages the broker (or live in-process consumers) still held at the deadline:
+ * that many of the ids not delivered are undelivered, the rest lost. `fateUnknown`: ids an agent that died may have
+ * held; those nobody reported delivered are counted `unknown`.
  */
-export function account(
-  counters: readonly Uint8Array[],
-  from: number,
-  to: number,
-  wasSent: (id: number) => boolean,
-  stillQueued = 0,
-  fateUnknown?: (id: number) => boolean,
-): DeliveryCounts {
+export function accountRanges(counters: readonly IdCounter[], ranges: readonly SentRange[], stillQueued = 0, fateUnknown?: (id: number) => boolean): DeliveryCounts {
   let sent = 0;
   let delivered = 0;
   let notDelivered = 0;
@@ -50,26 +55,48 @@ export function account(
   let unexpected = 0;
   let unknown = 0;
   const notDeliveredSample: number[] = [];
-  for (let id = from; id < to; id++) {
-    let deliveries = 0;
-    for (const counter of counters) deliveries += counter[id] ?? 0;
-    if (deliveries === 0 && fateUnknown?.(id)) {
-      unknown++;
-      continue;
-    }
-    if (!wasSent(id)) {
-      unexpected += deliveries;
-      continue;
-    }
-    sent++;
-    if (deliveries === 0) {
-      notDelivered++;
-      if (notDeliveredSample.length < 10) notDeliveredSample.push(id);
-    } else {
-      delivered++;
-      duplicates += deliveries - 1;
+  for (const { from, to, wasSent } of ranges) {
+    for (let id = from; id < to; id++) {
+      let deliveries = 0;
+      for (const { firstId = 0, counts } of counters) deliveries += counts[id - firstId] ?? 0;
+      if (deliveries === 0 && fateUnknown?.(id)) {
+        unknown++;
+        continue;
+      }
+      if (!wasSent(id)) {
+        unexpected += deliveries;
+        continue;
+      }
+      sent++;
+      if (deliveries === 0) {
+        notDelivered++;
+        if (notDeliveredSample.length < 10) notDeliveredSample.push(id);
+      } else {
+        delivered++;
+        duplicates += deliveries - 1;
+      }
     }
   }
   const undelivered = Math.min(notDelivered, Math.max(0, stillQueued));
   return { sent, delivered, lost: notDelivered - undelivered, undelivered, duplicates, unexpected, notDeliveredSample, ...(unknown ? { unknown } : {}) };
+}
+
+/** The same over one range [from, to). */
+export const account = (counters: readonly Uint8Array[], from: number, to: number, wasSent: (id: number) => boolean, stillQueued = 0, fateUnknown?: (id: number) => boolean): DeliveryCounts =>
+  accountRanges(counters.map((counts) => ({ counts })), [{ from, to, wasSent }], stillQueued, fateUnknown);
+
+/** Several accountings' counts added up (a capacity search's steps; a point's samples), with a few ids not delivered. */
+export function sumCounts(parts: readonly DeliveryCounts[]): DeliveryCounts {
+  const sum = (key: 'sent' | 'delivered' | 'lost' | 'undelivered' | 'duplicates' | 'unexpected' | 'unknown') => parts.reduce((total, counts) => total + (counts[key] ?? 0), 0);
+  const unknown = sum('unknown');
+  return {
+    sent: sum('sent'),
+    delivered: sum('delivered'),
+    lost: sum('lost'),
+    undelivered: sum('undelivered'),
+    duplicates: sum('duplicates'),
+    unexpected: sum('unexpected'),
+    notDeliveredSample: parts.flatMap((counts) => counts.notDeliveredSample).slice(0, 10),
+    ...(unknown ? { unknown } : {}),
+  };
 }

@@ -55,8 +55,32 @@ export function completedBetween({ startMs, counts }: Completions, fromMs: numbe
   return total;
 }
 
-/** Below this many milliseconds between the quantiles the window says nothing more than first → last. */
+/** Below this many milliseconds a window says nothing more than first → last. */
 const MIN_WINDOW_MS = 20;
+
+/**
+ * Completions per second over [fromMs, toMs) on the epoch's clock: the least-squares slope of completions done against
+ * time, every millisecond. An open loop's delivered rate is read this way over the central part of its send window,
+ * shifted by the median latency: neither the first message's latency nor the last one's enters it. Undefined when the
+ * window is shorter than MIN_WINDOW_MS.
+ */
+export function slopeBetween({ startMs, counts }: Completions, fromMs: number, toMs: number): number | undefined {
+  const low = Math.floor(fromMs);
+  const high = Math.ceil(toMs);
+  if (high - low < MIN_WINDOW_MS) return undefined;
+  // done(t): completions up to and including millisecond t. Σ(t − t̄) = 0, so the slope is Σ(t − t̄)·done / Σ(t − t̄)².
+  let done = completedBetween({ startMs, counts }, -Infinity, low);
+  const meanT = (low + high) / 2;
+  let covariance = 0;
+  let variance = 0;
+  for (let t = low; t <= high; t++) {
+    const index = t - startMs;
+    if (index >= 0 && index < counts.length) done += counts[index]!;
+    covariance += (t - meanT) * done;
+    variance += (t - meanT) ** 2;
+  }
+  return (covariance / variance) * 1000;
+}
 
 /** Completions per second over the 10th–90th percentile window, and that window's length; undefined without data. */
 export function steadyRate({ counts }: Completions, from = 0.1, to = 0.9): { perSec: number; windowSec: number } | undefined {
@@ -82,4 +106,25 @@ export function steadyRate({ counts }: Completions, from = 0.1, to = 0.9): { per
     variance += (bucket - meanT) ** 2;
   }
   return { perSec: (covariance / variance) * 1000, windowSec: (high - low) / 1000 };
+}
+
+/** The central part of an open loop's send window its delivered rate is read over (see openLoopDelivery). */
+const CENTRAL = { from: 0.1, to: 0.9 };
+/** Less than this share of what was offered, delivered or completed over the second half: not sustained. */
+const KEPT_UP = 0.98;
+
+/**
+ * What an open loop's consumers did with a schedule of `perSec` for `seconds` from `startMs` (on the completions'
+ * epoch): the delivered rate over the central 80% of the send window shifted by the median latency `medianMs` (a
+ * steady delay shifts both ends alike and costs nothing), and whether less was completed over the second half, shifted
+ * alike, than 98% of what was offered in it (the backlog growing). A window too short to read falls back to the
+ * completions over the whole shifted window.
+ */
+export function openLoopDelivery(completions: Completions, { startMs, seconds, perSec, medianMs }: { startMs: number; seconds: number; perSec: number; medianMs: number }) {
+  const windowMs = seconds * 1000;
+  const from = startMs + medianMs + CENTRAL.from * windowMs;
+  const to = startMs + medianMs + CENTRAL.to * windowMs;
+  const achievedPerSec = slopeBetween(completions, from, to) ?? completedBetween(completions, startMs + medianMs, startMs + medianMs + windowMs) / Math.max(seconds, 1e-3);
+  const secondHalf = completedBetween(completions, startMs + medianMs + windowMs / 2, startMs + medianMs + windowMs);
+  return { achievedPerSec: Math.max(0, achievedPerSec), backlogGrowing: secondHalf < KEPT_UP * perSec * (seconds / 2) };
 }

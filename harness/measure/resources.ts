@@ -16,12 +16,21 @@ export interface EventLoopTime {
   readonly active: number;
 }
 
+/**
+ * What a process is to the system measured, for cost by role: `broker` (a service), `workers` (consumers), `producer`
+ * (the sending process: the transport's client, with the harness's pacing), `servers` (an architecture's own
+ * processes: the API, socket servers), `harness` (the harness's client processes).
+ */
+export type CostRole = 'broker' | 'workers' | 'producer' | 'servers' | 'harness';
+
 export interface ResourceTarget {
   readonly label: string;
+  /** Its role in the cost (see CostRole); absent: not counted by role (a bare baseline process). */
+  readonly role?: CostRole;
   readonly pid: number;
   /** Count the pid's descendants too. */
   readonly tree: boolean;
-  /** Report the process's worker threads apart, under this label (in-process consumers in threads). */
+  /** Report the process's worker threads apart, under this label, as workers (in-process consumers in threads). */
   readonly threadsLabel?: string;
   /** The process's latest event-loop time, when it reports one (harness roles do). */
   readonly eventLoop?: () => EventLoopTime | undefined;
@@ -31,6 +40,7 @@ export interface ResourceTarget {
 
 export interface ResourceUsage {
   readonly label: string;
+  readonly role?: CostRole;
   readonly pid: number;
   /** CPU seconds (user + system) used during the measured window. */
   readonly cpuSeconds: number;
@@ -168,21 +178,25 @@ class TargetTrack {
       peakMemoryMiB: round(memoryBytes / 2 ** 20, 1),
       memoryMetric: this.target.tree ? 'pss' : 'rss',
       pssMiB: round(pss / 2 ** 20, 1),
+      ...(this.target.role ? { role: this.target.role } : {}),
       ...(this.target.harness ? { harness: this.target.harness } : {}),
       ...(loop && loop.idle + loop.active > 0 ? { eventLoopUtilization: round(loop.active / (loop.idle + loop.active), 3) } : {}),
     });
     const own = usage(this.target.label, cpuSeconds);
-    return this.target.threadsLabel ? [own, { ...usage(this.target.threadsLabel, threads), peakMemoryMiB: 0, pssMiB: 0, eventLoopUtilization: undefined }] : [own];
+    // Worker threads are in-process consumers: the workers' cost, not the sender's.
+    return this.target.threadsLabel ? [own, { ...usage(this.target.threadsLabel, threads), role: 'workers', harness: undefined, peakMemoryMiB: 0, pssMiB: 0, eventLoopUtilization: undefined }] : [own];
   }
 }
 
 export interface ResourceSampler {
+  /** What was used from the start until now; sampling goes on (the send window of a load, inside a longer window). */
+  mark(): ResourceUsage[];
   stop(): ResourceUsage[];
 }
 
 /** Samples every `intervalMs` (CPU, RSS, tree members); PSS at start and stop. Empty off Linux. */
 export function sampleResources(targets: readonly ResourceTarget[], intervalMs = 250): ResourceSampler {
-  if (process.platform !== 'linux') return { stop: () => [] };
+  if (process.platform !== 'linux') return { mark: () => [], stop: () => [] };
   const membersNow = () => {
     const children = targets.some((target) => target.tree) ? childrenMap() : new Map<number, number[]>();
     return targets.map((target) => (target.tree ? (readStat(target.pid) ? treeOf(target.pid, children) : []) : [target.pid]));
@@ -191,13 +205,40 @@ export function sampleResources(targets: readonly ResourceTarget[], intervalMs =
   const tracks = membersNow().map((members, index) => new TargetTrack(targets[index]!, members));
   const timer = setInterval(() => membersNow().forEach((members, index) => tracks[index]!.tick(members)), intervalMs);
   timer.unref();
+  const usageNow = () => {
+    const members = membersNow();
+    members.forEach((current, index) => tracks[index]!.tick(current));
+    const windowSec = (Date.now() - startedAt) / 1000;
+    return tracks.flatMap((track, index) => track.usage(members[index]!, windowSec));
+  };
   return {
+    mark: usageNow,
     stop() {
       clearInterval(timer);
-      const members = membersNow();
-      members.forEach((current, index) => tracks[index]!.tick(current));
-      const windowSec = (Date.now() - startedAt) / 1000;
-      return tracks.flatMap((track, index) => track.usage(members[index]!, windowSec));
+      return usageNow();
+    },
+  };
+}
+
+/** The host's CPU over a window, from /proc/stat: how busy its cores were (0–1), whatever ran on them. */
+export function sampleHostCpu(): { stop(): { busy: number; cores: number } | undefined } {
+  const read = () => {
+    try {
+      const fields = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+      // user nice system idle iowait irq softirq steal: idle time is idle + iowait.
+      const idle = fields[3]! + (fields[4] ?? 0);
+      return { idle, total: fields.slice(0, 8).reduce((sum, value) => sum + value, 0) };
+    } catch {
+      return undefined; // no /proc here
+    }
+  };
+  const first = read();
+  return {
+    stop() {
+      const last = read();
+      if (!first || !last || last.total <= first.total) return undefined;
+      const busy = 1 - (last.idle - first.idle) / (last.total - first.total);
+      return { busy: Math.round(busy * 1000) / 1000, cores: readdirSync('/sys/devices/system/cpu').filter((name) => /^cpu\d+$/.test(name)).length };
     },
   };
 }

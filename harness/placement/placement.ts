@@ -23,6 +23,7 @@ import type { RoleLauncher } from '../roles/child.ts';
 import type { ProducerGo, ProducerReport } from '../roles/producer.ts';
 import type { LatencyClock } from '../results/types.ts';
 import type { TransportRef } from '../transports/load.ts';
+import type { SentRange } from '../measure/accounting.ts';
 import { clockWatch, offsetOf, sharedStart } from './clocks.ts';
 
 /** The placements a user chooses for a point on agents (`--placement`). */
@@ -85,8 +86,11 @@ export interface Placement {
    * (what waits there can no longer arrive, and a sample does not wait for it).
    */
   servedQueues(): readonly TransportRef[];
-  /** Of the measured ids, which an agent that died held: from who reported (by producer and by worker). */
-  lostToAgents(measured: IdRange, reported: { readonly producers: readonly number[]; readonly workers: readonly number[] }): LostToAgents;
+  /**
+   * Of the measured ids (`ranges`: producer k's, as it was given them), which an agent that died held: from who
+   * reported (by producer and by worker).
+   */
+  lostToAgents(ranges: readonly IdRange[], reported: { readonly producers: readonly number[]; readonly workers: readonly number[] }): LostToAgents;
 }
 
 export interface PlacementOptions {
@@ -171,22 +175,19 @@ export function placeRoles(options: PlacementOptions): Placement {
       const served = new Set(Array.from({ length: workers }, (_, worker) => sites.consumer(worker)).filter((at) => !at.agent?.gone).map((at) => at.queue));
       return workers === 0 ? queues : queues.filter((_, index) => served.has(index));
     },
-    lostToAgents(measured, reported) {
+    lostToAgents(ranges, reported) {
       const incomplete: string[] = [];
       const deadProducers = producers.flatMap((item, index) => (item.agent?.gone && !reported.producers.includes(index) ? [index] : []));
       const deadWorkers = Array.from({ length: workers }, (_, worker) => worker).filter((worker) => sites.consumer(worker).agent?.gone && !reported.workers.includes(worker));
       for (const index of deadProducers) {
-        const share = producers[index]!.share(measured);
-        incomplete.push(`${producers[index]!.agent!.gone}: producer ${index} never reported which of its ${share.to - share.from} ids the broker accepted; those not delivered are of unknown fate, not lost`);
+        const range = ranges[index]!;
+        incomplete.push(`${producers[index]!.agent!.gone}: producer ${index} never reported which of its ${range.to - range.from} ids the broker accepted; those not delivered are of unknown fate, not lost`);
       }
       for (const worker of deadWorkers) {
         incomplete.push(`${sites.consumer(worker).agent!.gone}: worker ${worker}'s deliveries died with it; ids of its queue nobody else delivered are of unknown fate, not lost`);
       }
       const queueOfDeadWorker = new Set(deadWorkers.map((worker) => sites.consumer(worker).queue));
-      const producerOf = (id: number) => producers.findIndex((item) => {
-        const share = item.share(measured);
-        return id >= share.from && id < share.to;
-      });
+      const producerOf = (id: number) => ranges.findIndex((range) => id >= range.from && id < range.to);
       return {
         incomplete,
         fateUnknown(id) {
@@ -199,24 +200,26 @@ export function placeRoles(options: PlacementOptions): Placement {
 }
 
 /**
- * The producers' reports as one producer's over the measured ids: accepted ids merged, first send and last acceptance
- * on the coordinator's clock, sender lags together. A producer whose agent died has its slice marked accepted: those
- * of its ids nobody delivered are of unknown fate (see lostToAgents). One that crashed here sent nothing known.
+ * The producers' reports over their measured ids (`ranges`: producer k's): which ids each had accepted, the first
+ * measured send and the last acceptance on the coordinator's clock, the lags. A producer whose agent died has its ids
+ * taken as accepted: those nobody delivered are of unknown fate (see lostToAgents). One that crashed here sent
+ * nothing known.
  */
-export function mergeProducers(placement: Placement, reports: readonly ProducerReport[], measured: IdRange) {
-  const accepted = new Uint8Array(measured.to - measured.from);
-  placement.producers.forEach((site, index) => {
-    const share = site.share(measured);
+export function mergeProducers(placement: Placement, reports: readonly ProducerReport[], ranges: readonly IdRange[]) {
+  const sent = placement.producers.map((site, index): SentRange => {
+    const range = ranges[index]!;
     const report = reports.find((candidate) => candidate.producer === index);
-    if (report) accepted.set(report.accepted, share.from - measured.from);
-    else if (site.agent?.gone) accepted.fill(1, share.from - measured.from, share.to - measured.from);
+    if (report) return { ...range, wasSent: (id) => report.accepted[id - range.from] === 1 };
+    return { ...range, wasSent: () => site.agent?.gone !== undefined };
   });
   const onCoordinator = reports.map((report) => placement.producerOnCoordinatorClock(report));
+  const encoded = (pick: (report: ProducerReport) => string | undefined) => reports.flatMap((report) => pick(report) ?? []);
   return {
-    accepted,
+    sent,
     // 0: no producer reported (nothing was sent that anyone knows of).
     startNs: onCoordinator.length ? Math.min(...onCoordinator.map((report) => report.startNs)) : 0,
     endNs: onCoordinator.length ? Math.max(...onCoordinator.map((report) => report.endNs)) : 0,
-    senderLags: reports.flatMap((report) => (report.senderLag ? [report.senderLag] : [])),
+    senderLags: encoded((report) => report.senderLag),
+    pacerLags: encoded((report) => report.pacerLag),
   };
 }

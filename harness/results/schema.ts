@@ -101,7 +101,7 @@ export function parseResult(data: unknown): { result: ResultFile } | { problem: 
     upgraded = upgradeV1(v1.data);
   }
   const parsed = fileV2.safeParse(upgraded);
-  return parsed.success ? { result: namesApart(parsed.data as unknown as ResultFile) } : { problem: describeIssue(parsed.error) };
+  return parsed.success ? { result: currentNames(parsed.data as unknown as ResultFile) } : { problem: describeIssue(parsed.error) };
 }
 
 const WHERE = ['process', 'thread', 'inline'];
@@ -110,14 +110,19 @@ const WHERE = ['process', 'thread', 'inline'];
  * `params.placement` once said where a point's consumers ran (process, thread, inline) or, on agents, where its roles
  * did (swarm, split). It now says only the second (`local` on one host); the first is `params.where`.
  */
-function namesApart(file: ResultFile): ResultFile {
-  if (file.scenario !== 'process') return file;
-  const upgraded = (run: ResultFile['runs'][number]) => {
-    const { where, placement } = run.params;
-    if (where !== undefined || placement === undefined) return run;
-    return { ...run, params: { ...run.params, ...(WHERE.includes(String(placement)) ? { where: placement, placement: 'local' } : { where: 'process' }) } };
-  };
-  return { ...file, runs: file.runs.map(upgraded) };
+function namesApart(run: ResultFile['runs'][number]): ResultFile['runs'][number] {
+  const { where, placement } = run.params;
+  if (where !== undefined || placement === undefined) return run;
+  return { ...run, params: { ...run.params, ...(WHERE.includes(String(placement)) ? { where: placement, placement: 'local' } : { where: 'process' }) } };
+}
+
+/** `faults` once called Redis's every-second AOF `aof`: it is `everysec`, beside `always`. */
+const aofByItsName = (run: ResultFile['runs'][number]) => (run.params.redisPersistence === 'aof' ? { ...run, params: { ...run.params, redisPersistence: 'everysec' } } : run);
+
+/** Parameters renamed since schema 2 began, read under their current names so that old and new points match. */
+function currentNames(file: ResultFile): ResultFile {
+  const upgrade = file.scenario === 'process' ? namesApart : file.scenario === 'faults' ? aofByItsName : undefined;
+  return upgrade ? { ...file, runs: file.runs.map(upgrade) } : file;
 }
 
 function describeIssue(error: z.ZodError): string {

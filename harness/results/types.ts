@@ -19,33 +19,65 @@ export type LoadModelName = 'closed' | 'open' | 'capacity';
 export const LOAD_MODELS: readonly LoadModelName[] = ['closed', 'open', 'capacity'];
 
 /**
- * Why a capacity step did not sustain, in this order of precedence: `harness` (it failed while the sender or the
- * clients were limited: they, not the system, may have failed it), `loss`, `throughput` (achieved < 98% of offered),
- * `backlog` (work piled up over the step's second half), `slo` (p99 from the intended send time over the SLO).
+ * Why a capacity step did not sustain: the first criterion that failed, in this order: `loss` (messages gone: never
+ * erased by a rerun), `throughput` (the delivered rate, the least-squares slope of completions over the central send
+ * window, under 98% of offered: the system fell behind), `backlog` (less completed over the step's second half than
+ * 98% of what was offered in it: work piled up), `slo` (the p99 from the intended send time, messages not delivered
+ * by the step's end counted as slower than any, over the SLO).
  */
-export type CapacityLimit = 'harness' | 'loss' | 'throughput' | 'backlog' | 'slo';
+export type StepFailure = 'loss' | 'throughput' | 'backlog' | 'slo';
 
-/** One step of open-loop load at a fixed offered rate, judged against the SLO. */
+/**
+ * Who, besides the system's design, may have set a step's figures: `harness` (the pacer thread was late, a client
+ * process of the harness was saturated, or the harness's own share of the sending thread passed half a core: the
+ * capacity is then only a lower bound), `producer` (the sending thread fell behind because the transport client's work
+ * saturated it: the architecture's own cost, one producer process), `cpu` (the host's cores were 90% busy or more:
+ * this host's figure).
+ */
+export type StepLimit = 'harness' | 'producer' | 'cpu';
+
+/** What a capacity is said to be limited by: the failure above it, or who limited that step (see StepLimit). */
+export type CapacityLimit = StepFailure | StepLimit;
+
+/** Where a step stands in a search (see engine/capacity.ts). */
+export type StepPlace = 'bound' | 'search' | 'confirm' | 'curve' | 'hold';
+
+/** One step of load at a fixed offered rate (or a closed-loop flood: the upper bound), judged against the SLO. */
 export interface CapacityStep {
+  readonly place: StepPlace;
   readonly offeredPerSec: number;
-  /** Deliveries per second over the span from the first to the last (or the send window when longer), in the offered unit (messages, publishes, requests). */
+  /** Seconds of measured load. */
+  readonly seconds: number;
+  /** Delivered per second: the least-squares slope of completions over the central 80% of the send window, shifted by the median latency. */
   readonly achievedPerSec: number;
-  /** Latency from the intended send time, ms. */
+  /** Latency from the intended send time, ms; p99 and p999 count messages not delivered by the step's end as slower than any. */
   readonly p50: number;
   readonly p99: number;
   readonly p999: number;
+  /** More than 1% of the step's messages were not delivered by its end: p99 is a lower bound (the step's wait). */
+  readonly p99AtLeast?: boolean;
   readonly lost: number;
-  /** Accepted, still queued when the step's short drain ended: a backlog, not a loss. */
+  /** Accepted, still queued when the step's wait ended: a backlog, not a loss (and in the p99, see above). */
   readonly undelivered: number;
+  readonly duplicates: number;
   readonly sustained: boolean;
-  /** The first criterion that failed (see CapacityLimit); absent when the step sustained. */
-  readonly limitedBy?: CapacityLimit;
+  /** The first criterion that failed (see StepFailure); absent when the step sustained. */
+  readonly limitedBy?: StepFailure;
+  /** Who may have limited it besides the system (see StepLimit), each with its figures in `why`. */
+  readonly limits?: readonly StepLimit[];
   /** In words: what held or what failed, with the figures. */
   readonly why: string;
-  /** The whole system over the step: cores used by every measured process (workers, services, the sender), and their PSS. */
+  /**
+   * Cores used over the send window (not the wait after it) by every measured process, and by role: `broker` (the
+   * services), `workers`, `producer` (the sending process: the transport's client and the harness's pacing),
+   * `harness` (the pacer's clock thread).
+   */
   readonly cores: number;
+  readonly coresByRole?: Readonly<Record<string, number>>;
+  /** The services' CPU was not measured (`--services external`): `cores` is the harness's processes only. */
+  readonly partialCost?: boolean;
   readonly memoryMiB: number;
-  /** A step the harness limited, run again at the same rate: the rerun counts, this one is kept for the record. */
+  /** Results before 2026-12: a step the harness limited, run again at the same rate. */
   readonly superseded?: boolean;
 }
 
@@ -54,28 +86,67 @@ export interface CurvePoint extends CapacityStep {
   readonly fraction: number;
 }
 
+/** The capacity held: open-loop load at it for `seconds` on the queue the search used; 10% lower after each failure. */
+export interface CapacityHold {
+  readonly seconds: number;
+  /** The rate held (the last attempt's). */
+  readonly perSec: number;
+  readonly sustained: boolean;
+  /** Every attempt, in order: the first at the rate the searches found. */
+  readonly attempts: readonly CapacityStep[];
+}
+
 /** One capacity search: the highest offered rate that sustained under the SLO, how it was found, and the curve below it. */
 export interface Capacity {
   readonly sloP99Ms: number;
   /** Seconds of measured load per step. */
   readonly stepSec: number;
-  /** Highest offered rate that sustained with every rate measured below it sustaining too; 0 when none did. */
+  /**
+   * The highest offered rate that sustained with no confirmed failure below it; 0 when none did. A held point's
+   * capacity is the rate it held.
+   */
   readonly maxSustainedPerSec: number;
-  /** Why the lowest step above it failed. */
+  /** The flood that bounded the search from above (delivered per second, closed loop), when the kind runs one. */
+  readonly upperBoundPerSec?: number;
+  /** What the step above it failed on, or who limited that step (see CapacityLimit). */
   readonly limitedBy: CapacityLimit;
   /** Only a lower bound: the harness, or the top of the search's range, stopped the search, not the system. */
   readonly atLeast: boolean;
-  /** A rate above the capacity sustained too: the SLO is met there only now and then (the capacity is the rate below which every step sustained). */
+  /** A failure confirmed by a rerun below a rate that passed: the SLO is met there only now and then. */
   readonly unstable: boolean;
-  /** Every step in the order run. */
+  readonly unstableWhy?: string;
+  /** Every step in the order run (bound, search, confirm). */
   readonly steps: readonly CapacityStep[];
-  /** Steps at 10, 25, 50, 75, 90 and 100% of the rate the search found (100%: the search's own step at it). */
+  /** Steps at fractions of the capacity found and the search's own step at it (fraction 1): drawn, never lowering it. */
   readonly curve: readonly CurvePoint[];
+  /** The hold at the capacity, when one ran (the last repeat of a point holds the median of its searches). */
+  readonly hold?: CapacityHold;
+}
+
+/**
+ * How much of what a broker accepted survives a crash, read from what was measured (the server's own settings and
+ * the transport's effective configuration), never from a name:
+ * - `none`: a broker restart or crash loses accepted messages (Redis without persistence, `rabbitmq:transient`,
+ *   `pg:unlogged`, Postgres with fsync off, in-process delivery);
+ * - `interval`: a crash loses at most about a second (Redis AOF `everysec`, Postgres `synchronous_commit=off`);
+ * - `commit`: accepted means on disk (Redis AOF `always`, Postgres synchronous commit, RabbitMQ persistent messages
+ *   in a durable queue with publisher confirms).
+ */
+export type DurabilityLevel = 'none' | 'interval' | 'commit';
+export const DURABILITY_LEVELS: readonly DurabilityLevel[] = ['none', 'interval', 'commit'];
+
+export interface Durability {
+  readonly level: DurabilityLevel;
+  /** What it was read from, in words: `Redis appendonly=yes appendfsync=everysec`. */
+  readonly from: string;
 }
 
 /** What the compared unit promises, from its effective configuration. */
 export interface Traits {
-  /** Messages survive a broker restart (persisted before the send resolves). */
+  /**
+   * Its configuration keeps messages when the broker persists them (a transient RabbitMQ queue or an unlogged table
+   * does not). Whether the server did is `durability`, measured per run.
+   */
   readonly durable: boolean;
   /** Consumers acknowledge; unacknowledged work is redelivered. */
   readonly acks: boolean;
@@ -136,6 +207,15 @@ export interface Sample {
   readonly latencyMs: LatencySummaryMs;
   /** Open loop: how late the sender was against its schedule. */
   readonly senderLagMs?: LatencySummaryMs;
+  /** Open loop: how late the pacer (the clock thread) said sends were due: the harness's own lateness. */
+  readonly pacerLagMs?: LatencySummaryMs;
+  /** How busy the host's cores were over the send window (0–1), whatever ran on them. */
+  readonly hostCpuBusy?: number;
+  /**
+   * Cores used over the send window only (not the wait after it), by role: `broker`, `workers`, `producer`, `harness`
+   * (see CapacityStep.coresByRole). What a rate costs is read here.
+   */
+  readonly sendWindowCores?: Readonly<Record<string, number>>;
   /** Runs on agents: which clock the latency was taken on (absent: one host, one clock). */
   readonly latencyClock?: LatencyClock;
   /** Further measured figures with a name, e.g. redisCommandsPerMessage. */
@@ -152,9 +232,10 @@ export interface Sample {
   /** Capacity points: the search this sample ran; the rest of the sample is its step at the capacity found. */
   readonly capacity?: Capacity;
   /**
-   * Why this sample's figures describe the harness rather than the system, when they do: `client-limited: …` (a
-   * client process's event loop over 90% busy) or `harness-limited: …` (the sender's lag p99 over 1 ms and over a
-   * tenth of the latency p99, or its CPU at 80% of a core or more). Such a point is never ranked as the system's figure.
+   * Who besides the system may have set this sample's figures, one line each, named by its first word (see
+   * engine/limits.ts): `harness-limited: …` (the pacer late, or the harness's own share of the sender over half a
+   * core), `client-limited: …` (a client process of the harness saturated), `producer-limited: …` (the sending
+   * process saturated by the transport client's work), `cpu-limited: …` (the host's cores 90% busy or more).
    */
   readonly limited?: readonly string[];
   /**
@@ -162,6 +243,10 @@ export interface Sample {
    * held are `counts.unknown` (never lost), and a capacity step that is incomplete is not judged on the system.
    */
   readonly incomplete?: readonly string[];
+  /** Transports: how durable what the broker accepted was, read from the server during setup. */
+  readonly durability?: Durability;
+  /** Some service's CPU was not measured (`--services external`): what a rate costs here is the harness's processes only. */
+  readonly partialCost?: boolean;
   readonly errors: readonly string[];
 }
 
@@ -184,8 +269,14 @@ export interface RunResult extends PointIdentity {
   readonly latencyMs: Percentiles;
   /** Intervals for the medians of p50 and p99 over samples. */
   readonly latencyIntervalsMs?: { readonly p50: Interval; readonly p99: Interval };
-  /** Capacity points: the search with the median capacity, and every search's capacity (one per sample). */
-  readonly capacity?: Capacity & { readonly searches: readonly number[] };
+  /**
+   * Capacity points: the search with the median capacity, every search's capacity (one per sample), the interval of
+   * their median, and the hold (run on the last sample, at the median): `maxSustainedPerSec` is the rate held when a
+   * hold ran, else the median of the searches.
+   */
+  readonly capacity?: Capacity & { readonly searches: readonly number[]; readonly searchedPerSec: number; readonly interval?: Interval };
+  /** Transports: the weakest durability any sample measured (see Durability); absent in results older than it. */
+  readonly durability?: Durability;
   /** Every measured latency of every sample, ns, HdrHistogram compressed base64. */
   readonly latencyHistogram: string;
   /** Runs on agents: which clock the latency was taken on, with the widest uncertainty of any sample. */

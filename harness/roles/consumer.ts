@@ -14,17 +14,25 @@ import { openTransport, type TransportRef } from '../transports/load.ts';
 import type { Consumer, Envelope } from '../transports/types.ts';
 import { defineRole } from './role.ts';
 
+/**
+ * The ids a consumer counts, and which of them are measured: ids [firstId, firstId + ids), as `blocks` equal blocks
+ * (one per producer; default 1) whose first `warmup` ids are warmup messages (delivered and counted, not measured).
+ * A capacity search moves the window at each step: ids outside it (a step's leftovers) are taken and not counted.
+ */
+export interface ConsumerWindow {
+  readonly firstId?: number;
+  readonly ids: number;
+  readonly blocks?: number;
+  readonly warmup: number;
+  /** CLOCK_MONOTONIC ns that completion times are counted from (the same for every consumer of a sample). */
+  readonly epochNs: number;
+}
+
 /** Everything a consumer needs, as plain data: a consumer on another host could be started from it. */
-export interface ConsumerSpec {
+export interface ConsumerSpec extends ConsumerWindow {
   readonly transport: TransportRef;
   readonly job: JobSpec;
   readonly worker: number;
-  /** Ids below `warmup` are warmup messages: delivered and counted, not measured. */
-  readonly warmup: number;
-  /** Ids run from 0 to `ids` - 1. */
-  readonly ids: number;
-  /** CLOCK_MONOTONIC ns that completion times are counted from (the same for every consumer of a sample). */
-  readonly epochNs: number;
   /**
    * How far the sender's clock is ahead of this consumer's, ns, when they are on different hosts (split placement,
    * an estimate): send times less this are on this consumer's clock. 0 or absent on one host.
@@ -45,12 +53,17 @@ export interface ConsumerProgress {
   readonly queued: number;
 }
 
-/** Stop consuming (a backlog can build), consume again. */
-export type ConsumerCommand = 'pause' | 'resume';
+/**
+ * Stop consuming (a backlog can build), consume again; count a new window of ids from now on; hand over what the
+ * current window recorded (the consumer keeps running).
+ */
+export type ConsumerCommand = 'pause' | 'resume' | { readonly window: ConsumerWindow } | 'collect';
 
 export interface ConsumerReport {
   readonly worker: number;
   readonly pid: number;
+  /** The id `counts[0]` stands for. */
+  readonly firstId: number;
   /** Encoded HdrHistogram of sent → job done, in ns, measured messages only. */
   readonly histogram: string;
   /** Deliveries per id (see measure/accounting.ts). */
@@ -75,35 +88,42 @@ export const sumProgress = (items: readonly ConsumerProgress[]): ConsumerProgres
 /** Work consumers hold: started or waiting in their memory. */
 export const holding = (progress: ConsumerProgress) => progress.inFlight + progress.queued;
 
+/** Between windows: nothing is counted. */
+const NO_WINDOW: ConsumerWindow = { ids: 0, warmup: 0, epochNs: 0 };
+
 /**
  * What a consumer records of each job done: its id counted (a duplicate only counted), and for the first delivery of
  * a measured id its latency from the send time (moved onto this clock across hosts) and its completion time. The
  * record log, when asked for, is written first: it survives a SIGKILL.
  */
-function deliveryRecorder(spec: ConsumerSpec) {
-  const counts = createDeliveryCounter(spec.ids);
+function deliveryRecorder(spec: ConsumerSpec, window: ConsumerWindow) {
+  const firstId = window.firstId ?? 0;
+  const counts = createDeliveryCounter(window.ids);
   const histogram = createHistogram();
-  const completions = recordCompletions(spec.epochNs);
-  const { warmup } = spec;
+  const completions = recordCompletions(window.epochNs);
+  const { warmup } = window;
+  const blockSize = window.ids / (window.blocks ?? 1);
   const senderAheadNs = spec.senderAheadNs ?? 0;
   let warmupDistinct = 0;
   let measuredDistinct = 0;
   let firstDoneNs = 0;
   let lastDoneNs = 0;
-  let deliveryLog = spec.deliveryLog === undefined ? undefined : openRecordLog(spec.deliveryLog);
+  // The spec's own window only: a run with a record log (faults) counts one window.
+  let deliveryLog = window === spec && spec.deliveryLog !== undefined ? openRecordLog(spec.deliveryLog) : undefined;
   return {
     record(envelope: Envelope): void {
       const done = nowNs();
       const id = envelope.id;
-      const seen = counts[id];
-      if (seen === undefined) return; // not an id of this run
+      const index = id - firstId;
+      const seen = counts[index];
+      if (seen === undefined) return; // not an id of this window
       // Written before the job counts as done (and before the transport acks it): a kill after this line is a
       // duplicate if the broker redelivers, a kill before it a redelivery or a loss.
       deliveryLog?.append(id, envelope.sentAtNs, done);
-      if (seen < 255) counts[id] = seen + 1;
+      if (seen < 255) counts[index] = seen + 1;
       // A duplicate is counted, nothing more: its latency and completion time would describe a redelivery.
       if (seen > 0) return;
-      if (id < warmup) {
+      if (index % blockSize < warmup) {
         warmupDistinct++;
         return;
       }
@@ -119,7 +139,7 @@ function deliveryRecorder(spec: ConsumerSpec) {
       const log = deliveryLog;
       deliveryLog = undefined;
       log?.close();
-      return { histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, completions: completions.snapshot() };
+      return { firstId, histogram: encodeHistogram(histogram), counts, firstDoneNs, lastDoneNs, completions: completions.snapshot() };
     },
   };
 }
@@ -128,7 +148,7 @@ export default defineRole({
   async start(spec: ConsumerSpec) {
     const transport = await openTransport(spec.transport);
     const job = createJob(spec.job, { urls: spec.transport.urls, concurrency: spec.transport.concurrency, worker: spec.worker });
-    const recorder = deliveryRecorder(spec);
+    let recorder = deliveryRecorder(spec, spec);
     let jobErrors = 0;
     let inFlight = 0;
     let firstJobError: string | undefined;
@@ -159,9 +179,20 @@ export default defineRole({
         if (command === 'pause') {
           await consumer?.close();
           consumer = undefined;
-        } else {
+        } else if (command === 'resume') {
           consumer ??= await consume();
+        } else if (command === 'collect') {
+          const held = consumer?.queued ? consumer.queued() + inFlight : 0;
+          const report: ConsumerReport = { worker: spec.worker, pid: process.pid, ...recorder.close(), jobErrors, firstJobError, heldAtFinish: held };
+          jobErrors = 0;
+          firstJobError = undefined;
+          // Until the next window, what arrives is a step's leftovers: taken, not counted (the report keeps its arrays).
+          recorder = deliveryRecorder(spec, NO_WINDOW);
+          return report;
+        } else {
+          recorder = deliveryRecorder(spec, command.window);
         }
+        return undefined;
       },
       async finish(): Promise<ConsumerReport> {
         // A broker's consumer gives back on close what it held; an in-process one takes in on close what was still

@@ -13,7 +13,7 @@ import type { LoadOutcome, LoadSpec } from '../load/types.ts';
 import { within } from '../host/wait.ts';
 import { openTransport, type TransportRef } from '../transports/load.ts';
 import type { Producer } from '../transports/types.ts';
-import consumerRole, { sumProgress, type ConsumerProgress, type ConsumerReport, type ConsumerSpec } from './consumer.ts';
+import consumerRole, { sumProgress, type ConsumerCommand, type ConsumerProgress, type ConsumerReport, type ConsumerSpec, type ConsumerWindow } from './consumer.ts';
 import { startGroup } from './group.ts';
 import { reconnectingProducer } from './reconnecting-producer.ts';
 import { defineRole } from './role.ts';
@@ -53,8 +53,23 @@ export interface ProducerProgress {
   readonly consumerFailures?: readonly string[];
 }
 
+/**
+ * A capacity step's ids, sent on one schedule: those below `measuredFrom` warm the path at the step's own rate and
+ * are left out of the latency and lag histograms.
+ */
+export interface StepRange {
+  readonly from: number;
+  readonly to: number;
+  readonly measuredFrom: number;
+  readonly load: LoadSpec;
+  /** Stop sending this many seconds after the first send even if ids remain (a drain step). */
+  readonly durationSec?: number;
+}
+
 /** Start the measured load: now, or on a schedule that starts at a given instant. */
 export interface ProducerGo {
+  /** A capacity step: these ids instead of the spec's measured ones (the role keeps running for the next step). */
+  readonly range?: StepRange;
   /** Join a schedule that started then (a replacement sender): ids that fell due meanwhile are never sent. */
   readonly startNs?: number;
   /**
@@ -80,6 +95,8 @@ export interface ProducerReport extends Omit<ProducerOutcome, 'accepted' | 'acce
   /** Encoded HdrHistogram, ns: send call (or intended time) → accepted, measured sends only. */
   readonly histogram: string;
   readonly senderLag?: string;
+  /** Open loop: how late the clock thread said sends were due (the harness's own lateness), encoded, ns. */
+  readonly pacerLag?: string;
   /** One byte per measured id: 1 if the transport accepted it. */
   readonly accepted: Uint8Array;
   readonly warmupAccepted: number;
@@ -92,9 +109,14 @@ export interface ProducerReport extends Omit<ProducerOutcome, 'accepted' | 'acce
   readonly consumerFailures: readonly string[];
 }
 
+/** What the coordinator can ask a producer: start a load, move hosted consumers' window, hand over a step's reports. */
+export type ProducerCommand = ProducerGo | { readonly window: ConsumerWindow } | 'collect';
+
 interface Hosted {
   progress(): ConsumerProgress;
   failures(): string[];
+  /** A window or collect command, for every hosted consumer; their answers. */
+  run(command: ConsumerCommand): Promise<unknown[]>;
   finish(): Promise<ConsumerReport[]>;
 }
 
@@ -108,15 +130,15 @@ async function hostConsumers(specs: readonly ConsumerSpec[], signal: AbortSignal
     const instance = await consumerRole.start(specs[0]!);
     let failure: string | undefined;
     instance.failed?.catch((error: Error) => (failure = error.message));
-    return { progress: () => instance.progress!(), failures: () => (failure ? [failure] : []), finish: async () => [await instance.finish()] };
+    return { progress: () => instance.progress!(), failures: () => (failure ? [failure] : []), run: async (command) => [await instance.run!(command)], finish: async () => [await instance.finish()] };
   }
-  const group = await startGroup<ConsumerSpec, unknown, ConsumerProgress, never, ConsumerReport>('consumer', specs, {
+  const group = await startGroup<ConsumerSpec, unknown, ConsumerProgress, ConsumerCommand, ConsumerReport>('consumer', specs, {
     where: 'thread',
     label: (index) => `consumer thread ${index}`,
     readyTimeoutMs: HOSTED_READY_TIMEOUT_MS,
     signal,
   });
-  return { progress: () => sumProgress(group.progress()), failures: group.failures, finish: () => group.finish(HOSTED_FINISH_TIMEOUT_MS) };
+  return { progress: () => sumProgress(group.progress()), failures: group.failures, run: (command) => group.run(command), finish: () => group.finish(HOSTED_FINISH_TIMEOUT_MS) };
 }
 
 /** The first id still due at `now` on a schedule that started at `startNs` (ids that fell due meanwhile were never sent). */
@@ -125,6 +147,26 @@ function joinSchedule(range: IdRange, startNs: number): { from: number; startNs:
   const intervalNs = 1e9 / range.load.perSec;
   const from = Math.min(range.to, Math.max(range.from, Math.ceil((nowNs() - startNs) / intervalNs) + range.from));
   return { from, startNs: startNs + (from - range.from) * intervalNs };
+}
+
+/** One load's ids and what the transport accepted of them: the measured ones by id, the warmup ones counted. */
+function stepState(range: StepRange) {
+  const accepted = new Uint8Array(range.to - range.measuredFrom);
+  const state = {
+    range,
+    accepted,
+    acceptedCount: 0,
+    warmupAccepted: 0,
+    outcome: undefined as LoadOutcome | undefined,
+    accept(id: number) {
+      if (id < range.measuredFrom) state.warmupAccepted++;
+      else {
+        accepted[id - range.measuredFrom] = 1;
+        state.acceptedCount++;
+      }
+    },
+  };
+  return state;
 }
 
 export default defineRole({
@@ -140,63 +182,73 @@ export default defineRole({
     if (spec.warmup.to > spec.warmup.from) {
       await loadModel(spec.warmup.load).run({ producer, from: spec.warmup.from, to: spec.warmup.to, payload, accepted: () => warmupAccepted++, signal: controller.signal });
     }
-    const { from, to } = spec.measured;
-    const accepted = new Uint8Array(to - from);
-    let acceptedCount = 0;
+    let step = stepState({ from: spec.measured.from, to: spec.measured.to, measuredFrom: spec.measured.from, load: spec.measured.load, durationSec: spec.durationSec });
     let log = spec.acceptedLog === undefined ? undefined : openRecordLog(spec.acceptedLog);
-    let outcome: LoadOutcome | undefined;
     let running: Promise<LoadOutcome> | undefined;
+    /** What the last load measured, as the coordinator collects it (at a step's end, or at finish). */
+    const report = (outcome: LoadOutcome | undefined, consumers: readonly ConsumerReport[]): ProducerReport => ({
+      producer: spec.producer,
+      pid: process.pid,
+      histogram: outcome ? encodeHistogram(outcome.acceptLatency) : '',
+      senderLag: outcome?.senderLag && encodeHistogram(outcome.senderLag),
+      pacerLag: outcome?.pacerLag && encodeHistogram(outcome.pacerLag),
+      accepted: step.accepted,
+      warmupAccepted: warmupAccepted + step.warmupAccepted,
+      startNs: outcome?.measuredStartNs ?? 0,
+      endNs: outcome?.endNs ?? 0,
+      sent: outcome?.sent ?? 0,
+      sendErrors: outcome?.sendErrors ?? 0,
+      firstSendError: outcome?.firstSendError,
+      stats: producer.stats?.() ?? {},
+      consumers,
+      consumerFailures: hosted?.failures() ?? [],
+    });
     return {
       ready: {},
-      progress: (): ProducerProgress => ({ accepted: acceptedCount, consumers: hosted?.progress(), consumerFailures: hosted?.failures() }),
-      async run(go: ProducerGo): Promise<ProducerOutcome> {
-        const joined = go.startNs === undefined ? { from, startNs: go.atNs ?? nowNs() } : joinSchedule(spec.measured, go.startNs);
-        const load = loadModel(spec.measured.load);
+      progress: (): ProducerProgress => ({ accepted: step.acceptedCount, consumers: hosted?.progress(), consumerFailures: hosted?.failures() }),
+      async run(command: ProducerCommand): Promise<unknown> {
+        if (command === 'collect') {
+          const consumers = ((await hosted?.run('collect')) ?? []) as ConsumerReport[];
+          return report(step.outcome, consumers);
+        }
+        if ('window' in command) return void (await hosted?.run(command));
+        const go = command;
+        if (go.range) step = stepState(go.range);
+        const range = step.range;
+        const joined = go.startNs === undefined ? { from: range.from, startNs: go.atNs ?? nowNs() } : joinSchedule(range, go.startNs);
+        const load = loadModel(range.load);
         const intervalNs = load.spec.model === 'open' ? 1e9 / load.spec.perSec : 0;
+        const current = step;
         running = load.run({
           producer,
           from: joined.from,
-          to,
+          to: range.to,
+          measuredFrom: range.measuredFrom,
           payload,
           signal: controller.signal,
           startNs: joined.startNs,
-          untilNs: spec.durationSec === undefined ? undefined : joined.startNs + spec.durationSec * 1e9,
+          untilNs: range.durationSec === undefined ? undefined : joined.startNs + range.durationSec * 1e9,
           graceMs: spec.sendGraceMs,
           accepted: (id) => {
-            accepted[id - from] = 1;
-            acceptedCount++;
+            current.accept(id);
             log?.append(id, joined.startNs + (id - joined.from) * intervalNs, nowNs());
           },
         });
-        outcome = await running;
-        return { sent: outcome.sent, accepted: acceptedCount, acceptedIds: accepted, sendErrors: outcome.sendErrors, firstSendError: outcome.firstSendError };
+        current.outcome = await running;
+        const outcome = current.outcome;
+        return { sent: outcome.sent, accepted: current.acceptedCount, acceptedIds: current.accepted, sendErrors: outcome.sendErrors, firstSendError: outcome.firstSendError } satisfies ProducerOutcome;
       },
       async finish(): Promise<ProducerReport> {
         controller.abort();
         // The load stops at the abort; what it sent until then is in its outcome. Sends still awaiting an answer
         // are not waited for long: their acceptance is not logged (the log's fd would be closed, or reused).
-        outcome ??= await within(running ?? Promise.resolve(undefined), FINISH_LOAD_TIMEOUT_MS);
+        step.outcome ??= await within(running ?? Promise.resolve(undefined), FINISH_LOAD_TIMEOUT_MS);
         const closing = log;
         log = undefined;
         closing?.close();
         await producer.close().catch(() => {});
         const consumers = (await hosted?.finish()) ?? [];
-        return {
-          producer: spec.producer,
-          pid: process.pid,
-          histogram: outcome ? encodeHistogram(outcome.acceptLatency) : '',
-          senderLag: outcome?.senderLag && encodeHistogram(outcome.senderLag),
-          accepted,
-          warmupAccepted,
-          startNs: outcome?.startNs ?? 0,
-          endNs: outcome?.endNs ?? 0,
-          sent: outcome?.sent ?? 0,
-          sendErrors: outcome?.sendErrors ?? 0,
-          firstSendError: outcome?.firstSendError,
-          stats: producer.stats?.() ?? {},
-          consumers,
-          consumerFailures: hosted?.failures() ?? [],
-        };
+        return report(step.outcome, consumers);
       },
     };
   },

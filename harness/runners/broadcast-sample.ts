@@ -79,7 +79,7 @@ export function broadcastPhases(plan: BroadcastPlan, { services, sampleId, signa
     },
     resources: (roles) => [
       // Server 0 also runs the publisher: its CPU is the server's and the sender's at once.
-      ...roles.servers.resourceTargets((index) => (index === 0 ? 'server 0 + publisher' : `server ${index}`)),
+      ...roles.servers.resourceTargets((index) => (index === 0 ? 'server 0 + publisher' : `server ${index}`)).map((target) => ({ ...target, role: 'servers' as const })),
       ...roles.clients.resourceTargets,
       ...serviceResourceTargets(services, definition.services),
     ],

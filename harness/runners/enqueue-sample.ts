@@ -7,8 +7,9 @@ import { errorMessage } from '../host/errors.ts';
 import { NS_PER_S } from '../measure/clock.ts';
 import { encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import type { ProducerReport, ProducerSpec } from '../roles/producer.ts';
-import type { Sample } from '../results/types.ts';
+import type { Durability, Sample } from '../results/types.ts';
 import type { SampleContext, SamplePhases } from '../engine/sample.ts';
+import { samplePersistence, type RedisPersistence } from '../services/redis-persistence.ts';
 import type { TransportChoice } from '../transports/registry.ts';
 import type { TransportDefinition } from '../transports/types.ts';
 import type { PlanBase } from './plan.ts';
@@ -23,6 +24,8 @@ export interface EnqueuePlan extends PlanBase<TransportDefinition> {
   readonly messages: number;
   /** Agent URLs: producer k runs on agent k mod K (swarm, on the point's one queue), its latency measured there (send and acceptance on one clock). */
   readonly agents?: readonly string[];
+  /** Redis-backed transports: the persistence set on the server for this point's samples (undefined: as it runs). */
+  readonly redisPersistence?: RedisPersistence;
 }
 
 const ADMIN_TIMEOUT_MS = 10_000;
@@ -44,9 +47,13 @@ export function enqueuePhases(plan: EnqueuePlan, { services, agents, sampleId, s
     oneQueue: true,
   });
   const measuredRange = { from: plan.warmup, to: plan.warmup + plan.messages };
+  const persistence = samplePersistence(ref.urls.redis, plan.redisPersistence);
+  let durability: Durability | undefined;
   return {
     async setup() {
+      await persistence.apply();
       await admin.setup();
+      durability = await admin.durability();
       await placement.prepare();
     },
     start() {
@@ -74,6 +81,8 @@ export function enqueuePhases(plan: EnqueuePlan, { services, agents, sampleId, s
       return { delivered: accepted, expected: plan.messages, settled: loaded !== undefined };
     },
     timeoutMs: 0,
+    offeredPerSec: perSec,
+    partialCost: plan.choice.definition.services.some((kind) => services.get(kind).pids.length === 0),
     async account(roles, loaded, measured, errors) {
       const { producers } = await roles.finish(REPORT_TIMEOUT_MS);
       errors.push(...roles.producers.failures(), ...(loaded.error ? [loaded.error] : []));
@@ -81,15 +90,18 @@ export function enqueuePhases(plan: EnqueuePlan, { services, agents, sampleId, s
         admin.depth!().catch((error: unknown) => void errors.push(`counting the queue: ${errorMessage(error)}`)),
         ADMIN_TIMEOUT_MS,
       );
-      const lostToAgents = placement.lostToAgents(measuredRange, { producers: producers.map((report) => report.producer), workers: [] });
+      const lostToAgents = placement.lostToAgents(placement.producers.map((site) => site.share(measuredRange)), { producers: producers.map((report) => report.producer), workers: [] });
       errors.push(...lostToAgents.incomplete);
       // Each producer's first send and last acceptance, on the coordinator's clock.
       const sample = accountEnqueue(plan, placement, producers.map((report) => placement.producerOnCoordinatorClock(report)), depth, measured.resources, errors);
       const latencyClock = await placement.latencyClock(errors);
-      return { ...sample, ...(latencyClock ? { latencyClock } : {}), ...(lostToAgents.incomplete.length ? { incomplete: lostToAgents.incomplete } : {}) };
+      return { ...sample, durability, ...(latencyClock ? { latencyClock } : {}), ...(lostToAgents.incomplete.length ? { incomplete: lostToAgents.incomplete } : {}) };
     },
     stop: (roles) => roles.kill(),
-    teardown: () => admin.teardown(),
+    async teardown() {
+      await admin.teardown();
+      await persistence.restore();
+    },
   };
 }
 

@@ -9,6 +9,7 @@ import { capacityFlags, capacitySpec, commonFlags, flag, list, rateValue, checkL
 import { resolveConfig } from '../plugins/registry.ts';
 import { sweepAxes, type ScenarioKind } from '../engine/scenario.ts';
 import { parseTransportChoice, transportIdentity } from '../transports/registry.ts';
+import { checkPersistence, persistenceLabel, persistenceModes, persistenceParams, redisPersistenceFlag } from './persistence.ts';
 import { enqueuePhases, type EnqueuePlan } from './enqueue-sample.ts';
 import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
 import { agentsFlag, transportsFlag } from './process.ts';
@@ -20,6 +21,7 @@ const flags = {
   producers: flag(list(wholeNumber(1, 64)), '<list>', 'producer processes per point, comma-separated'),
   batch: flag(list(wholeNumber(1, 100_000)), '<list>', 'closed loop: messages per send, sendBatch when > 1; comma-separated'),
   payload: flag(list(wholeNumber(0, 16 * 1024 * 1024)), '<list>', 'payload bytes per message, comma-separated'),
+  redisPersistence: redisPersistenceFlag,
   inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: sends awaiting acceptance at once, per producer'),
   rate: flag(rateValue, '<max|capacity|n>', 'max: closed loop; n: open loop, n single sends per second over all producers; capacity: the highest rate accepted under --slo-p99'),
   ...capacityFlags,
@@ -48,9 +50,24 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
     const rate = options.rate;
     const loads = closedLoop ? [...new Set(options.batch)].map((batch) => ({ load: closed({ batch, inflight: options.inflight }) })) : [rateLoad(rate, () => open({ perSec: 1 }), capacitySpec(options))];
     return choices.flatMap((choice) =>
-      options.producers.flatMap((producers) =>
-        loads.flatMap((load) =>
-          options.payload.map((payloadBytes): EnqueuePlan => ({ choice, config: resolveConfig(choice), producers, ...load, messages: options.messages, warmup: options.warmup, payloadBytes, timeoutMs: options.timeout * 1000, ...(agents ? { agents } : {}) })),
+      persistenceModes(choice, options.redisPersistence).flatMap((redisPersistence) =>
+        options.producers.flatMap((producers) =>
+          loads.flatMap((load) =>
+            options.payload.map(
+              (payloadBytes): EnqueuePlan => ({
+                choice,
+                config: resolveConfig(choice),
+                producers,
+                ...load,
+                messages: options.messages,
+                warmup: options.warmup,
+                payloadBytes,
+                timeoutMs: options.timeout * 1000,
+                ...(agents ? { agents } : {}),
+                ...(redisPersistence ? { redisPersistence } : {}),
+              }),
+            ),
+          ),
         ),
       ),
     );
@@ -59,8 +76,9 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
     const { spec } = plan.load;
     const sends = plan.capacity ? rateLabel(plan).trim() : spec.model === 'open' ? `@ ${spec.perSec}/s` : spec.batch > 1 ? `batch ${spec.batch}` : 'single';
     const axes = { producers: plan.producers, inflight: spec.model === 'closed' ? spec.inflight : 0 };
-    return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}${plan.agents ? ` (on ${plan.agents.length} agents)` : ''}`, {
+    return pointIdentity(transportIdentity(plan.choice, 1), plan, axes, `${plan.choice.label}${persistenceLabel(plan.redisPersistence)} P=${plan.producers} ${sends} ${formatBytes(plan.payloadBytes)}${plan.agents ? ` (on ${plan.agents.length} agents)` : ''}`, {
       messages: plan.messages,
+      ...persistenceParams(plan.redisPersistence),
       ...(plan.agents ? { agents: plan.agents.length } : {}),
     });
   },
@@ -68,5 +86,6 @@ export const enqueueKind: ScenarioKind<typeof flags, EnqueuePlan, undefined> = {
   atRate: (plan, perSec, stepSec, timeoutMs) => ({ ...plan, capacity: undefined, load: open({ perSec: Math.max(perSec, plan.producers) }), messages: Math.max(plan.producers, Math.round(perSec * stepSec)), timeoutMs }),
   services: (plan) => pointServices(plan.choice),
   agents: (plan) => plan.agents ?? [],
+  checkServices: checkPersistence,
   phases: enqueuePhases,
 };

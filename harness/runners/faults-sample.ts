@@ -20,7 +20,7 @@ import type { RoleHandle } from '../roles/child.ts';
 import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import type { Sample } from '../results/types.ts';
 import type { SampleContext, SamplePhases } from '../engine/sample.ts';
-import { setRedisPersistence, type RedisPersistence } from '../services/redis-persistence.ts';
+import { samplePersistence, type RedisPersistence } from '../services/redis-persistence.ts';
 import type { ServiceSet } from '../services/provision.ts';
 import type { TransportRef } from '../transports/load.ts';
 import { transportIdentity, type TransportChoice } from '../transports/registry.ts';
@@ -173,10 +173,11 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
   const go = (sender: SenderHandle, generation: number) =>
     void sender.run({ startNs: scheduleStartNs }).then((outcome) => outcomes.set(generation, outcome as ProducerOutcome), () => {});
   const quiet = quietWatch(admin.pending && (() => admin.pending!()));
+  const persistence = samplePersistence(ref.urls.redis, plan.redisPersistence);
   const currentLogs = logsReader(dir);
   return {
     async setup() {
-      if (plan.redisPersistence && ref.urls.redis) await setRedisPersistence(ref.urls.redis, plan.redisPersistence);
+      await persistence.apply();
       await admin.setup();
       await prepareJob(plan.job, ref.urls);
     },
@@ -215,7 +216,7 @@ export function faultsPhases(plan: FaultPlan, { services, sampleId, signal }: Sa
     stop: stopAll,
     async teardown() {
       await admin.teardown();
-      if (plan.redisPersistence === 'aof' && ref.urls.redis) await setRedisPersistence(ref.urls.redis, 'none').catch(() => {});
+      await persistence.restore();
       removeTempDir(dir);
     },
   };

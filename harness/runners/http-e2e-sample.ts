@@ -116,8 +116,8 @@ export function httpE2ePhases(plan: HttpE2ePlan, { services, sampleId: channel, 
       if (!(await waitUntil(arrived, Date.now() + plan.timeoutMs, signal))) errors.push(`warmup: ${roles.clients.delivered('warmup')} of ${due} deliveries within ${plan.timeoutMs / 1000}s`);
     },
     resources: (roles) => [
-      ...roles.poster.resourceTargets(() => 'load generator').map((target) => ({ ...target, harness: 'sender' as const })),
-      ...roles.topology.resourceTargets((index) => roles.topology.members[index]!.label),
+      ...roles.poster.resourceTargets(() => 'load generator').map((target) => ({ ...target, role: 'harness' as const, harness: 'sender' as const })),
+      ...roles.topology.resourceTargets((index) => roles.topology.members[index]!.label).map((target) => ({ ...target, role: 'servers' as const })),
       ...roles.clients.resourceTargets,
       ...serviceResourceTargets(services, kinds),
     ],

@@ -93,6 +93,7 @@ export interface RoomSweepOptions {
   readonly sloP99: number;
   readonly stepSeconds: number;
   readonly capacityStart: number;
+  readonly hold: number;
 }
 
 /**

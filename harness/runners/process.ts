@@ -12,8 +12,10 @@ import { sweepAxes, type ScenarioKind } from '../engine/scenario.ts';
 import { TRANSPORT_SPECS, parseTransportChoice, transportIdentity } from '../transports/registry.ts';
 import { processPhases, type ProcessPlan } from './process-sample.ts';
 import { AGENT_PLACEMENTS, minWorkers } from '../placement/placement.ts';
-import { messagesAtRate, pointIdentity, rateLabel, rateLoad } from './plan.ts';
+import { pointIdentity, rateLabel, rateLoad } from './plan.ts';
+import { open } from '../load/open.ts';
 import { consumersWhere, pointServices } from './transport-roles.ts';
+import { checkPersistence, persistenceLabel, persistenceModes, persistenceParams, redisPersistenceFlag } from './persistence.ts';
 
 export const transportsFlag = flag(names, '<list>', `comma-separated transports, name or name:preset (${TRANSPORT_SPECS.join(', ')})`);
 export const jobFlag = flag(z.string(), '<kind>', `what each job does: ${JOB_SYNTAX}`);
@@ -30,6 +32,8 @@ const flags = {
   ...capacityFlags,
   job: jobFlag,
   payload: payloadFlag,
+  redisPersistence: redisPersistenceFlag,
+  producers: flag(wholeNumber(1, 64).optional(), '<n>', 'producer processes sharing the ids and the offered rate (default 1; with --agents swarm, one per agent): whether more producers raise a figure a single one limited'),
   batch: flag(wholeNumber(1, 100_000), '<n>', 'closed loop: messages per producer send (sendBatch when > 1)'),
   inflight: flag(wholeNumber(1, 10_000), '<n>', 'closed loop: producer sends awaiting acceptance at once'),
   agents: agentsFlag('run the producers and consumers on these hopbench agents (token in HOPBENCH_AGENT_TOKEN), placed as --placement says'),
@@ -73,33 +77,40 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     const placement = agents && { agents, placement: options.placement };
     return [...new Set(options.transports)].map(parseTransportChoice).flatMap((choice) => {
       if (agents && choice.definition.inProcess) throw new UsageError(`--agents runs transports with a broker; ${choice.label} delivers inside one process`);
+      if ((options.producers ?? 1) > 1 && choice.definition.inProcess) throw new UsageError(`--producers ${options.producers}: ${choice.label} delivers inside one process, whose one producer hosts its consumers; use --producers 1 for it`);
       const override = settings.defaultOverrides.find((candidate) => candidate.transport === choice.label);
       const warmup = given.warmup ?? override?.warmup ?? options.warmup;
       const config = resolveConfig(choice);
-      return options.workers.flatMap((workers) =>
-        options.concurrency.map((concurrency): ProcessPlan => {
-          const rounds = override?.pollingRounds === undefined ? undefined : override.pollingRounds * workers * concurrency;
-          const messages = given.messages ?? rounds ?? override?.messages ?? options.messages;
-          if (agents && workers < minWorkers(options.placement, agents.length)) {
-            throw new UsageError(`--workers ${workers} is fewer than the ${minWorkers(options.placement, agents.length)} agents that run workers in ${options.placement} placement: each needs one`);
-          }
-          return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, ...rate, timeoutMs: options.timeout * 1000, ...placement };
-        }),
+      return persistenceModes(choice, options.redisPersistence).flatMap((redisPersistence) =>
+        options.workers.flatMap((workers) =>
+          options.concurrency.map((concurrency): ProcessPlan => {
+            const rounds = override?.pollingRounds === undefined ? undefined : override.pollingRounds * workers * concurrency;
+            const messages = given.messages ?? rounds ?? override?.messages ?? options.messages;
+            if (agents && workers < minWorkers(options.placement, agents.length)) {
+              throw new UsageError(`--workers ${workers} is fewer than the ${minWorkers(options.placement, agents.length)} agents that run workers in ${options.placement} placement: each needs one`);
+            }
+            return { choice, config, workers, concurrency, messages, warmup, job, payloadBytes: options.payload, ...rate, timeoutMs: options.timeout * 1000, ...placement, ...(redisPersistence ? { redisPersistence } : {}), ...(options.producers ? { producers: options.producers } : {}) };
+          }),
+        ),
       );
     });
   },
   identity: (plan) =>
-    pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}${plan.agents ? ` (${plan.placement} on ${plan.agents.length} agents)` : ''}`, {
+    pointIdentity(transportIdentity(plan.choice, plan.concurrency), plan, { workers: plan.workers, concurrency: plan.concurrency }, `${plan.choice.label}${persistenceLabel(plan.redisPersistence)} W=${plan.workers} C=${plan.concurrency}${rateLabel(plan)}${plan.agents ? ` (${plan.placement} on ${plan.agents.length} agents)` : ''}`, {
+      ...persistenceParams(plan.redisPersistence),
       messages: plan.messages,
       job: formatJob(plan.job),
       where: consumersWhere(plan.choice, plan.workers),
       placement: plan.placement ?? 'local',
+      ...(plan.producers ? { producers: plan.producers } : {}),
       ...(plan.agents ? { agents: plan.agents.length } : {}),
       // Closed loop here drains a backlog: its latency is time spent waiting in it.
       ...(plan.load.name === 'closed' && !plan.choice.definition.inProcess ? { backlog: true } : {}),
     }),
-  atRate: messagesAtRate,
+  // A capacity search's steps and hold run on one queue and one set of roles: the point with no ids of its own.
+  session: (plan) => ({ ...plan, capacity: undefined, warmup: 0, messages: 0, load: open({ perSec: plan.capacity?.startPerSec ?? 1 }) }),
   services: (plan) => pointServices(plan.choice, plan.job),
   agents: (plan) => plan.agents ?? [],
+  checkServices: checkPersistence,
   phases: processPhases,
 };

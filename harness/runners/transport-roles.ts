@@ -4,10 +4,10 @@
  * thread, or in worker threads). One place decides where consumers run and how their progress is read.
  */
 import { jobServices, type JobSpec } from '../roles/job.ts';
-import type { ConsumerProgress, ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
+import type { ConsumerCommand, ConsumerProgress, ConsumerReport, ConsumerSpec } from '../roles/consumer.ts';
 import { sumProgress } from '../roles/consumer.ts';
 import { startGroup, type RoleGroup } from '../roles/group.ts';
-import type { ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
+import type { ProducerCommand, ProducerGo, ProducerOutcome, ProducerProgress, ProducerReport, ProducerSpec } from '../roles/producer.ts';
 import { errorMessage } from '../host/errors.ts';
 import { within } from '../host/wait.ts';
 import { serviceResourceTargets, type ServiceSet } from '../services/provision.ts';
@@ -38,8 +38,8 @@ export function transportRef(choice: TransportChoice, config: Readonly<Record<st
   return { module: choice.module, name: choice.definition.name, config, urls, queue, concurrency };
 }
 
-export type ConsumerGroup = RoleGroup<unknown, ConsumerProgress, 'pause' | 'resume', ConsumerReport>;
-export type ProducerGroup = RoleGroup<unknown, ProducerProgress, ProducerGo, ProducerReport>;
+export type ConsumerGroup = RoleGroup<unknown, ConsumerProgress, ConsumerCommand, ConsumerReport>;
+export type ProducerGroup = RoleGroup<unknown, ProducerProgress, ProducerCommand, ProducerReport>;
 
 export interface TransportRoles {
   /** Separate consumer processes; undefined when the producer hosts them (in-process transports). */
@@ -72,7 +72,7 @@ export async function startTransportRoles(
   const consumers = inProcess
     ? undefined
     : consumerSpecs.length > 0
-      ? await startGroup<ConsumerSpec, unknown, ConsumerProgress, 'pause' | 'resume', ConsumerReport>('consumer', consumerSpecs, {
+      ? await startGroup<ConsumerSpec, unknown, ConsumerProgress, ConsumerCommand, ConsumerReport>('consumer', consumerSpecs, {
           where: 'process',
           label: (index) => `consumer ${index}`,
           readyTimeoutMs: READY_TIMEOUT_MS,
@@ -83,7 +83,7 @@ export async function startTransportRoles(
   const specs = inProcess ? producerSpecs.map((spec, index) => (index === 0 ? { ...spec, consumers: consumerSpecs } : spec)) : producerSpecs;
   let producers: ProducerGroup;
   try {
-    producers = await startGroup<ProducerSpec, unknown, ProducerProgress, ProducerGo, ProducerReport>('producer', specs, {
+    producers = await startGroup<ProducerSpec, unknown, ProducerProgress, ProducerCommand, ProducerReport>('producer', specs, {
       where: 'process',
       label: (index) => `producer ${index}`,
       readyTimeoutMs: READY_TIMEOUT_MS,
@@ -104,10 +104,10 @@ export async function startTransportRoles(
     resourceTargets: (services, kinds) => [
       ...producers.resourceTargets((index) => (producers.members.length === 1 ? 'producer' : `producer ${index}`)).map((target): ResourceTarget => {
         // In-process consumers: in worker threads they are counted apart; in the producer's own thread they cannot be.
-        if (!inProcess) return { ...target, harness: 'sender' };
-        return consumerSpecs.length > 1 ? { ...target, threadsLabel: 'workers (threads)' } : { ...target, label: `${target.label} + consumer` };
+        if (!inProcess) return { ...target, role: 'producer', harness: 'sender' };
+        return consumerSpecs.length > 1 ? { ...target, role: 'producer', threadsLabel: 'workers (threads)' } : { ...target, role: 'workers', label: `${target.label} + consumer` };
       }),
-      ...(consumers?.resourceTargets((index) => `worker ${index}`) ?? []),
+      ...(consumers?.resourceTargets((index) => `worker ${index}`).map((target): ResourceTarget => ({ ...target, role: 'workers' })) ?? []),
       ...(bare?.resourceTargets(() => 'baseline') ?? []),
       ...serviceResourceTargets(services, kinds),
     ],

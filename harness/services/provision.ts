@@ -101,8 +101,8 @@ export function serviceResourceTargets(services: ServiceSet, kinds: readonly Ser
   return services.all
     .filter((service) => kinds.includes(service.kind))
     .flatMap((service) => [
-      ...service.pids.map((pid) => ({ label: service.kind, pid, tree: true })),
-      ...(service.proxyPids ?? []).map((pid) => ({ label: `${service.kind} docker-proxy`, pid, tree: false })),
+      ...service.pids.map((pid): ResourceTarget => ({ label: service.kind, role: 'broker', pid, tree: true })),
+      ...(service.proxyPids ?? []).map((pid): ResourceTarget => ({ label: `${service.kind} docker-proxy`, role: 'broker', pid, tree: false })),
     ]);
 }
 

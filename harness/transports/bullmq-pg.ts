@@ -6,6 +6,7 @@ import { queryOnce } from '../services/query-once.ts';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { bullmqJobOptions, bullmqKnobs, bullmqTraits, bullmqWorkerOptions } from './bullmq.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
+import { postgresDurability } from './durability.ts';
 
 // Typed constructors bound to the Postgres backend (explicit <JobData> would otherwise lose the factory's types).
 const { Queue, Worker } = withBackend(createPostgresBackend);
@@ -46,6 +47,7 @@ export default defineTransport({
     return {
       config: { ...config, workerPoolSize, workerConcurrency: concurrency, attempts: 1, schema: 'one per sample' },
       traits: bullmqTraits(config),
+      durability: () => postgresDurability(urls.postgres!),
       async setup() {
         await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
         const client = new pg.Client(url);

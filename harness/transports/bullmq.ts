@@ -4,6 +4,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
+import { redisDurability } from './durability.ts';
 
 const PREFIX = 'hopbench';
 
@@ -74,6 +75,7 @@ export default defineTransport({
       config: { ...config, workerConcurrency: concurrency, attempts: 1, prefix: PREFIX },
       // Redis's own persistence decides what survives a restart: the faults scenario sets and records it.
       traits: bullmqTraits(config),
+      durability: () => redisDurability(urls.redis!),
       setup: () => adminQueue((queue) => queue.obliterate({ force: true })),
       teardown: () => adminQueue((queue) => queue.obliterate({ force: true })),
       depth: () => adminQueue((queue) => queue.count()),

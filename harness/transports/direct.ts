@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { inProcessConsumer, inProcessProducer } from './in-process.ts';
 import { defineTransport } from './types.ts';
+import { notDurable } from './durability.ts';
 
 export default defineTransport({
   name: 'direct',
@@ -19,6 +20,7 @@ export default defineTransport({
     return {
       config: { delivery: 'function call in the producer thread; worker_threads over BroadcastChannel for more than one worker' },
       traits: { durable: false, acks: false, whenConsumerDies: 'lost with the process that held them' },
+      durability: async () => notDurable('in-process delivery: nothing outlives the process'),
       async setup() {},
       async teardown() {},
       producer: () => inProcessProducer(queue),

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { NS_PER_MS, NS_PER_S, nowNs } from '../measure/clock.ts';
 import { inProcessConsumer, inProcessProducer } from './in-process.ts';
 import { defineTransport, type Envelope } from './types.ts';
+import { notDurable } from './durability.ts';
 
 const config = z
   .object({
@@ -42,6 +43,7 @@ export default defineTransport({
     return {
       config,
       traits: { durable: false, acks: false, whenConsumerDies: 'lost with the process that held them' },
+      durability: async () => notDurable('in-process delivery: nothing outlives the process'),
       async setup() {},
       async teardown() {},
       producer: () => inProcessProducer(queue),

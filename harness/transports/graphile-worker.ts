@@ -12,6 +12,7 @@ import { z } from 'zod';
 import { queryOnce } from '../services/query-once.ts';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
+import { postgresDurability } from './durability.ts';
 
 const TASK = 'm';
 /** graphile-worker logs every job start and migration by default. */
@@ -61,6 +62,7 @@ export default defineTransport({
         lockedJobsOfDeadWorker: 'locked for 4 hours',
       },
       traits: { durable: true, acks: true, whenConsumerDies: "its jobs stay locked for 4 hours (graphile-worker's fixed reset) and count as still queued" },
+      durability: () => postgresDurability(urls.postgres!),
       async setup() {
         await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`);
         await runMigrations({ connectionString: url, schema, logger: quiet });

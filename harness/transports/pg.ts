@@ -8,6 +8,7 @@ import pg from 'pg';
 import { queryOnce } from '../services/query-once.ts';
 import { z } from 'zod';
 import { defineTransport, type Consumer, type ConsumerOptions, type Envelope, type Producer } from './types.ts';
+import { postgresDurability } from './durability.ts';
 
 const config = z
   .object({
@@ -113,6 +114,7 @@ export default defineTransport({
       config: { ...config, connections, batchSize, ackMode: 'delete in the fetching transaction' },
       // Crash recovery empties an UNLOGGED table.
       traits: { durable: !config.unlogged, acks: true, whenConsumerDies: 'its transaction rolls back: the rows are visible to the next fetch at once' },
+      durability: () => postgresDurability(url, config.unlogged),
       setup: async () =>
         void await admin(`
           DROP TABLE IF EXISTS ${table};

@@ -12,6 +12,7 @@ import { PgBoss } from 'pg-boss';
 import { z } from 'zod';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Producer } from './types.ts';
+import { postgresDurability } from './durability.ts';
 
 const config = z
   .object({
@@ -84,6 +85,7 @@ export default defineTransport({
     return {
       config: { ...config, localConcurrency, schema: 'one per sample', schedule: false },
       traits: { durable: true, acks: true, whenConsumerDies: config.supervise ? `its jobs expire after ${config.expireInSeconds} s and run again (supervisor every ${config.superviseIntervalSeconds} s)` : 'its jobs stay active (no supervisor to expire them) and count as still queued' },
+      durability: () => postgresDurability(urls.postgres!),
       setup: () => admin((boss) => boss.createQueue(queue, { notify: config.notify, expireInSeconds: config.expireInSeconds })),
       teardown: async () => void (await sql(`DROP SCHEMA IF EXISTS ${pg.escapeIdentifier(schema)} CASCADE`)),
       // pg-boss's getQueueStats serves counts cached by its monitor (off here): count the rows themselves.

@@ -4,6 +4,7 @@ import amqp, { type ConfirmChannel } from 'amqplib';
 import { z } from 'zod';
 import { decodeBinary, encodeBinary } from './codec.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Envelope, type Producer } from './types.ts';
+import { notDurable } from './durability.ts';
 
 const config = z
   .object({
@@ -59,6 +60,11 @@ export default defineTransport({
       config: { ...config, prefetch, confirms: true, manualAcks: true },
       // A message survives a broker restart only in a durable queue and marked persistent.
       traits: { durable: config.durable && config.persistent, acks: true, whenConsumerDies: 'its unacknowledged messages are redelivered when its connection closes' },
+      // Confirms come after a persistent message reaches the disk of a durable queue (quorum queues: always).
+      durability: async () =>
+        config.queueType === 'quorum' || (config.durable && config.persistent)
+          ? { level: 'commit', from: `RabbitMQ ${config.queueType} queue${config.queueType === 'quorum' ? '' : ', durable, persistent messages'}, publisher confirms` }
+          : notDurable('RabbitMQ transient queue or messages'),
       setup: () => admin(async (channel) => void (await channel.assertQueue(queue, queueArguments), await channel.purgeQueue(queue))),
       teardown: async () => void (await admin((channel) => channel.deleteQueue(queue))),
       depth: () => admin(async (channel) => (await channel.checkQueue(queue)).messageCount),

@@ -9,6 +9,7 @@ import { Redis } from 'ioredis';
 import { z } from 'zod';
 import { fromJobData, toJobData, type JobData } from './codec.ts';
 import { defineTransport, type Consumer, type ConsumerOptions, type Envelope, type Producer } from './types.ts';
+import { redisDurability } from './durability.ts';
 
 const GROUP = 'hopbench';
 const FIELD = 'd';
@@ -174,6 +175,7 @@ export default defineTransport({
       config: { ...config, readCount: concurrency, ack: 'XACK after the job', stream: 'one per sample' },
       // Redis's own persistence decides what survives a restart: the faults scenario sets and records it.
       traits: { durable: true, acks: true, whenConsumerDies: `its pending entries are claimed by a live consumer once idle ${config.claimIdleMs / 1000} s (checked every ${config.claimIntervalMs / 1000} s)` },
+      durability: () => redisDurability(urls.redis!),
       setup: () =>
         group.admin(async (redis) => {
           await redis.del(queue);

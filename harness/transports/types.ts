@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { PluginContext, PluginDefinition } from '../plugins/registry.ts';
-import type { Traits } from '../results/types.ts';
+import type { Durability, Traits } from '../results/types.ts';
 import type { ServiceKind } from '../services/types.ts';
 
 export type { Traits };
@@ -52,6 +52,11 @@ export interface Transport {
   readonly traits: Traits;
   /** Coordinator, before each sample: create the queue/table and remove leftovers. */
   setup(): Promise<void>;
+  /**
+   * Coordinator, after setup: how durable what the broker accepts is, read from the server's own settings (Redis
+   * `CONFIG GET`, Postgres `SHOW`) and this configuration. See durability.ts.
+   */
+  durability(): Promise<Durability>;
   producer(): Promise<Producer>;
   consumer(options: ConsumerOptions): Promise<Consumer>;
   /** Coordinator: messages accepted and waiting, not yet taken by a consumer. Transports with a broker only. */
