@@ -2,7 +2,7 @@
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 import { servicesText } from '../harness/results/services.ts';
 import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
-import { capacityText, coresPer1k, intervalText, figureNotes, loadText, stepAtCapacity } from './wording.ts';
+import { capacityText, coresPer1k, heldText, intervalText, figureNotes, loadText, stepAtCapacity } from './wording.ts';
 
 function measuredTable(result: ResultFile, runs: readonly RunResult[]): string {
   const rows = runs.map((run) => [
@@ -27,16 +27,18 @@ function capacityTable(runs: readonly RunResult[]): string {
     const atCapacity = stepAtCapacity(capacity);
     return [
       run.label,
-      capacityText(capacity),
-      intervalText(run.throughput.interval),
+      `${capacityText(capacity)}${capacity.unstable ? ' (unstable)' : ''}`,
+      intervalText(capacity.interval),
+      heldText(capacity),
       capacity.limitedBy,
+      run.durability?.level ?? '—',
       atCapacity ? formatMs(atCapacity.p50) : '—',
       atCapacity ? formatMs(atCapacity.p99) : '—',
-      coresPer1k(atCapacity)?.toFixed(3) ?? '—',
-      String(capacity.steps.length + capacity.curve.filter((point) => point.fraction !== 1).length),
+      `${coresPer1k(atCapacity)?.toFixed(3) ?? '—'}${atCapacity?.partialCost ? ' (partial)' : ''}`,
+      String(capacity.steps.length + capacity.curve.filter((point) => point.fraction !== 1).length + (capacity.hold?.attempts.length ?? 0)),
     ];
   });
-  return textTable(['point', 'capacity /s', 'interval', 'limited by', 'p50 ms at it', 'p99 ms at it', 'cores per 1k/s', 'steps'], rows);
+  return textTable(['point', 'capacity /s', 'interval', 'held', 'limited by', 'durability', 'p50 ms at it', 'p99 ms at it', 'cores per 1k/s', 'steps'], rows);
 }
 
 export function consoleSummary(result: ResultFile): string {
@@ -52,14 +54,14 @@ export function consoleSummary(result: ResultFile): string {
     '  lost: accepted and gone; queued: accepted, not delivered by the deadline, still in the broker',
   ];
   for (const run of capacities.filter((item) => item.capacity!.unstable)) {
-    notes.push(`  ${run.label}: unstable near its capacity: a higher rate sustained too, so the SLO is met there only now and then (the capacity is the rate below which every step sustained)`);
+    notes.push(`  ${run.label}: unstable: ${run.capacity!.unstableWhy ?? 'a higher rate sustained too'}, so the SLO is met there only now and then (the capacity is the rate below the confirmed failure)`);
   }
   if (!result.complete) notes.push('INTERRUPTED: only the run points above completed');
   return [
     ...(measured.length ? [measuredTable(result, measured)] : []),
     ...(capacities.length ? [capacityTable(capacities)] : []),
     ...notes,
-    ...(limited.length ? ["* limited by the harness, not the system (not the architecture's figure):", ...limited] : []),
+    ...(limited.length ? ['* who else limited it: harness-limited (the harness was the limit: a lower bound), producer-limited (one producer process, the transport client included), cpu-limited (the host\'s cores were full: this host\'s figure):', ...limited] : []),
     ...(problems.length ? ['problems:', ...problems] : []),
   ].join('\n');
 }

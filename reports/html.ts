@@ -11,7 +11,7 @@ import { formatMs, formatPercent, formatRate } from './format.ts';
 import { unjudgedLine } from './claims.ts';
 import { decide } from './decide.ts';
 import type { ChartSpec, DecisionSection, ReportModel } from './model.ts';
-import { capacityText, intervalText, latencyIsBacklogWait, figureNotes, loadText } from './wording.ts';
+import { capacityText, intervalText, latencyIsBacklogWait, figureNotes, limitedText, loadText } from './wording.ts';
 
 export function escapeHtml(text: unknown): string {
   return String(text).replace(/[&<>"']/g, (char) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[char]!);
@@ -141,7 +141,7 @@ function runRow(run: RunResult, colors: Readonly<Record<string, string>>): strin
   const params = Object.entries(run.params).map(([key, value]) => `${key}=${value}`).join(', ');
   return `<tr>
 <td><span class="swatch" style="background:${escapeHtml(colors[run.transport] ?? '#999')}"></span>${escapeHtml(run.label)}<div class="muted">${escapeHtml(loadText(run))}${latencyIsBacklogWait(run) ? ': latency is time in the backlog' : ''}</div>${
-    run.limited?.length ? `<div class="errors">limited by the harness, not ranked: ${run.limited.map(escapeHtml).join('; ')}</div>` : ''
+    run.limited?.length ? `<div class="errors">${escapeHtml(limitedText(run))}</div>` : ''
   }</td>
 ${cell(run.capacity ? `capacity ${capacityText(run.capacity)}` : formatRate(run.throughput.perSec))}${cell(intervalText(run.throughput.interval))}${cell(run.throughput.samples.map(formatRate).join(' / '))}${cell(formatPercent(run.throughput.cv ?? 0))}
 ${cell(formatMs(run.latencyMs.p50))}${cell(formatMs(run.latencyMs.p90))}${cell(formatMs(run.latencyMs.p99))}${cell(formatMs(run.latencyMs.p999))}${cell(formatMs(run.latencyMs.max))}

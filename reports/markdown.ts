@@ -4,7 +4,7 @@ import { cell, formatMs, formatPercent, formatRate, table } from './format.ts';
 import { unjudgedLine } from './claims.ts';
 import { renderDecision, requirementText } from './decide-render.ts';
 import type { ReportModel } from './model.ts';
-import { capacityText, intervalText, figureNotes, loadText } from './wording.ts';
+import { capacityText, harnessLimited, intervalText, figureNotes, loadText } from './wording.ts';
 
 
 export function renderMarkdown(model: ReportModel): string {
@@ -45,7 +45,7 @@ export function renderMarkdown(model: ReportModel): string {
       table(
         ['point', 'load', section.measures.throughput, 'interval', 'cv', 'p50 ms', 'p99 ms', 'max ms', 'lost', 'still queued', 'dup'],
         section.runs.map((run) => [
-          `${run.label}${run.limited?.length ? ' (limited by the harness)' : ''}`,
+          `${run.label}${harnessLimited(run) ? ' (limited by the harness)' : run.limited?.length ? " (this host's figure)" : ''}`,
           loadText(run),
           run.capacity ? `capacity ${capacityText(run.capacity)}` : formatRate(run.throughput.perSec),
           intervalText(run.throughput.interval),

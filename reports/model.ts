@@ -9,7 +9,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityLabel, capacityRateText, coresPer1k, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
+import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -399,11 +399,11 @@ function summarize(sections: readonly ScenarioSection[], claims: readonly ClaimR
   const lines: string[] = [];
   for (const { scenario, measures, runs } of sections) {
     // A point limited by the harness is not the system's figure: it is not ranked.
-    const closed = runs.filter((run) => run.loadModel === 'closed' && run.throughput.perSec > 0 && !run.limited?.length);
+    const closed = runs.filter((run) => run.loadModel === 'closed' && run.throughput.perSec > 0 && !harnessLimited(run));
     lines.push(...rankingLines(scenario, closed, measures));
     lines.push(...capacityLines(scenario, runs));
     lines.push(...durabilityLines(scenario, closed, measures));
-    const limited = runs.filter((run) => run.limited?.length);
+    const limited = runs.filter(harnessLimited);
     if (limited.length > 0) lines.push(`${scenario}: ${limited.length} run points were limited by the harness, not the system, and are not ranked: ${limited.map((run) => `${pointLabel(run)} (${run.limited!.join('; ')})`).join(', ')}.`);
     const lossy = runs.filter((run) => run.counts.lost > 0 || (run.counts.undelivered ?? 0) > 0 || run.counts.duplicates > 0);
     lines.push(

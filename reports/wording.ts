@@ -20,7 +20,7 @@ const NOTES: Readonly<Record<LoadKind, string>> = {
   open: 'open: a fixed arrival rate; latency runs from each message\'s intended send time, so a system that falls behind shows it',
   backlog: 'closed (backlog): the backlog is built, then drained; throughput is the drain rate and the latency is time in the backlog, which follows from it',
   closed: 'closed: a fixed number of sends in flight, each waiting for the one before; latency from each send',
-  capacity: 'capacity: the highest offered rate sustained under the SLO (achieved ≥ 98% of offered, p99 within the SLO, nothing lost, no growing backlog); latency at that rate',
+  capacity: 'capacity: the highest offered rate sustained under the SLO (delivered ≥ 98% of offered by the slope of completions, p99 within the SLO with undelivered messages counted as slowest, nothing lost, no growing backlog), a failure above it confirmed; held where a hold ran; latency at that rate',
 };
 
 /** One line per load model present, in a fixed order; then, for points run on agents, which clock their latency is on. */
@@ -45,9 +45,16 @@ export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'at
   return `${capacity.atLeast ? '≥ ' : ''}${formatRate(capacity.maxSustainedPerSec)}`;
 }
 
-/** The sustained step at the reported capacity: below the search's own result when a curve step under it failed. */
+/** The sustained step at the reported capacity: the hold's when it held, else the search's. */
 export const stepAtCapacity = (capacity: Capacity): CapacityStep | undefined =>
-  [...capacity.curve, ...capacity.steps].find((step) => step.sustained && step.offeredPerSec === capacity.maxSustainedPerSec);
+  [...(capacity.hold?.attempts ?? []), ...capacity.curve, ...capacity.steps].find((step) => step.sustained && step.offeredPerSec === capacity.maxSustainedPerSec);
+
+/** `30 s at 8,191/s`, `not held (… last at 7,000/s)`, or `—` without a hold. */
+export function heldText(capacity: Pick<Capacity, 'hold'>): string {
+  const { hold } = capacity;
+  if (!hold) return '—';
+  return hold.sustained ? `${hold.seconds} s at ${formatRate(hold.perSec)}/s` : `not held for ${hold.seconds} s (last tried at ${formatRate(hold.perSec)}/s)`;
+}
 
 /** Cores the whole system used per 1,000/s delivered at a step (3 decimals); undefined when nothing was delivered or no process was measured. */
 export const coresPer1k = (step: Pick<CapacityStep, 'cores' | 'achievedPerSec'> | undefined): number | undefined =>
@@ -65,3 +72,9 @@ export function intervalText(interval: Interval | undefined, format: (value: num
 
 /** A capacity point's label without its load (` capacity p99≤100ms`), where the SLO is said once beside it. */
 export const capacityLabel = (run: Pick<RunResult, 'label'>) => run.label.replace(/ capacity p99≤\d+(\.\d+)?ms/, '');
+
+/** Whether the harness itself limited a point (harness- or client-limited): its figure is not the system's, and it is not ranked. */
+export const harnessLimited = (run: Pick<RunResult, 'limited'>) => (run.limited ?? []).some((reason) => /^(harness|client)-limited/.test(reason));
+
+/** What a point's limits say, for a note beside it: the harness's (not ranked) or this host's (producer, cpu). */
+export const limitedText = (run: Pick<RunResult, 'limited'>) => `${harnessLimited(run) ? 'limited by the harness, not ranked' : "this host's figure"}: ${(run.limited ?? []).join('; ')}`;

@@ -18,22 +18,31 @@ export interface Profile {
   readonly runs: readonly ProfileRun[];
 }
 
-/** Every process transport's capacity under a p99 SLO, at a realistic W and C: what `decide` reads. */
+/**
+ * Every process transport's capacity under a p99 SLO, at a realistic W and C: what `decide` reads. Two searches per
+ * point (interleaved: a slow minute touches one of each), the median held for 30 s on the last.
+ */
 export const CAPACITY_POINTS: ProfileRun = {
   scenario: 'process',
-  flags: { transports: 'direct,bullmq,rabbitmq,pgboss,pgboss:tuned,pg', workers: '2', concurrency: '50', rate: 'capacity', stepSeconds: '4', repeat: '1' },
+  flags: {
+    transports: 'direct,bullmq,bullmq-pg,rabbitmq,redis-streams,pg,pgboss,pgboss:tuned,graphile-worker,graphile-worker:batched',
+    workers: '2',
+    concurrency: '50',
+    rate: 'capacity',
+    stepSeconds: '2',
+    hold: '30',
+    repeat: '2',
+  },
 };
 
 export const PROFILES: Readonly<Record<string, Profile>> = {
   default: {
     description:
-      'what `npm run bench` runs (about 12 minutes on 2 cores): the capacity of every process transport under a p99 of ' +
-      '100 ms with its rate–latency curve, then the drain and 100/s points the throughput and latency claims need',
-    runs: [
-      CAPACITY_POINTS,
-      { scenario: 'process', flags: { transports: 'bullmq,rabbitmq,pg', workers: '1', concurrency: '50', rate: 'max', messages: '20000', warmup: '2000', repeat: '3' } },
-      { scenario: 'process', flags: { transports: 'bullmq,rabbitmq,pg', workers: '1', concurrency: '50', rate: '100', messages: '1000', warmup: '200', repeat: '3' } },
-    ],
+      'what `npm run bench` runs (at most 15 minutes on 2 cores): the capacity of every process transport under a p99 ' +
+      'of 100 ms, searched twice per point in interleaved rounds, the median held for 30 s, with its rate–latency curve ' +
+      '(the drain and 100/s points the throughput and latency claims need are in the `claims` profile)',
+    order: 'interleaved',
+    runs: [CAPACITY_POINTS],
   },
   ci: {
     description:

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadClaims, type Claim } from '../../reports/claims.ts';
 import { consoleSummary } from '../../reports/console.ts';
 import { BenchRun } from '../engine/bench.ts';
-import { maxCapacitySteps } from '../engine/capacity.ts';
+import { WARM_SEC, maxCapacitySteps } from '../engine/capacity.ts';
 import type { BenchPlan } from '../engine/scenario.ts';
 import type { ResultFile } from '../results/types.ts';
 import { showProgress } from './progress.ts';
@@ -51,7 +51,8 @@ function writeReport(written: ReadonlyArray<{ path: string; result: ResultFile }
 function capacityBound(plans: readonly BenchPlan[]): string | undefined {
   const searches = plans.flatMap((plan) => plan.points.filter((point) => point.capacity).map((point) => ({ spec: point.capacity!, repeat: plan.repeat })));
   if (searches.length === 0) return undefined;
-  const steps = searches.reduce((sum, { spec, repeat }) => sum + maxCapacitySteps(spec) * repeat, 0);
-  const loadSec = searches.reduce((sum, { spec, repeat }) => sum + maxCapacitySteps(spec) * repeat * spec.stepSec, 0);
-  return `capacity: ${searches.length} searches of at most ${maxCapacitySteps(searches[0]!.spec)} steps each (${steps} steps in all, at most ${Math.ceil(loadSec / 60)} min of load, plus each step's setup, warmup and drain; a step the harness limited runs twice)`;
+  const samples = searches.reduce((sum, { repeat }) => sum + repeat, 0);
+  const { spec } = searches[0]!;
+  const held = searches.filter((search) => search.spec.holdSec > 0);
+  return `capacity: ${samples} searches over ${searches.length} points, each at most ${maxCapacitySteps(spec)} steps (typically 8–12) of ${WARM_SEC} s at the step's rate then ${spec.stepSec} s measured, and its wait${held.length ? `; then each point's last sample holds its capacity for ${spec.holdSec} s` : ''}`;
 }

@@ -7,7 +7,7 @@ import { EventEmitter } from 'node:events';
 import { errorMessage } from '../host/errors.ts';
 import { sumCounts } from '../measure/accounting.ts';
 import { encodeHistogram, mergeEncoded, type LatencySummaryMs } from '../measure/histogram.ts';
-import { coefficientOfVariation, median, medianInterval } from '../measure/stats.ts';
+import { coefficientOfVariation, lowerMedian, median, medianInterval } from '../measure/stats.ts';
 import { redactSecrets } from '../host/net.ts';
 import { DURABILITY_LEVELS, type Durability, type LatencyClock, type ResultFile, type RunResult, type Sample } from '../results/types.ts';
 import type { SampleContext, SampleProgress } from './sample.ts';
@@ -59,7 +59,7 @@ function latencyClockOf(samples: readonly Sample[]): LatencyClock | undefined {
 
 function aggregate(point: RunPoint, samples: readonly Sample[], failures: readonly string[]): RunResult {
   const throughputs = samples.map((sample) => sample.throughputPerSec);
-  const medianIndex = throughputs.indexOf([...throughputs].sort((a, b) => a - b)[Math.floor((throughputs.length - 1) / 2)]!);
+  const medianIndex = throughputs.indexOf(lowerMedian(throughputs));
   const lags = samples.flatMap((sample) => (sample.senderLagMs ? [sample.senderLagMs] : []));
   const enqueueRates = samples.flatMap((sample) => (sample.enqueuePerSec === undefined ? [] : [sample.enqueuePerSec]));
   const capacity = capacityOf(samples, medianIndex);

@@ -2,20 +2,24 @@
  * The capacity load model: the highest offered rate a point sustains under a p99 SLO, found so that a user can run
  * it for hours.
  *
- * 1. A first step at the start rate. One that kept up with its rate but whose *median* was over the SLO proves no
- *    rate can meet it (pg-boss at its defaults polls every 2 s): the point stops there, at 0.
+ * 1. A first step at the start rate (100/s by default). A median over the SLO there proves no rate can meet it
+ *    (pg-boss at its defaults polls every 2 s): the point stops there, at 0.
  * 2. Kinds that run a session (steps on one queue and one set of roles) flood the path for a few seconds, closed loop:
- *    what it delivered per second bounds the capacity from above. The search bisects (geometric midpoints) from half
- *    that bound, with 1.25× the bound as an untried failure; without a bound, the rate grows 4× until a step fails.
- * 3. Bisection ends when the lowest failure above the highest pass is within 5% of it. That failure must be
+ *    what it delivered per second is where the search starts, with 2× it as an untried failure (passed, it grows 2× at
+ *    a time): a bound only where the producer does not share cores with the system (on 2 cores a flooding producer
+ *    takes the workers' CPU, and the open-loop capacity came out 10–30% above it). Without a flood the rate grows 4×
+ *    until a step fails. From a failure far above the highest pass it halves; near it, it bisects (geometric).
+ * 3. Bisection ends when the lowest failure above the highest pass is within 10% of it. That failure must be
  *    confirmed: a failure is confirmed by a second failure at its rate, or at once by a loss (never rerun, never
  *    erased). An unconfirmed one is run again; if it passes, the search goes on above it (a cold first step that
  *    failed, with later lower steps passing, is how the search goes back up).
  * 4. The capacity is the highest rate that sustained with no confirmed failure below it; a confirmed failure below a
  *    passing rate makes it `unstable`, and says where.
- * 5. The rate–latency curve: steps at a quarter and a half of it. They draw the picture and never lower the capacity.
+ * 5. The rate–latency curve (the point's last sample): steps at a quarter and a half of it. They draw the picture and
+ *    never lower the capacity.
  * 6. The hold (the last sample of a point, at the median of its searches): `holdSec` of open-loop load at it on the
- *    queue the search used; after a failure 10% lower, at most three times.
+ *    queue the search used; after a failure 10% lower (under what it delivered, when it fell behind), at most five
+ *    times.
  *
  * Each step is judged on what it claims (judgeStep): throughput by the slope of completions, latency by a p99 that
  * counts messages not delivered by the step's end as slower than any, and who limited it apart from whether it failed.
@@ -40,23 +44,24 @@ export interface CapacitySpec {
 
 /** A sustained step delivers this share of what was offered. */
 const ACHIEVED_SHARE = 0.98;
-/** Without an upper bound, each growing (or shrinking) step multiplies the rate by this. */
+/** Without an upper bound, each growing (or shrinking) step multiplies the rate by this; above a bound that was passed, by BOUNDED_GROWTH. */
 const GROWTH = 4;
-/** The search ends when the confirmed failure is within this ratio of the sustained rate. */
-const TOLERANCE = 1.05;
-/** Above the flood's delivered rate, an untried failure: the search never bisects past it without trying it. */
-const ABOVE_BOUND = 1.25;
+const BOUNDED_GROWTH = 2;
+/** The search ends when the confirmed failure is within this ratio of the sustained rate (a failed hold steps down 10% too). */
+const TOLERANCE = 1.1;
+/** This many times the flood's delivered rate counts as an untried failure: the search never passes it without trying it. */
+const ABOVE_BOUND = 2;
 /** More than this share of a step's messages not delivered by its end: its p99 is unknown, and over any SLO. */
 const CENSORED_SHARE = 0.01;
 export const CURVE_FRACTIONS = [0.25, 0.5] as const;
 /** Seconds of a flood, and of warmup at each step's own rate before its measured load. */
 export const FLOOD_SEC = 2;
 export const WARM_SEC = 1;
-/** A hold that fails is tried again this much lower, at most HOLD_ATTEMPTS times in all. */
+/** A hold that fails is tried again this much lower (see holdCapacity), at most HOLD_ATTEMPTS times in all. */
 const HOLD_STEP_DOWN = 0.9;
-const HOLD_ATTEMPTS = 3;
+const HOLD_ATTEMPTS = 5;
 
-/** How many search steps at most, for the spec's range: growing (or shrinking) across it, bisecting to 5%, confirming. */
+/** How many search steps at most, for the spec's range: growing (or shrinking) across it, bisecting to 10%, confirming. */
 export function maxSearchSteps(spec: CapacitySpec): number {
   const across = Math.ceil(Math.log(Math.max(spec.maxPerSec / spec.startPerSec, spec.startPerSec / spec.minPerSec)) / Math.log(GROWTH)) + 1;
   const bisect = Math.ceil(Math.log2(Math.log(GROWTH) / Math.log(TOLERANCE)));
@@ -158,6 +163,8 @@ export interface SearchOptions {
   readonly flood: boolean;
   /** The rate to hold, from the capacity this search found (the median with the point's earlier searches); none: no hold. */
   readonly holdAt?: (found: number) => number;
+  /** Draw the rate–latency curve below the capacity (the point's last sample does). */
+  readonly curve: boolean;
   /** Each step as it ends, with its place. */
   readonly onStep?: (step: CapacityStep) => void;
 }
@@ -198,28 +205,30 @@ class Ledger {
 
 /**
  * The next rate of the search and its place, or undefined when it is done. Between the highest pass (lo) and the
- * lowest failure above it (hi, or 1.25× the flood's bound, untried): half the bound first; halving from a failure far
- * above; geometric bisection near it; and a failure next to the answer (or the only one, as a cold first step's)
- * confirmed before it counts.
+ * lowest failure above it (hi; with a flood's bound, 2× the bound counts as an untried one): the bound itself first
+ * (on a host whose cores the flood's producer shares, the bound reads low); halving from a failure far above;
+ * geometric bisection near it; and a failure next to the answer (or the only one, as a cold first step's) confirmed
+ * before it counts.
  */
 function nextRate(spec: CapacitySpec, ledger: Ledger, bound: number | undefined): { perSec: number; place: StepPlace } | undefined {
   const clamp = (perSec: number) => Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(perSec)));
+  const confirmed = (perSec: number | undefined) => perSec !== undefined && ledger.failedAt(perSec)?.confirmed === true;
   const lo = ledger.best();
   const failed = ledger.failureAbove(lo ?? -Infinity);
+  if (lo === undefined && failed !== undefined && !confirmed(failed)) return { perSec: failed, place: 'confirm' };
   const untried = bound === undefined ? undefined : clamp(bound * ABOVE_BOUND);
   const aboveBound = untried !== undefined && untried > (lo ?? 0) && (failed === undefined || untried < failed);
   const hi = aboveBound ? untried : failed;
-  const confirmed = hi !== undefined && ledger.failedAt(hi)?.confirmed === true;
-  if (lo === undefined && failed !== undefined && !confirmed) return { perSec: failed, place: 'confirm' };
   const candidate = (() => {
-    if (hi === undefined) return lo === undefined ? undefined : clamp(lo * GROWTH);
-    if (aboveBound && (lo ?? 0) * TOLERANCE < bound! / 2) return clamp(bound! / 2);
+    if (hi === undefined) return lo === undefined ? undefined : clamp(lo * (bound === undefined ? GROWTH : BOUNDED_GROWTH));
+    const first = bound === undefined ? undefined : clamp(bound);
+    if (first !== undefined && !ledger.tried(first) && first > (lo ?? 0) && first < hi) return first;
     if (lo === undefined) return clamp(hi / (bound === undefined ? GROWTH : 2));
     if (hi > lo * GROWTH) return clamp(hi / 2);
     return hi > lo * TOLERANCE ? clamp(Math.sqrt(lo * hi)) : undefined;
   })();
   if (candidate !== undefined && candidate !== lo && candidate !== hi && !ledger.tried(candidate)) return { perSec: candidate, place: 'search' };
-  return hi !== undefined && !confirmed && hi > (lo ?? 0) ? { perSec: hi, place: 'confirm' } : undefined;
+  return hi !== undefined && !confirmed(hi) && hi > (lo ?? 0) ? { perSec: hi, place: ledger.tried(hi) ? 'confirm' : 'search' } : undefined;
 }
 
 /** Why the capacity is where it is: the confirmed failure above it, or who limited that step. */
@@ -249,8 +258,8 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
   const ledger = new Ledger();
   const first = await measure('search', Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec))));
   ledger.add(first.step);
-  // A rate it kept up with, its median over the SLO: no rate meets the SLO (the latency is the design's, not the load's).
-  const hopeless = !first.step.sustained && first.step.limitedBy === 'slo' && first.step.p50 > spec.sloP99Ms;
+  // Its median over the SLO at the first, low rate: no rate meets the SLO (a polling consumer's latency is its period's).
+  const hopeless = !first.step.sustained && first.step.limitedBy !== 'loss' && first.step.p50 > spec.sloP99Ms;
   const bound = options.flood && !hopeless ? (await measure('bound', undefined, FLOOD_SEC)).sample.throughputPerSec : undefined;
   for (let index = 0; !hopeless && index < maxSearchSteps(spec); index++) {
     const next = nextRate(spec, ledger, bound);
@@ -260,7 +269,7 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
   const capacityPerSec = ledger.best() ?? 0;
   const atCapacity = judged.filter((entry) => entry.step.sustained && entry.step.offeredPerSec === capacityPerSec).at(-1);
   const curve: Array<Judged & { fraction: number }> = [];
-  for (const fraction of capacityPerSec > 0 ? CURVE_FRACTIONS : []) {
+  for (const fraction of capacityPerSec > 0 && options.curve ? CURVE_FRACTIONS : []) {
     const perSec = Math.round(capacityPerSec * fraction);
     if (perSec >= 1) curve.push({ ...(await measure('curve', perSec)), fraction });
   }
@@ -268,14 +277,15 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
   const hold = options.holdAt && spec.holdSec > 0 && capacityPerSec > 0 ? await holdCapacity(options.holdAt(capacityPerSec), spec, measure) : undefined;
   const confirmedBelow = ledger.failureAbove(-Infinity, true);
   const unstableAt = [...ledger.passed].filter((perSec) => confirmedBelow !== undefined && perSec > confirmedBelow).sort((a, b) => b - a)[0];
-  const above = hopeless ? first.step : ledger.failedAt(ledger.failureAbove(capacityPerSec) ?? -1)?.last;
+  const above = ledger.failedAt(ledger.failureAbove(capacityPerSec) ?? -1)?.last;
   return {
     capacity: {
       sloP99Ms: spec.sloP99Ms,
       stepSec: spec.stepSec,
       maxSustainedPerSec: capacityPerSec,
       ...(bound !== undefined ? { upperBoundPerSec: round(bound) } : {}),
-      ...limitAbove(above),
+      // Hopeless: the latency floor, not the rate, is what misses the SLO.
+      ...(hopeless ? { limitedBy: 'slo' as const, atLeast: false } : limitAbove(above)),
       unstable: unstableAt !== undefined,
       ...(unstableAt !== undefined ? { unstableWhy: `failed twice at ${rate(confirmedBelow!)} yet sustained at ${rate(unstableAt)}` } : {}),
       steps: judged.filter((entry) => entry.step.place !== 'curve' && entry.step.place !== 'hold').map((entry) => entry.step),
@@ -287,7 +297,10 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
   };
 }
 
-/** Holds `perSec` for `spec.holdSec`; 10% lower after a failure, at most HOLD_ATTEMPTS times; never past a loss. */
+/**
+ * Holds `perSec` for `spec.holdSec`; after a failure 10% under what it offered, or under what it delivered when it fell
+ * behind; at most HOLD_ATTEMPTS times; never past a loss.
+ */
 async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place: StepPlace, perSec: number, seconds: number) => Promise<Judged>): Promise<CapacityHold> {
   const attempts: CapacityStep[] = [];
   let holding = Math.round(perSec);
@@ -295,7 +308,7 @@ async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place:
     const { step } = await measure('hold', holding, spec.holdSec);
     attempts.push(step);
     if (step.sustained || step.limitedBy === 'loss') break;
-    holding = Math.round(holding * HOLD_STEP_DOWN);
+    holding = Math.round(HOLD_STEP_DOWN * Math.min(holding, step.achievedPerSec > 0 ? step.achievedPerSec : holding));
   }
   const last = attempts.at(-1)!;
   return { seconds: spec.holdSec, perSec: last.offeredPerSec, sustained: last.sustained, attempts };

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { searchCapacity, type CapacitySpec, type Judged, type SearchOptions } from './capacity.ts';
 import { parseFlags } from './options.ts';
 import { sumCounts } from '../measure/accounting.ts';
-import { median } from '../measure/stats.ts';
+import { lowerMedian } from '../measure/stats.ts';
 import type { Axis, CapacityStep, Measures, PointIdentity, Sample } from '../results/types.ts';
 import { runSample, runSession, type SampleContext, type SamplePhases, type StepLoad } from './sample.ts';
 import type { ServiceSet } from '../services/provision.ts';
@@ -133,7 +133,8 @@ async function runCapacitySample<Plan extends { readonly capacity?: CapacitySpec
   const earlier = context.repeat?.earlier.flatMap((sample) => (sample.capacity ? [sample.capacity.maxSustainedPerSec] : [])) ?? [];
   const options: SearchOptions = {
     flood: kind.session !== undefined,
-    ...(context.repeat?.last !== false ? { holdAt: (found: number) => median([...earlier, found]) } : {}),
+    // The point's last sample holds the median of every search, and draws the curve (it never moves the capacity).
+    ...(context.repeat?.last !== false ? { holdAt: (found: number) => lowerMedian([...earlier, found]), curve: true } : { curve: false }),
     onStep: (step) => context.onNote?.(stepNote(step)),
   };
   const outcome = kind.session

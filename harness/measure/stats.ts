@@ -5,6 +5,12 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
 }
 
+/** The median that is one of the values: with an even count, the lower middle one (a rate some search measured). */
+export function lowerMedian(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor((sorted.length - 1) / 2)] ?? 0;
+}
+
 /** Coefficient of variation (sample standard deviation / mean); 0 for fewer than two values. */
 export function coefficientOfVariation(values: readonly number[]): number {
   if (values.length < 2) return 0;

@@ -48,7 +48,7 @@ const MIN_WARMUP_WAIT_MS = 30_000;
 const WARMUP_LOAD = { model: 'closed', batch: 50, inflight: 4 } as const;
 const WARMUP_SINGLE_SENDS = { model: 'closed', batch: 1, inflight: 50 } as const;
 /** A session's flood (a search's upper bound): single sends, as the open loop makes them, as fast as accepted. */
-const FLOOD_LOAD = { model: 'closed', batch: 1, inflight: 64 } as const;
+const FLOOD_LOAD = { model: 'closed', batch: 1, inflight: 256 } as const;
 /** Ids a flood may use per second of it, per producer: far above what any transport here accepts. */
 const FLOOD_IDS_PER_SEC = 2_000_000;
 /** Before a step: how long what earlier steps left may take to drain before the step starts regardless. */
@@ -197,11 +197,20 @@ export function processPhases(plan: ProcessPlan, { services, agents, sampleId, s
       return { delivered: consumers.measured, expected, settled: loaded !== undefined && (roles.consumersGone() || quiet(holding(consumers))) };
     },
     async account(roles, loaded, measured, errors) {
-      const reports = ids.step ? await collectStep(roles) : await roles.finish(REPORT_TIMEOUT_MS);
+      // Counted with the consumers stopped: what they had taken and not acknowledged is back in the broker. A step that
+      // left work behind pauses them to count (a job done between their report and the broker's count would be in
+      // neither), then they take the rest.
+      const pause = ids.step && !measured.settled ? roles.consumers : undefined;
+      await pause?.run('pause');
+      let reports: { producers: ProducerReport[]; consumers: ConsumerReport[] };
+      let inBroker: number | void;
+      try {
+        reports = ids.step ? await collectStep(roles) : await roles.finish(REPORT_TIMEOUT_MS);
+        inBroker = pending ? await pending().catch((error: unknown) => void errors.push(`counting what the broker still holds: ${errorMessage(error)}`)) : 0;
+      } finally {
+        await pause?.run('resume').catch((error: unknown) => void errors.push(`resuming the consumers after counting: ${errorMessage(error)}`));
+      }
       errors.push(...roles.consumerFailures(), ...roles.producers.failures());
-      // Asked once the consumers have stopped (or, in a session, once the step settled or its wait ended): what they
-      // had taken and not acknowledged is back in the broker.
-      const inBroker = pending ? await pending().catch((error: unknown) => void errors.push(`counting what the broker still holds: ${errorMessage(error)}`)) : 0;
       const stillQueued = (inBroker ?? 0) + reports.consumers.reduce((sum, item) => sum + item.heldAtFinish, 0);
       if (loaded.error) errors.push(loaded.error);
       for (const item of reports.producers) if (item.sendErrors > 0) errors.push(`producer ${item.producer}: ${item.sendErrors} sends failed: ${item.firstSendError}`);
