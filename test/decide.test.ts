@@ -13,8 +13,8 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // Three systems: a fast durable one that costs more, a fast cheap one that is not durable, a slow durable one.
 const capacityResult = fixtureResult('process', [
-  fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6 }),
-  fixtureCapacityRun({ transport: 'rabbitmq:transient', ceiling: 12_000, coresPer1k: 0.3, durable: false }),
+  fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6, durability: 'interval' }),
+  fixtureCapacityRun({ transport: 'rabbitmq:transient', ceiling: 12_000, coresPer1k: 0.3, durability: 'none' }),
   fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9 }),
 ]);
 const faultsResult = fixtureResult('faults', [
@@ -32,7 +32,7 @@ describe('decide', () => {
   });
 
   it('qualifies what carries the rate at the p99, cheapest first, and says why the rest do not', () => {
-    const { candidates } = decide({ ratePerSec: 3_000, p99Ms: 100, durable: false }, inputs);
+    const { candidates } = decide({ ratePerSec: 3_000, p99Ms: 100 }, inputs);
     assert.deepEqual(
       candidates.map((candidate) => [candidate.transport, candidate.qualifies]),
       [
@@ -46,14 +46,21 @@ describe('decide', () => {
     assert.ok(durable!.headroom > 2 && durable!.headroom < 8_000 / 3_000 + 0.01, `headroom ${durable!.headroom}`);
     assert.match(slow!.reasons.join(), /capacity 1,[45]\d\d\/s at p99 ≤ 100 ms, under 3,000\/s \(limited by throughput\)/);
     assert.deepEqual(durable!.faults, { 'broker-restart': { lost: 0, duplicates: 2, recoverySec: 1.5 } });
-    // Durability from the configuration: the transient preset is out when it is asked for.
-    const required = decide({ ratePerSec: 3_000, p99Ms: 100, durable: true }, inputs).candidates;
-    assert.equal(required[0]!.transport, 'bullmq');
-    assert.deepEqual(required.find((candidate) => candidate.transport === 'rabbitmq:transient')!.reasons, ['not durable in this configuration']);
+    // Durability as measured: the transient queue is out under `interval`, the AOF everysec Redis under `commit`.
+    const interval = decide({ ratePerSec: 3_000, p99Ms: 100, durable: 'interval' }, inputs).candidates;
+    assert.equal(interval[0]!.transport, 'bullmq');
+    assert.equal(interval[0]!.durability, 'interval');
+    assert.deepEqual(interval.find((candidate) => candidate.transport === 'rabbitmq:transient')!.reasons, ['durability none measured (fixture none), under interval']);
+    const commit = decide({ ratePerSec: 3_000, p99Ms: 100, durable: 'commit' }, inputs).candidates;
+    assert.ok(commit.every((candidate) => !candidate.qualifies));
+    assert.match(commit.find((candidate) => candidate.transport === 'bullmq')!.reasons.join(), /durability interval measured \(fixture interval\), under commit/);
+    // Results from before durability was measured never qualify for it.
+    const { durability: _, ...unmeasured } = capacityResult.runs[0]!;
+    assert.match(decide({ ratePerSec: 10, p99Ms: 100, durable: 'interval' }, decisionInputs([fixtureResult('process', [unmeasured])])).candidates[0]!.reasons.join(), /durability not measured/);
   });
 
   it('reads p99 at the rate from a step, or between two, and capacity at another p99 from the steps measured', () => {
-    const bullmq = (requirement: { ratePerSec: number; p99Ms: number }) => decide({ ...requirement, durable: false }, inputs).candidates.find((candidate) => candidate.transport === 'bullmq')!;
+    const bullmq = (requirement: { ratePerSec: number; p99Ms: number }) => decide(requirement, inputs).candidates.find((candidate) => candidate.transport === 'bullmq')!;
     const measured = bullmq({ ratePerSec: 1_000, p99Ms: 100 });
     assert.equal(measured.p99Source, 'measured');
     assert.equal(measured.p99AtRateMs, 2 + (1_000 / 8_000) * 40);
@@ -71,12 +78,49 @@ describe('decide', () => {
 
   it('a capacity the harness stopped is a lower bound: enough when it covers the rate, not a verdict when it does not', () => {
     const limited = decisionInputs([fixtureResult('process', [fixtureCapacityRun({ transport: 'direct', ceiling: 1_000_000, harnessAbove: 64_000 })])]);
-    const enough = decide({ ratePerSec: 10_000, p99Ms: 100, durable: false }, limited).candidates[0]!;
+    const enough = decide({ ratePerSec: 10_000, p99Ms: 100 }, limited).candidates[0]!;
     assert.equal(enough.qualifies, true);
     assert.equal(enough.capacityAtLeast, true);
-    const unknown = decide({ ratePerSec: 100_000, p99Ms: 100, durable: false }, limited).candidates[0]!;
+    const unknown = decide({ ratePerSec: 100_000, p99Ms: 100 }, limited).candidates[0]!;
     assert.equal(unknown.qualifies, false);
     assert.match(unknown.reasons[0]!, /measured only up to [\d,]+\/s at p99 ≤ 100 ms \(the harness, not the system, stopped it\)/);
+  });
+
+  it('ranks on the lower end of the interval, says which rows it cannot tell apart, and never ranks a partial cost against a full one', () => {
+    const rows = decisionInputs([
+      fixtureResult('process', [
+        fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6, searches: [8_000, 5_500], held: true }),
+        fixtureCapacityRun({ transport: 'rabbitmq', ceiling: 7_000, coresPer1k: 0.9, searches: [7_000, 6_800] }),
+        fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9 }),
+      ]),
+    ]);
+    // 6,000/s: bullmq's searches reach down to 5,500/s: not a rate to bet on; rabbitmq's lower end is 6,800.
+    const [first, second] = decide({ ratePerSec: 6_000, p99Ms: 100 }, rows).candidates;
+    assert.equal(first!.transport, 'rabbitmq');
+    assert.equal(first!.qualifies, true);
+    assert.equal(second!.transport, 'bullmq');
+    assert.match(second!.reasons.join(), /the interval of its searches reaches down to 5,500\/s, under 6,000\/s/);
+    assert.equal(second!.heldSec, 30);
+    assert.deepEqual(second!.indistinguishableFrom, [first!.label]);
+    assert.deepEqual(first!.indistinguishableFrom, [second!.label]);
+    assert.deepEqual(decide({ ratePerSec: 1_000, p99Ms: 100 }, rows).candidates.find((row) => row.transport === 'pg')!.indistinguishableFrom, []);
+    // A partial cost (services not measured) ranks after every full one, however cheap it reads.
+    const partial = decisionInputs([
+      fixtureResult('process', [fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.1 })], { env: { ...capacityResult.env, services: { redis: { provider: 'external', version: '7', url: 'redis://127.0.0.1:1', details: {} } } } }),
+      fixtureResult('process', [fixtureCapacityRun({ transport: 'pg', ceiling: 8_000, coresPer1k: 0.9 })]),
+    ]);
+    const ranked = decide({ ratePerSec: 1_000, p99Ms: 100 }, partial).candidates;
+    assert.deepEqual(ranked.map((row) => [row.transport, row.partialCost]), [['pg', false], ['bullmq', true]]);
+  });
+
+  it('under an SLO looser than the one searched, reads the steps and says "at least" where the steps stop', () => {
+    // Searched at p99 ≤ 100 ms; a steady 300 ms system fails every step there on its SLO alone.
+    const slow = decisionInputs([fixtureResult('process', [fixtureCapacityRun({ transport: 'fixture:delay', ceiling: 2_000, p99At: () => 300 })])]);
+    assert.equal(decide({ ratePerSec: 100, p99Ms: 100 }, slow).candidates[0]!.capacityPerSec, 0);
+    const loose = decide({ ratePerSec: 100, p99Ms: 500 }, slow).candidates[0]!;
+    assert.ok(loose.capacityPerSec >= 1_000, `capacity at p99 ≤ 500: ${loose.capacityPerSec}`);
+    assert.equal(loose.capacityAtLeast, true, 'no step above it failed at p99 ≤ 500 ms: the steps stop short of the limit');
+    assert.equal(loose.qualifies, true);
   });
 
   it('the command gives the same answer as text, Markdown and JSON; bad input is one line and exit 2', async () => {
@@ -88,7 +132,7 @@ describe('decide', () => {
     const json = await runCli([...args, '--format', 'json']);
     assert.equal(json.code, 0, json.stderr);
     const decision = JSON.parse(json.stdout) as ReturnType<typeof decide>;
-    assert.deepEqual(decision.requirement, { ratePerSec: 3_000, p99Ms: 100, durable: false });
+    assert.deepEqual(decision.requirement, { ratePerSec: 3_000, p99Ms: 100 });
     assert.deepEqual(
       decision.candidates.map((candidate) => [candidate.label, candidate.qualifies]),
       decide(decision.requirement, inputs).candidates.map((candidate) => [candidate.label, candidate.qualifies]),

@@ -8,7 +8,7 @@ import { createHistogram, mergeEncoded, summarizeMs } from '../harness/measure/h
 import { sampleResources, type ResourceUsage } from '../harness/measure/resources.ts';
 import { coefficientOfVariation, median } from '../harness/measure/stats.ts';
 import type { Sample } from '../harness/results/types.ts';
-import { harnessLimits } from '../harness/engine/sample.ts';
+import { coresByRole, limits, stepLimits } from '../harness/engine/limits.ts';
 import { parseJob } from '../harness/roles/job.ts';
 import { startRole } from '../harness/roles/child.ts';
 import type { ConsumerReport, ConsumerSpec } from '../harness/roles/consumer.ts';
@@ -143,19 +143,36 @@ describe('resource sampling', () => {
     }
   });
 
-  it('marks a point limited by its clients or by its sender, with the figure', () => {
-    const usage = (label: string, harness: 'sender' | 'clients', cores: number, eventLoopUtilization?: number): ResourceUsage => ({ label, pid: 1, cpuSeconds: cores, cores, peakMemoryMiB: 1, pssMiB: 1, memoryMetric: 'rss', harness, eventLoopUtilization });
-    const lagged = (lagP99: number, latencyP99: number) => ({ senderLagMs: { count: 1, p50: 0.1, p90: 0.2, p99: lagP99, p999: 2, max: 2, mean: 0.2 }, latencyMs: { count: 1, p50: 1, p90: 1, p99: latencyP99, p999: 1, max: 1, mean: 1 } }) as Sample;
-    const sample = lagged(1.5, 5);
-    assert.deepEqual(harnessLimits([usage('clients 0', 'clients', 0.9, 0.95), usage('clients 1', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.85)], sample), [
-      "client-limited: clients 0's event loop over 90% busy (95%)",
-      'harness-limited: the sender (producer) at 80% of a core or more (0.85)',
-      "harness-limited: the sender's lag p99 over 1 ms and a quarter or more of the latency p99 (1.5 ms of 5 ms)",
+  it('tells the harness, the producer and the host apart, with the figure, and moves the harness share out of the producer\'s cost', () => {
+    const usage = (label: string, harness: 'sender' | 'clients' | undefined, cores: number, eventLoopUtilization?: number, role?: ResourceUsage['role']): ResourceUsage => ({ label, pid: 1, cpuSeconds: cores, cores, peakMemoryMiB: 1, pssMiB: 1, memoryMetric: 'rss', ...(harness ? { harness } : {}), eventLoopUtilization, ...(role ? { role } : {}) });
+    const lagged = (lagP99: number, latencyP99: number, pacerP99?: number) =>
+      ({ senderLagMs: { count: 1, p50: 0.1, p90: 0.2, p99: lagP99, p999: 2, max: 2, mean: 0.2 }, ...(pacerP99 !== undefined ? { pacerLagMs: { count: 1, p50: 0.1, p90: 0.2, p99: pacerP99, p999: 2, max: 2, mean: 0.2 } } : {}), latencyMs: { count: 1, p50: 1, p90: 1, p99: latencyP99, p999: 1, max: 1, mean: 1 } }) as Sample;
+    // The sending thread late while its pacer was on time, and the producer process busy: the producer, not the harness.
+    const producer = limits([usage('clients 0', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.85)], lagged(1.5, 5, 0.2));
+    assert.deepEqual(producer, [
+      'producer-limited: the producer process (producer, the transport\'s client included) at 80% of a core or more (0.85)',
+      'producer-limited: the sending thread fell behind its schedule, lag p99 1.5 ms of a latency p99 of 5 ms',
     ]);
-    // A lag that is a small part of the latency (or under 1 ms) does not limit the point.
-    assert.deepEqual(harnessLimits([], lagged(3, 50)), []);
-    assert.deepEqual(harnessLimits([], lagged(1.4, 6)), []);
-    assert.deepEqual(harnessLimits([], lagged(0.9, 2)), []);
-    assert.deepEqual(harnessLimits([usage('clients 0', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.2)], {} as Sample), []);
+    assert.deepEqual(stepLimits(producer), ['producer']);
+    // The pacer itself late, a client's event loop full, or the harness's own share of the sender at half a core: the harness.
+    const harness = limits([usage('clients 0', 'clients', 0.9, 0.95)], lagged(0.2, 5, 2), undefined, 0.6);
+    assert.deepEqual(harness, [
+      'harness-limited: the pacer (the open loop\'s clock thread) was late, p99 2 ms of a latency p99 of 5 ms',
+      'harness-limited: the harness\'s own share of the sending process was 0.60 cores',
+      "client-limited: clients 0's event loop over 90% busy (95%)",
+    ]);
+    assert.deepEqual(stepLimits(harness), ['harness']);
+    // Every core 90% busy: the host's figure.
+    const host = limits([], lagged(0.1, 5), { busy: 0.95, cores: 2 });
+    assert.deepEqual(host, ["cpu-limited: the host's 2 cores were 95% busy"]);
+    assert.deepEqual(stepLimits([...host, ...producer]), ['producer', 'cpu']);
+    // A lag that is a small part of the latency (or under 1 ms) limits nothing; nor does a host under 90%.
+    assert.deepEqual(limits([], lagged(3, 50, 3)), []);
+    assert.deepEqual(limits([], lagged(1.4, 6)), []);
+    assert.deepEqual(limits([], lagged(0.9, 2, 0.9)), []);
+    assert.deepEqual(limits([usage('clients 0', 'clients', 0.5, 0.5), usage('producer', 'sender', 0.2)], {} as Sample, { busy: 0.8, cores: 2 }), []);
+    // Cost by role: the harness's share taken from the producer, processes without a role left out.
+    const byRole = coresByRole([usage('redis', undefined, 0.4, undefined, 'broker'), usage('w0', undefined, 0.3, undefined, 'workers'), usage('w1', undefined, 0.2, undefined, 'workers'), usage('producer', 'sender', 0.5, undefined, 'producer'), usage('baseline', undefined, 9)], 0.1);
+    assert.deepEqual(byRole, { broker: 0.4, workers: 0.5, producer: 0.4, harness: 0.1 });
   });
 });

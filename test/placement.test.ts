@@ -9,7 +9,7 @@ import type { ProducerReport } from '../harness/roles/producer.ts';
 import type { ConsumerReport } from '../harness/roles/consumer.ts';
 import { mergeProducers, placeRoles, type AgentPlacement } from '../harness/placement/placement.ts';
 import { sharedStart } from '../harness/placement/clocks.ts';
-import { account } from '../harness/measure/accounting.ts';
+import { account, accountRanges } from '../harness/measure/accounting.ts';
 import type { TransportRef } from '../harness/transports/load.ts';
 
 const S = 1e9;
@@ -73,12 +73,13 @@ describe('placement on agents', () => {
     assert.equal(placed.consumer(1).launch, undefined);
     assert.deepEqual(placed.consumer(1).clock, { epochNs: 7 });
     assert.deepEqual(placed.gos({ model: 'open', perSec: 10 }), []);
-    assert.deepEqual(placed.lostToAgents({ from: 0, to: 10 }, { producers: [], workers: [] }).incomplete, []);
+    assert.deepEqual(placed.lostToAgents([{ from: 0, to: 10 }], { producers: [], workers: [] }).incomplete, []);
   });
 });
 
 describe('an agent that dies is the harness\'s failure, not the system\'s loss', () => {
-  const measured = { from: 10, to: 16 };
+  // Producer k's measured ids: 10–12 for the first, 13–15 for the second.
+  const measured = [{ from: 10, to: 13 }, { from: 13, to: 16 }];
 
   it("merges the producers' accepted ids; a dead agent's producer has its share marked, and what nobody delivered of it is of unknown fate, never lost", () => {
     const [a, b] = agents(1000, 2000);
@@ -86,7 +87,7 @@ describe('an agent that dies is the harness\'s failure, not the system\'s loss',
     b!.gone = 'agent http://10.0.0.2:7400 stopped answering (timeout)';
     const first = { producer: 0, accepted: Uint8Array.from([1, 0, 1]), startNs: 1001 * S, endNs: 1003 * S } as ProducerReport;
     const merged = mergeProducers(placed, [first], measured);
-    assert.deepEqual([...merged.accepted], [1, 0, 1, 1, 1, 1]);
+    assert.deepEqual(merged.sent.map((range) => [10, 11, 12, 13, 14, 15].filter((id) => id >= range.from && id < range.to).map((id) => range.wasSent(id))), [[true, false, true], [true, true, true]]);
     assert.deepEqual([merged.startNs, merged.endNs], [1 * S, 3 * S]);
     // Worker 0 (agent a, on producer 0's queue) reported; worker 1 and producer 1 died with agent b.
     const lost = placed.lostToAgents(measured, { producers: [0], workers: [0] });
@@ -95,7 +96,7 @@ describe('an agent that dies is the harness\'s failure, not the system\'s loss',
     const delivered = new Uint8Array(16);
     delivered[10] = 1;
     delivered[12] = 1;
-    const counts = account([delivered], measured.from, measured.to, (id) => merged.accepted[id - measured.from] === 1, 0, lost.fateUnknown);
+    const counts = accountRanges([{ counts: delivered }], merged.sent, 0, lost.fateUnknown);
     // Producer 0's id 11 was never accepted, 10 and 12 were delivered; producer 1's 13–15 are unknown, not lost.
     assert.deepEqual({ sent: counts.sent, delivered: counts.delivered, lost: counts.lost, unknown: counts.unknown }, { sent: 2, delivered: 2, lost: 0, unknown: 3 });
   });
@@ -107,14 +108,16 @@ describe('an agent that dies is the harness\'s failure, not the system\'s loss',
     const lost = placed.lostToAgents(measured, { producers: [0], workers: [0] });
     assert.match(lost.incomplete.join(), /worker 1's deliveries died with it/);
     const delivered = new Uint8Array(16).fill(1, 10, 13);
-    const counts = account([delivered], measured.from, measured.to, () => true, 0, lost.fateUnknown);
+    const counts = account([delivered], 10, 16, () => true, 0, lost.fateUnknown);
     assert.deepEqual({ delivered: counts.delivered, lost: counts.lost, unknown: counts.unknown }, { delivered: 3, lost: 0, unknown: 3 });
   });
 
   it('a producer that crashed on a live agent is the system\'s run as before: its share was not sent', () => {
     const placed = place('swarm', agents(0, 10), 2);
     const merged = mergeProducers(placed, [{ producer: 0, accepted: Uint8Array.from([1, 1, 1]), startNs: 1, endNs: 2 } as ProducerReport], measured);
-    assert.deepEqual([...merged.accepted], [1, 1, 1, 0, 0, 0]);
+    assert.deepEqual(merged.sent.map((range) => range.wasSent(range.from)), [true, false]);
+    const counts = accountRanges([{ counts: new Uint8Array(16).fill(1, 10, 13) }], merged.sent);
+    assert.deepEqual({ sent: counts.sent, delivered: counts.delivered, lost: counts.lost }, { sent: 3, delivered: 3, lost: 0 });
     assert.deepEqual(placed.lostToAgents(measured, { producers: [0], workers: [0, 1] }).incomplete, []);
   });
 });

@@ -130,13 +130,18 @@ describe('report model', () => {
   });
 
   it('prices durability only like with like: same load model, axes and params', () => {
-    const durable = fixtureRun({ transport: 'rabbitmq', workers: 1, throughput: { perSec: 12_000, samples: [12_000], cv: 0 } });
-    const transient = fixtureRun({ transport: 'rabbitmq:transient', workers: 1, traits: { durable: false, acks: true }, throughput: { perSec: 30_000, samples: [30_000], cv: 0 } });
+    const durable = fixtureRun({ transport: 'rabbitmq', workers: 1, durability: { level: 'commit', from: 'persistent messages, confirms' }, throughput: { perSec: 12_000, samples: [12_000], cv: 0 } });
+    const transient = fixtureRun({ transport: 'rabbitmq:transient', workers: 1, durability: { level: 'none', from: 'transient messages' }, traits: { durable: false, acks: true }, throughput: { perSec: 30_000, samples: [30_000], cv: 0 } });
+    // Durable by its name, but measured on a Redis without persistence: not a durable point.
+    const named = fixtureRun({ transport: 'bullmq', workers: 1, durability: { level: 'none', from: 'Redis appendonly=no' }, throughput: { perSec: 20_000, samples: [20_000], cv: 0 } });
     // Fed live, as an in-process transport is: a different setup from a broker's backlog.
     const live = fixtureRun({ transport: 'direct', workers: 1, traits: { durable: false, acks: false }, params: { batch: 100, inflight: 4, job: 'noop', where: 'inline', placement: 'local' }, throughput: { perSec: 2_000_000, samples: [2_000_000], cv: 0 } });
     const summary = (runs: RunResult[]) => buildReport([fixtureResult('process', runs)], []).summary.join('\n');
     assert.match(summary([durable, transient, live]), /the fastest non-durable point, rabbitmq:transient, reached 30,000 messages\/s and the fastest durable one, rabbitmq, 12,000: durability cost a factor of 2\.5 there/);
     assert.doesNotMatch(summary([durable, live]), /durability cost/, 'direct fed live is not compared with a backlog drain');
+    assert.match(summary([durable, named]), /the fastest non-durable point, bullmq, reached 20,000 messages\/s and the fastest durable one, rabbitmq/);
+    const { durability: _, ...unmeasured } = durable;
+    assert.doesNotMatch(summary([unmeasured, transient]), /durability cost/, 'a point whose durability was not measured is priced as neither');
   });
 
   it('does not rank a point limited by the harness, and says why', () => {
@@ -355,7 +360,7 @@ describe('report in a real browser (headless Chromium)', () => {
       for (const canvas of canvases) assert.ok(canvas.painted > 1_000, `${canvas.id} has something drawn`);
       // The decision table opens on the default requirement and recomputes in the page when the reader changes it.
       const shown = async () => JSON.parse((await page.getAttribute('body', 'data-decision')) ?? '[]') as Array<[string, boolean]>;
-      const expected = (ratePerSec: number, p99Ms: number) => decide({ ratePerSec, p99Ms, durable: false }, model.decision!.inputs).candidates.map((candidate) => [candidate.label, candidate.qualifies]);
+      const expected = (ratePerSec: number, p99Ms: number) => decide({ ratePerSec, p99Ms }, model.decision!.inputs).candidates.map((candidate) => [candidate.label, candidate.qualifies]);
       assert.deepEqual(await shown(), expected(1_000, 100));
       assert.deepEqual(await shown(), [[model.decision!.inputs[0]!.label, true], [model.decision!.inputs[1]!.label, true]]);
       await page.fill('#decision-form input[name=rate]', '3000');

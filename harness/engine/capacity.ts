@@ -2,9 +2,9 @@
  * The capacity load model: the highest offered rate a point sustains under a p99 SLO, found so that a user can run
  * it for hours.
  *
- * 1. A first step at the start rate (100/s by default). A median over the SLO there proves no rate can meet it
- *    (pg-boss at its defaults polls every 2 s): the point stops there, at 0.
- * 2. Kinds that run a session (steps on one queue and one set of roles) flood the path for a few seconds, closed loop:
+ * 1. A first step at the start rate (100/s by default). Kept up with (delivered, no backlog) yet with a median over
+ *    the SLO, it proves no rate can meet it (pg-boss at its defaults polls every 2 s): the point stops there, at 0.
+ * 2. Kinds that run a session on a broker that pushes back (see ScenarioKind.floods) flood the path for a few seconds, closed loop:
  *    what it delivered per second is where the search starts, with 2× it as an untried failure (passed, it grows 2× at
  *    a time): a bound only where the producer does not share cores with the system (on 2 cores a flooding producer
  *    takes the workers' CPU, and the open-loop capacity came out 10–30% above it). Without a flood the rate grows 4×
@@ -258,8 +258,9 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
   const ledger = new Ledger();
   const first = await measure('search', Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec))));
   ledger.add(first.step);
-  // Its median over the SLO at the first, low rate: no rate meets the SLO (a polling consumer's latency is its period's).
-  const hopeless = !first.step.sustained && first.step.limitedBy !== 'loss' && first.step.p50 > spec.sloP99Ms;
+  // Kept up with the first rate, yet its median over the SLO: no rate meets it (a polling consumer's latency is its
+  // period's). A step that fell behind says nothing of lower rates.
+  const hopeless = first.step.limitedBy === 'slo' && first.step.p50 > spec.sloP99Ms;
   const bound = options.flood && !hopeless ? (await measure('bound', undefined, FLOOD_SEC)).sample.throughputPerSec : undefined;
   for (let index = 0; !hopeless && index < maxSearchSteps(spec); index++) {
     const next = nextRate(spec, ledger, bound);

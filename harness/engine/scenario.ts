@@ -61,9 +61,14 @@ export interface ScenarioKind<Flags extends FlagShape, Plan extends { readonly c
   atRate?(plan: Plan, perSec: number, stepSec: number, timeoutMs: number): Plan;
   /**
    * Kinds whose phases run sessions (SamplePhases.step): the point with no ids of its own, whose roles then carry a
-   * capacity search's steps and its hold on one queue. Such a search floods the path for its upper bound.
+   * capacity search's steps and its hold on one queue.
    */
   session?(plan: Plan): Plan;
+  /**
+   * Whether a session's search may flood the path for its upper bound: only where the broker pushes back (an
+   * in-memory queue accepts without limit, and a flood would leave millions queued behind the next step).
+   */
+  floods?(plan: Plan): boolean;
   /** One sample of a point: its roles and accounting, run by the lifecycle every scenario shares (sample.ts); each kind types its own roles and load. */
   phases(plan: Plan, context: SampleContext): SamplePhases<any, any>;
   checkServices?(plans: readonly Plan[], services: ServiceSet): void;
@@ -132,7 +137,7 @@ export function defineScenario<Flags extends FlagShape, Plan extends { readonly 
 async function runCapacitySample<Plan extends { readonly capacity?: CapacitySpec }>(kind: ScenarioKind<FlagShape, Plan, unknown>, plan: Plan, spec: CapacitySpec, context: SampleContext): Promise<Sample> {
   const earlier = context.repeat?.earlier.flatMap((sample) => (sample.capacity ? [sample.capacity.maxSustainedPerSec] : [])) ?? [];
   const options: SearchOptions = {
-    flood: kind.session !== undefined,
+    flood: kind.session !== undefined && kind.floods?.(plan) === true,
     // The point's last sample holds the median of every search, and draws the curve (it never moves the capacity).
     ...(context.repeat?.last !== false ? { holdAt: (found: number) => lowerMedian([...earlier, found]), curve: true } : { curve: false }),
     onStep: (step) => context.onNote?.(stepNote(step)),

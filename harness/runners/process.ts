@@ -109,6 +109,7 @@ export const processKind: ScenarioKind<typeof flags, ProcessPlan, ProcessSetting
     }),
   // A capacity search's steps and hold run on one queue and one set of roles: the point with no ids of its own.
   session: (plan) => ({ ...plan, capacity: undefined, warmup: 0, messages: 0, load: open({ perSec: plan.capacity?.startPerSec ?? 1 }) }),
+  floods: (plan) => !plan.choice.definition.inProcess,
   services: (plan) => pointServices(plan.choice, plan.job),
   agents: (plan) => plan.agents ?? [],
   checkServices: checkPersistence,
