@@ -52,7 +52,7 @@ describe('capacity search', () => {
     assert.deepEqual(rates, [1_000, 4_000, 2_000, 2_828, 3_363, 3_084, 3_084]);
     assert.equal(capacity.maxSustainedPerSec, 2_828);
     assert.deepEqual(capacity.steps.map((step) => step.place), ['search', 'search', 'search', 'search', 'search', 'search', 'confirm']);
-    assert.equal(capacity.limitedBy, 'backlog');
+    assert.equal(capacity.limitedBy, 'throughput');
     assert.equal(capacity.atLeast, false);
     assert.equal(capacity.unstable, false);
     assert.ok(loads.every((load) => load.warmSec > 0 && load.seconds === SPEC.stepSec));
@@ -97,7 +97,7 @@ describe('capacity search', () => {
     assert.equal(rates[2], 2_500);
     assert.ok(!rates.includes(5_000) || capacity.steps.some((step) => step.offeredPerSec === 5_000 && !step.sustained));
     assert.ok(capacity.maxSustainedPerSec > 2_500 && capacity.maxSustainedPerSec <= 3_000 && capacity.maxSustainedPerSec >= 3_000 / 1.1, `capacity ${capacity.maxSustainedPerSec}`);
-    assert.equal(capacity.steps[1]!.place, 'bound');
+    assert.ok(!capacity.steps.some((step) => step.place === 'bound'));
     assert.match(capacity.steps[1]!.why, /flood: delivered 2,500\/s/);
   });
 
@@ -210,13 +210,14 @@ describe('capacity search', () => {
 describe('--rate capacity, end to end', () => {
   it('finds a known ceiling (fixture: 2,000 jobs/s) within 10%, then draws the curve and holds it on the same queue', async () => {
     const out = join(dir, 'fixture');
-    const args = ['bench', 'process', '--transports', 'fixture:ceiling-2000', '--workers', '1', '--concurrency', '50', '--rate', 'capacity', '--capacity-start', '1000', '--step-seconds', '2', '--hold', '3', '--repeat', '1', '--out', out];
+    const args = ['bench', 'process', '--transports', 'fixture:ceiling-2000', '--workers', '1', '--concurrency', '50', '--rate', 'capacity', '--capacity-start', '1000', '--step-seconds', '1', '--hold', '3', '--repeat', '1', '--out', out];
     const run = await runCli(args, {}, 600_000);
     assert.equal(run.code, 0, run.stderr);
     // The bound is said before it starts, and each step as it ends.
     assert.match(run.stdout, /capacity: 1 searches over 1 points, each at most \d+ steps .*holds its capacity for 3 s/);
     assert.match(run.stderr, /search at 1,000\/s: sustained/);
-    assert.match(run.stderr, /bound: flood: delivered [\d,]+\/s/);
+    // An in-memory queue accepts without limit: no flood bounds its search.
+    assert.doesNotMatch(run.stderr, /bound: flood/);
     assert.match(run.stderr, /curve at [\d,]+\/s/);
     assert.match(run.stderr, /hold at [\d,]+\/s/);
     const file = readdirSync(out).find((name) => name.endsWith('.json'))!;
@@ -229,7 +230,7 @@ describe('--rate capacity, end to end', () => {
     assert.ok(capacity.searchedPerSec >= 2_000 / 1.1 && capacity.searchedPerSec <= 2_200, `capacity ${capacity.searchedPerSec} of a 2,000/s ceiling`);
     assert.ok(['throughput', 'backlog'].includes(capacity.limitedBy), capacity.limitedBy);
     assert.equal(capacity.atLeast, false);
-    assert.equal(capacity.steps[1]!.place, 'bound');
+    assert.ok(!capacity.steps.some((step) => step.place === 'bound'));
     // Every step on one queue: what the point delivered is every step's messages, each exactly once.
     const judged = [...capacity.steps.filter((step) => step.place !== 'bound'), ...capacity.curve.filter((step) => step.fraction !== 1), ...capacity.hold!.attempts];
     assert.ok(judged.every((step) => step.duplicates === 0 && step.lost === 0), JSON.stringify(judged));
@@ -243,12 +244,12 @@ describe('--rate capacity, end to end', () => {
     if (hold.sustained) assert.equal(capacity.maxSustainedPerSec, hold.perSec);
     assert.equal(point!.throughput.perSec, capacity.maxSustainedPerSec);
     assert.match(run.stdout, /fixture:ceiling-2000 W=1 C=50 capacity p99≤100ms +[\d,]+/);
-    assert.match(run.stdout, hold.sustained ? /held 3 s at [\d,]+\/s/ : /did not hold/);
+    assert.match(run.stdout, hold.sustained ? /  3 s at [\d,]+\/s  / : /not held for 3 s/);
     assert.ok(existsSync(join(out, file.replace(/\.json$/, '.html'))));
   });
 
   it('SLOs are the user\'s: a steady 300 ms system is hopeless at p99 ≤ 100 ms, after one step, and sustains at p99 ≤ 500 ms', async () => {
-    const base = ['bench', 'process', '--transports', 'fixture:delay-300', '--workers', '1', '--concurrency', '400', '--rate', 'capacity', '--step-seconds', '2', '--hold', '0', '--repeat', '1'];
+    const base = ['bench', 'process', '--transports', 'fixture:delay-300', '--workers', '1', '--concurrency', '400', '--rate', 'capacity', '--step-seconds', '1', '--hold', '0', '--repeat', '1'];
     const strict = await runCli([...base, '--out', join(dir, 'strict')], {}, 300_000);
     assert.equal(strict.code, 0, strict.stderr);
     const [strictPoint] = (JSON.parse(readFileSync(join(dir, 'strict', readdirSync(join(dir, 'strict')).find((name) => name.endsWith('.json'))!), 'utf8')) as ResultFile).runs;
@@ -260,7 +261,7 @@ describe('--rate capacity, end to end', () => {
     const looseFile = join(dir, 'loose', readdirSync(join(dir, 'loose')).find((name) => name.endsWith('.json'))!);
     const [loosePoint] = (JSON.parse(readFileSync(looseFile, 'utf8')) as ResultFile).runs;
     assert.ok(loosePoint!.capacity!.maxSustainedPerSec >= 100, `capacity at p99 ≤ 500: ${loosePoint!.capacity!.maxSustainedPerSec}`);
-    assert.ok(loosePoint!.capacity!.steps.filter((step) => step.sustained).every((step) => step.p50 >= 300 && step.p99 <= 500));
+    assert.ok(loosePoint!.capacity!.steps.filter((step) => step.sustained).every((step) => step.p50 > 250 && step.p99 <= 500));
     // decide at another p99 than searched reads the steps; beyond what they tried it says "≥".
     const decided = await runCli(['decide', '--rate', '50', '--p99', '1000', '--results', looseFile, '--format', 'json']);
     assert.equal(decided.code, 0, decided.stderr);
