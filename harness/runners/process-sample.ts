@@ -141,7 +141,8 @@ export function processPhases(plan: ProcessPlan, { services, agents, sampleId, s
   const persistence = samplePersistence(ref.urls.redis, plan.redisPersistence);
   let durability: Durability | undefined;
   let ids = sampleIds(plan, placement);
-  let gos: readonly ProducerGo[] = placement.gos(plan.load.spec);
+  // A step's producers' ranges; their shared start is taken when the load starts (taken earlier, it would be past).
+  let stepGos: readonly ProducerGo[] | undefined;
   let nextId = 0;
   return {
     async setup() {
@@ -176,13 +177,14 @@ export function processPhases(plan: ProcessPlan, { services, agents, sampleId, s
       const next = stepIds(load, placement.producers.length, nextId, plan.timeoutMs);
       ({ nextId } = next);
       ids = next;
-      const shared = placement.gos(load.perSec === undefined ? FLOOD_LOAD : { model: 'open', perSec: load.perSec });
-      gos = next.gos.map((go, index) => ({ ...shared[index], ...go }));
+      stepGos = next.gos;
       quiet = quietWatch(pending);
       await moveWindows(roles, placement, next.window);
     },
     async load(roles) {
       if (ids.backlog) await roles.consumers!.run('pause');
+      const shared = placement.gos(!ids.step ? plan.load.spec : ids.perSec === undefined ? FLOOD_LOAD : { model: 'open', perSec: ids.perSec });
+      const gos = stepGos ? stepGos.map((go, index) => ({ ...shared[index], ...go })) : shared;
       const ran = await runProducers(roles.producers, gos, ids.loadDeadlineMs);
       if (ids.backlog) await roles.consumers!.run('resume').catch(() => {});
       if (!ran) return { accepted: roles.producers.progress().reduce((sum, progress) => sum + progress.accepted, 0), backlog: ids.backlog, error: 'load did not finish within its deadline' };
