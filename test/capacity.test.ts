@@ -10,6 +10,7 @@ import type { ResultFile, Sample } from '../harness/results/types.ts';
 import { openLoopDelivery, recordCompletions } from '../harness/measure/completions.ts';
 import { runCli } from './helpers/cli.ts';
 import { decide, decisionInputs } from '../reports/decide.ts';
+import { planBench } from '../harness/commands/run-bench.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-capacity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -205,6 +206,20 @@ describe('capacity search', () => {
     const behind = openLoopDelivery(completions(4_000, (index) => index * 1.25 + 2), { ...window, medianMs: 800 });
     assert.ok(Math.abs(behind.achievedPerSec - 800) < 10, `achieved ${behind.achievedPerSec}`);
     assert.equal(behind.backlogGrowing, true);
+  });
+});
+
+describe('the default profile', () => {
+  it('searches every process transport twice, interleaved, at W=2 C=50 under p99 ≤ 100 ms, and holds the median 30 s', () => {
+    const { profile, plans } = planBench(undefined, undefined, {});
+    const [{ plan }] = plans as [(typeof plans)[number]];
+    assert.equal(profile?.order, 'interleaved', 'npm run bench without a scenario runs the default profile in its order');
+    assert.deepEqual(
+      plan.points.map((point) => point.identity.transport),
+      ['direct', 'bullmq', 'bullmq-pg', 'rabbitmq', 'redis-streams', 'pg', 'pgboss', 'pgboss:tuned', 'graphile-worker', 'graphile-worker:batched'],
+    );
+    assert.equal(plan.repeat, 2);
+    assert.ok(plan.points.every((point) => point.capacity?.holdSec === 30 && point.capacity.sloP99Ms === 100 && point.capacity.startPerSec === 100 && point.identity.axes.workers === 2 && point.identity.axes.concurrency === 50));
   });
 });
 

@@ -73,8 +73,9 @@ export interface BenchSelection {
  * here, before any service starts.
  */
 export function planBench(scenarioName: string | undefined, profileName: string | undefined, rawFlags: Readonly<Record<string, string | undefined>>): BenchSelection {
-  const profile = profileName === undefined ? undefined : findProfile(profileName);
-  const runs = scenarioName && !profile ? [{ scenario: scenarioName, flags: {} }] : runsOf(scenarioName, profile ?? PROFILES.default!);
+  // No scenario and no profile: the default profile, its sample order included.
+  const profile = profileName === undefined ? (scenarioName ? undefined : PROFILES.default!) : findProfile(profileName);
+  const runs = scenarioName && !profile ? [{ scenario: scenarioName, flags: {} }] : runsOf(scenarioName, profile!);
   const flags = Object.fromEntries(Object.entries(rawFlags).filter((entry): entry is [string, string] => entry[1] !== undefined));
   const plans = runs.map((run) => {
     const scenario = findScenario(run.scenario);
