@@ -8,6 +8,7 @@ import { SCENARIOS } from '../../scenarios/index.ts';
 import { PROFILES, type Profile, type ProfileRun } from '../../scenarios/profiles.ts';
 import { connectAgents, type AgentSet } from '../agent/client.ts';
 import { runPlans, type BenchRun, type SampleOrder } from '../engine/bench.ts';
+import { calibrateSenderCost } from '../engine/limits.ts';
 import type { BenchPlan, Scenario } from '../engine/scenario.ts';
 import { captureEnvironment } from '../environment/environment.ts';
 import { measureFingerprint } from '../environment/fingerprint.ts';
@@ -99,6 +100,8 @@ export async function runBench(request: BenchRequest, events: BenchRun): Promise
     services = await provisionServices([...new Set(plans.flatMap(({ plan }) => plan.services))], request.services, request.docker);
     for (const { plan } of plans) plan.checkServices?.(services);
     const calibration = { harness: await measureHarnessCost(50), fingerprint: await measureFingerprint(request.out, services) };
+    // An open loop's samples read the harness's share of their sender against this (engine/limits.ts).
+    if (plans.some(({ plan }) => plan.points.some((point) => point.identity.loadModel !== 'closed'))) await calibrateSenderCost();
     const order = request.order ?? profile?.order ?? 'sequential';
     events.emit('plans', plans.map(({ plan }) => plan));
     // Sequentially, each scenario's result is written as soon as it is done; interleaved, all end together.

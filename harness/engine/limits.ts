@@ -75,17 +75,25 @@ const CALIBRATION_RATES = [10_000, 100_000] as const;
 let calibration: Promise<Array<{ perSec: number; cores: number }>> | undefined;
 
 /**
- * The harness's own share of the sending process at `perSec`, in cores: what an open loop costs into a producer that
- * accepts at once, measured once per process at 10,000/s and 100,000/s (1 s each after a warm-up second), read
- * linearly between them and in proportion to the rate outside them.
+ * Measures the open loop's own cost once per process (see harnessSenderCores). A run calls it before its first sample,
+ * with its other calibrations: measured inside a sample, its seconds would sit between the warmup and the load.
  */
-export async function harnessSenderCores(perSec: number): Promise<number> {
+export function calibrateSenderCost(): Promise<Array<{ perSec: number; cores: number }>> {
   calibration ??= (async () => {
     const points = [];
     for (const rate of CALIBRATION_RATES) points.push(await measurePacer(rate, 1));
     return points;
   })();
-  const [low, high] = await calibration;
+  return calibration;
+}
+
+/**
+ * The harness's own share of the sending process at `perSec`, in cores: what an open loop costs into a producer that
+ * accepts at once, measured once per process at 10,000/s and 100,000/s (1 s each after a warm-up second), read
+ * linearly between them and in proportion to the rate outside them.
+ */
+export async function harnessSenderCores(perSec: number): Promise<number> {
+  const [low, high] = await calibrateSenderCost();
   if (perSec <= low!.perSec) return (low!.cores * perSec) / low!.perSec;
   if (perSec >= high!.perSec) return (high!.cores * perSec) / high!.perSec;
   return low!.cores + ((high!.cores - low!.cores) * (perSec - low!.perSec)) / (high!.perSec - low!.perSec);
