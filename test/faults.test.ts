@@ -186,7 +186,8 @@ describe('a broker that dies during a normal run', () => {
     const file = JSON.parse(readFileSync(/result: (.+\.json)/.exec(result.stdout)![1]!, 'utf8')) as ResultFile;
     const [rabbitmq, pg] = file.runs;
     assert.equal(rabbitmq!.transport, 'rabbitmq');
-    assert.match(rabbitmq!.errors.join('\n'), /rabbitmq connection closed/, 'the consumer names why it stopped');
+    // Killed while the producer was still connecting (a slow host), the producer names it; after, the consumer does.
+    assert.match(rabbitmq!.errors.join('\n'), /rabbitmq connection closed|producer 0: connect ECONNREFUSED/, 'the point names why it stopped');
     assert.ok(rabbitmq!.counts.sent < 2_000 || rabbitmq!.counts.lost > 0 || rabbitmq!.errors.some((error) => /sends failed/.test(error)), 'what did not get through is counted');
     assert.equal(pg!.transport, 'pg');
     assert.deepEqual([pg!.counts.delivered, pg!.counts.lost, pg!.errors], [2_000, 0, []], 'the next point is unaffected');
