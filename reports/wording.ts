@@ -39,9 +39,13 @@ export function figureNotes(runs: readonly RunResult[]): string[] {
 /** Whether a point's latency is time spent in a backlog (labelled as such wherever it is shown). */
 export const latencyIsBacklogWait = (run: RunResult) => loadKind(run) === 'backlog';
 
-/** `12,000` or `≥ 12,000` (the harness or the search's range stopped it, not the system); `none` when nothing sustained. */
-export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast'>): string {
+/**
+ * `12,000` or `≥ 12,000` (the harness or the search's range stopped it, not the system); `none` when nothing
+ * sustained; `not held (searched 12,000)` when its hold failed: a search that did not hold is no capacity to bet on.
+ */
+export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast' | 'hold'>): string {
   if (capacity.maxSustainedPerSec === 0) return 'none';
+  if (capacity.hold && !capacity.hold.sustained) return `not held (searched ${formatRate(capacity.maxSustainedPerSec)})`;
   return `${capacity.atLeast ? '≥ ' : ''}${formatRate(capacity.maxSustainedPerSec)}`;
 }
 
@@ -61,8 +65,8 @@ export const coresPer1k = (step: Pick<CapacityStep, 'cores' | 'achievedPerSec'> 
   step && step.achievedPerSec > 0 && step.cores > 0 ? Math.round((step.cores / step.achievedPerSec) * 1e6) / 1e3 : undefined;
 
 /** `12,000/s` or `≥ 12,000/s`, or `no rate sustained`, for sentences. */
-export const capacityRateText = (capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast'>) =>
-  capacity.maxSustainedPerSec === 0 ? 'no rate sustained' : `${capacityText(capacity)}/s`;
+export const capacityRateText = (capacity: Pick<Capacity, 'maxSustainedPerSec' | 'atLeast' | 'hold'>) =>
+  capacity.maxSustainedPerSec === 0 ? 'no rate sustained' : capacity.hold && !capacity.hold.sustained ? `not held (searched ${formatRate(capacity.maxSustainedPerSec)}/s)` : `${capacityText(capacity)}/s`;
 
 /** `1,950–2,050`, or `—` without an interval (one sample, or an older result file). */
 export function intervalText(interval: Interval | undefined, format: (value: number) => string = formatRate): string {

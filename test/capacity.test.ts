@@ -15,7 +15,7 @@ import { planBench } from '../harness/commands/run-bench.ts';
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-capacity-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const SPEC: CapacitySpec = { sloP99Ms: 100, stepSec: 4, startPerSec: 1_000, minPerSec: 5, maxPerSec: 1_000_000, holdSec: 0 };
+const SPEC: CapacitySpec = { sloP99Ms: 100, stepSec: 4, nearStepSec: 4, startPerSec: 1_000, minPerSec: 5, maxPerSec: 1_000_000, holdSec: 0 };
 const NO_FLOOD: SearchOptions = { flood: false, curve: false };
 
 /** A sample as a step at `offered` would report it (undefined: a flood that delivered `achieved`). */
@@ -84,6 +84,16 @@ describe('capacity search', () => {
     assert.equal(polling.capacity.limitedBy, 'slo');
     assert.equal(polling.capacity.atLeast, false);
     assert.match(polling.capacity.steps[0]!.why, /p99 2100 ms over the SLO of 100 ms/);
+    // Most of it delivered (a poller keeps up in bursts), its median over the SLO: a quarter of the rate decides.
+    const bursts = await search(async (load) => sample(load.perSec, { achieved: load.perSec! * 0.86, p50: 900, p99: 1_900, backlogGrowing: true }), { flood: true, curve: true });
+    assert.deepEqual(bursts.rates, [1_000, 250], 'the quarter step, then no flood, no lower steps');
+    assert.deepEqual([bursts.capacity.maxSustainedPerSec, bursts.capacity.limitedBy], [0, 'slo']);
+    assert.match(bursts.capacity.stoppedWhy!, /medians of 900 ms at 1,000\/s and 900 ms at 250\/s, both over the SLO/);
+    // An overloaded system delivers most of it too, but meets the SLO at a quarter: the search goes on from there.
+    const overloaded = await search(ceilingAt(850));
+    assert.equal(overloaded.rates[1], 250);
+    assert.ok(overloaded.capacity.maxSustainedPerSec <= 850 && overloaded.capacity.maxSustainedPerSec >= 850 / 1.1, `capacity ${overloaded.capacity.maxSustainedPerSec}`);
+    assert.equal(overloaded.capacity.stoppedWhy, undefined);
     // A first step that fell behind says nothing of lower rates, however high its median: the search shrinks.
     const slow = await search(ceilingAt(40));
     assert.ok(slow.capacity.steps[0]!.p50 > SPEC.sloP99Ms);
@@ -101,6 +111,17 @@ describe('capacity search', () => {
     assert.ok(capacity.maxSustainedPerSec > 2_500 && capacity.maxSustainedPerSec <= 3_000 && capacity.maxSustainedPerSec >= 3_000 / 1.1, `capacity ${capacity.maxSustainedPerSec}`);
     assert.equal(capacity.steps[1]!.place, 'bound');
     assert.match(capacity.steps[1]!.why, /flood: delivered 2,500\/s/);
+  });
+
+  it('a later search starts where the earlier ones found it, without a flood; steps within 2× of the highest pass last nearStepSec', async () => {
+    const { capacity, rates, loads } = await search(ceilingAt(3_000, 2_500), { flood: true, curve: false, startAt: 2_900 }, { ...SPEC, nearStepSec: 8 });
+    assert.deepEqual(rates, [1_000, 2_900, 4_101, 3_449, 3_163, 3_163]);
+    assert.ok(!capacity.steps.some((step) => step.place === 'bound'));
+    assert.equal(capacity.upperBoundPerSec, undefined, 'no flood ran');
+    assert.equal(capacity.maxSustainedPerSec, 2_900);
+    // 2,900 is far from the only pass (1,000); every later step is within 2× of 2,900.
+    assert.deepEqual(loads.map((load) => load.seconds), [4, 4, 8, 8, 8, 8]);
+    assert.equal(capacity.nearStepSec, 8);
   });
 
   it('who limited the failure above: the harness makes it a lower bound; the producer or the host, this host\'s figure', async () => {
@@ -134,7 +155,7 @@ describe('capacity search', () => {
     assert.ok(!capacity.steps.some((step) => step.place === 'curve'));
   });
 
-  it('holds the rate it is given for the hold\'s seconds; after a failure 10% under what it delivered, at most five times', async () => {
+  it('holds the rate it is given for the hold\'s seconds; after a failure 10% under what it delivered (then 15%, 20%, 25%), at most five times', async () => {
     const spec = { ...SPEC, holdSec: 30 };
     // Short steps pass up to 3,000/s; only 2,600/s holds for 30 s, and a long step that falls behind delivers 2,750/s.
     const system = async (load: StepLoad) => (load.seconds === 30 && load.perSec! > 2_600 ? sample(load.perSec, { achieved: 2_750, p99: 400, backlogGrowing: true }) : ceilingAt(3_000)(load));
@@ -147,9 +168,9 @@ describe('capacity search', () => {
     // Held at the median the caller asks for, not the search's own answer.
     const median = await search(ceilingAt(3_000), { flood: false, curve: false, holdAt: () => 2_000 }, spec);
     assert.deepEqual(median.capacity.hold!.attempts.map((step) => step.offeredPerSec), [2_000]);
-    // Nothing holds: five attempts, each 10% lower, and no more.
+    // Nothing holds: five attempts, each further down than the one before, and no more.
     const never = await search(async (load) => (load.seconds === 30 ? sample(load.perSec, { p99: 500 }) : ceilingAt(3_000)(load)), { flood: false, curve: false, holdAt: (found) => found }, spec);
-    assert.deepEqual(never.capacity.hold!.attempts.map((step) => step.offeredPerSec), [2_828, 2_545, 2_291, 2_062, 1_856]);
+    assert.deepEqual(never.capacity.hold!.attempts.map((step) => step.offeredPerSec), [2_828, 2_545, 2_163, 1_730, 1_298]);
     assert.equal(never.capacity.hold!.sustained, false);
   });
 
@@ -226,7 +247,7 @@ describe('the default profile', () => {
 describe('--rate capacity, end to end', () => {
   it('finds a known ceiling (fixture: 2,000 jobs/s) within 10%, then draws the curve and holds it on the same queue', async () => {
     const out = join(dir, 'fixture');
-    const args = ['bench', 'process', '--transports', 'fixture:ceiling-2000', '--workers', '1', '--concurrency', '50', '--rate', 'capacity', '--capacity-start', '1000', '--step-seconds', '1', '--hold', '3', '--repeat', '1', '--out', out];
+    const args = ['bench', 'process', '--transports', 'fixture:ceiling-2000', '--workers', '1', '--concurrency', '50', '--rate', 'capacity', '--capacity-start', '1000', '--step-seconds', '1', '--near-step-seconds', '2', '--hold', '3', '--repeat', '1', '--out', out];
     const run = await runCli(args, {}, 600_000);
     assert.equal(run.code, 0, run.stderr);
     // The bound is said before it starts, and each step as it ends.
@@ -247,6 +268,9 @@ describe('--rate capacity, end to end', () => {
     assert.ok(['throughput', 'backlog'].includes(capacity.limitedBy), capacity.limitedBy);
     assert.equal(capacity.atLeast, false);
     assert.ok(!capacity.steps.some((step) => step.place === 'bound'));
+    // Steps far from the answer measure --step-seconds, those within 2× of the highest pass --near-step-seconds.
+    assert.deepEqual([...new Set(capacity.steps.map((step) => step.seconds))].sort(), [1, 2]);
+    assert.equal(point!.params.nearStepSec, 2);
     // Every step on one queue: what the point delivered is every step's messages, each exactly once.
     const judged = [...capacity.steps.filter((step) => step.place !== 'bound'), ...capacity.curve.filter((step) => step.fraction !== 1), ...capacity.hold!.attempts];
     assert.ok(judged.every((step) => step.duplicates === 0 && step.lost === 0), JSON.stringify(judged));
@@ -267,7 +291,7 @@ describe('--rate capacity, end to end', () => {
   it('SLOs are the user\'s: a steady 300 ms system sustains at p99 ≤ 500 ms, and decide reads its steps at another p99', async () => {
     // Hopeless at p99 ≤ 100 ms after one step: the search's unit test above says so without a run.
     const out = join(dir, 'loose');
-    const run = await runCli(['bench', 'process', '--transports', 'fixture:delay-300', '--workers', '1', '--concurrency', '200', '--rate', 'capacity', '--capacity-start', '200', '--step-seconds', '1', '--hold', '0', '--repeat', '1', '--slo-p99', '500', '--out', out], {}, 300_000);
+    const run = await runCli(['bench', 'process', '--transports', 'fixture:delay-300', '--workers', '1', '--concurrency', '200', '--rate', 'capacity', '--capacity-start', '200', '--step-seconds', '1', '--near-step-seconds', '1', '--hold', '0', '--repeat', '1', '--slo-p99', '500', '--out', out], {}, 300_000);
     assert.equal(run.code, 0, run.stderr);
     const result = JSON.parse(readFileSync(join(out, readdirSync(out).find((name) => name.endsWith('.json'))!), 'utf8')) as ResultFile;
     const capacity = result.runs[0]!.capacity!;
@@ -284,8 +308,8 @@ describe('--rate capacity, end to end', () => {
 
   it('refuses capacity flags without --rate capacity, and capacity where a kind has no offered rate', async () => {
     for (const [args, message] of [
-      [['bench', 'process', '--transports', 'fixture', '--slo-p99', '50'], /--slo-p99, --step-seconds, --capacity-start and --hold apply to --rate capacity only/],
-      [['bench', 'process', '--transports', 'fixture', '--hold', '10'], /--slo-p99, --step-seconds, --capacity-start and --hold apply to --rate capacity only/],
+      [['bench', 'process', '--transports', 'fixture', '--slo-p99', '50'], /--slo-p99, --step-seconds, --near-step-seconds, --capacity-start and --hold apply to --rate capacity only/],
+      [['bench', 'process', '--transports', 'fixture', '--near-step-seconds', '10'], /--slo-p99, --step-seconds, --near-step-seconds, --capacity-start and --hold apply to --rate capacity only/],
       [['bench', 'faults', '--rate', 'capacity'], /invalid --rate "capacity"/],
       [['bench', 'process', '--transports', 'fixture', '--rate', 'capacity', '--batch', '10'], /--batch and --inflight apply to --rate max/],
       [['bench', 'process', '--transports', 'fixture', '--rate', 'capacity', '--producers', '2'], /--producers/],

@@ -54,5 +54,5 @@ function capacityBound(plans: readonly BenchPlan[]): string | undefined {
   const samples = searches.reduce((sum, { repeat }) => sum + repeat, 0);
   const { spec } = searches[0]!;
   const held = searches.filter((search) => search.spec.holdSec > 0);
-  return `capacity: ${samples} searches over ${searches.length} points, each at most ${maxCapacitySteps(spec)} steps (typically 8–12) of ${WARM_SEC} s at the step's rate then ${spec.stepSec} s measured, and its wait${held.length ? `; then each point's last sample holds its capacity for ${spec.holdSec} s` : ''}`;
+  return `capacity: ${samples} searches over ${searches.length} points, each at most ${maxCapacitySteps(spec)} steps (typically 8–12) of ${WARM_SEC} s at the step's rate then ${spec.stepSec} s measured (${spec.nearStepSec} s within 2× of the highest pass), and its wait${held.length ? `; then each point's last sample holds its capacity for ${spec.holdSec} s` : ''}`;
 }

@@ -4,12 +4,17 @@
  *
  * 1. A first step at the start rate (100/s by default). Kept up with (delivered, no backlog) yet with a median over
  *    the SLO, it proves no rate can meet it (pg-boss at its defaults polls every 2 s): the point stops there, at 0.
- * 2. Kinds that run a session on a broker that pushes back (see ScenarioKind.floods) flood the path for a few seconds, closed loop:
+ *    Most of it delivered (≥ 80%) with a median over the SLO, a step at a quarter of the rate decides: its median over
+ *    the SLO too, the point stops at 0 (a poller keeps up in bursts); under it, the search goes on from there.
+ * 2. A point's later searches start from the median of its earlier ones (tried first, 2× it an untried failure), in
+ *    place of a flood: the same bisection, a few steps fewer.
+ *    Kinds that run a session on a broker that pushes back (see ScenarioKind.floods) flood the path for a few seconds, closed loop:
  *    what it delivered per second is where the search starts, with 2× it as an untried failure (passed, it grows 2× at
  *    a time): a bound only where the producer does not share cores with the system (on 2 cores a flooding producer
  *    takes the workers' CPU, and the open-loop capacity came out 10–30% above it). Without a flood the rate grows 4×
  *    until a step fails. From a failure far above the highest pass it halves; near it, it bisects (geometric).
- * 3. Bisection ends when the lowest failure above the highest pass is within 10% of it. That failure must be
+ * 3. Bisection ends when the lowest failure above the highest pass is within 10% of it. Steps within 2× of the
+ *    highest pass last `nearStepSec`: 2-second steps there read 10–30% above what then held for 30 s. That failure must be
  *    confirmed: a failure is confirmed by a second failure at its rate, or at once by a loss (never rerun, never
  *    erased). An unconfirmed one is run again; if it passes, the search goes on above it (a cold first step that
  *    failed, with later lower steps passing, is how the search goes back up).
@@ -18,8 +23,8 @@
  * 5. The rate–latency curve (the point's last sample): steps at a quarter and a half of it. They draw the picture and
  *    never lower the capacity.
  * 6. The hold (the last sample of a point, at the median of its searches): `holdSec` of open-loop load at it on the
- *    queue the search used; after a failure 10% lower (under what it delivered, when it fell behind), at most five
- *    times.
+ *    queue the search used; after a failure lower (10%, then 15%, 20%, 25%; under what it delivered when it fell
+ *    behind), at most five times.
  *
  * Each step is judged on what it claims (judgeStep): throughput by the slope of completions, latency by a p99 that
  * counts messages not delivered by the step's end as slower than any, and who limited it apart from whether it failed.
@@ -33,6 +38,8 @@ export interface CapacitySpec {
   readonly sloP99Ms: number;
   /** Seconds of measured load per step. */
   readonly stepSec: number;
+  /** Seconds of measured load per step within BOUNDED_GROWTH of the highest pass (at least stepSec). */
+  readonly nearStepSec: number;
   readonly startPerSec: number;
   /** Below this no step is tried: the capacity is then 0. */
   readonly minPerSec: number;
@@ -57,9 +64,12 @@ export const CURVE_FRACTIONS = [0.25, 0.5] as const;
 /** Seconds of a flood, and of warmup at each step's own rate before its measured load. */
 export const FLOOD_SEC = 2;
 export const WARM_SEC = 1;
-/** A hold that fails is tried again this much lower (see holdCapacity), at most HOLD_ATTEMPTS times in all. */
-const HOLD_STEP_DOWN = 0.9;
+/** A hold that fails is tried again lower: 10% after the first failure, 5% more after each next (see holdCapacity). */
+const HOLD_STEP_DOWN = 0.1;
+const HOLD_STEP_DOWN_MORE = 0.05;
 const HOLD_ATTEMPTS = 5;
+/** A first step that delivered at least this share of its rate with a median over the SLO is checked at a quarter of it. */
+const MOSTLY_DELIVERED = 0.8;
 
 /** How many search steps at most, for the spec's range: growing (or shrinking) across it, bisecting to 10%, confirming. */
 export function maxSearchSteps(spec: CapacitySpec): number {
@@ -68,9 +78,11 @@ export function maxSearchSteps(spec: CapacitySpec): number {
   return across + 2 * bisect;
 }
 
-/** Steps per search at most: the flood, the search's, the curve's; and the hold's attempts. */
-export const maxCapacitySteps = (spec: CapacitySpec) => 1 + maxSearchSteps(spec) + CURVE_FRACTIONS.length + (spec.holdSec > 0 ? HOLD_ATTEMPTS : 0);
+/** Steps per search at most: the flood, the first step's check at a quarter, the search's, the curve's; and the hold's attempts. */
+export const maxCapacitySteps = (spec: CapacitySpec) => 2 + maxSearchSteps(spec) + CURVE_FRACTIONS.length + (spec.holdSec > 0 ? HOLD_ATTEMPTS : 0);
 
+/** A whole rate within the spec's range. */
+const clampRate = (spec: CapacitySpec, perSec: number) => Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(perSec)));
 const round = (value: number) => Math.round(value * 100) / 100;
 const rate = (perSec: number) => `${Math.round(perSec).toLocaleString('en-US')}/s`;
 
@@ -161,6 +173,8 @@ export interface SearchOutcome {
 export interface SearchOptions {
   /** The kind runs a session: it can flood the path (an upper bound) and hold on the search's queue. */
   readonly flood: boolean;
+  /** The point's earlier searches' median: tried first in place of a flood (none, or 0: flood or grow). */
+  readonly startAt?: number;
   /** The rate to hold, from the capacity this search found (the median with the point's earlier searches); none: no hold. */
   readonly holdAt?: (found: number) => number;
   /** Draw the rate–latency curve below the capacity (the point's last sample does). */
@@ -211,7 +225,7 @@ class Ledger {
  * before it counts.
  */
 function nextRate(spec: CapacitySpec, ledger: Ledger, bound: number | undefined): { perSec: number; place: StepPlace } | undefined {
-  const clamp = (perSec: number) => Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(perSec)));
+  const clamp = (perSec: number) => clampRate(spec, perSec);
   const confirmed = (perSec: number | undefined) => perSec !== undefined && ledger.failedAt(perSec)?.confirmed === true;
   const lo = ledger.best();
   const failed = ledger.failureAbove(lo ?? -Infinity);
@@ -256,16 +270,24 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
     return entry;
   };
   const ledger = new Ledger();
-  const first = await measure('search', Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(spec.startPerSec))));
+  const clamp = (perSec: number) => clampRate(spec, perSec);
+  const first = await measure('search', clamp(spec.startPerSec));
   ledger.add(first.step);
-  // Kept up with the first rate, yet its median over the SLO: no rate meets it (a polling consumer's latency is its
-  // period's). A step that fell behind says nothing of lower rates.
-  const hopeless = first.step.limitedBy === 'slo' && first.step.p50 > spec.sloP99Ms;
-  const bound = options.flood && !hopeless ? (await measure('bound', undefined, FLOOD_SEC)).sample.throughputPerSec : undefined;
+  const stoppedWhy = await hopelessWhy(first.step, spec, async (perSec) => {
+    const { step } = await measure('search', clamp(perSec));
+    ledger.add(step);
+    return step;
+  });
+  const hopeless = stoppedWhy !== undefined;
+  const startAt = hopeless || !options.startAt ? undefined : clamp(options.startAt);
+  const flooded = options.flood && !hopeless && startAt === undefined ? (await measure('bound', undefined, FLOOD_SEC)).sample.throughputPerSec : undefined;
+  const bound = startAt ?? flooded;
   for (let index = 0; !hopeless && index < maxSearchSteps(spec); index++) {
     const next = nextRate(spec, ledger, bound);
     if (!next) break;
-    ledger.add((await measure(next.place, next.perSec)).step);
+    const highest = ledger.best();
+    const near = highest !== undefined && next.perSec <= highest * BOUNDED_GROWTH;
+    ledger.add((await measure(next.place, next.perSec, near ? spec.nearStepSec : spec.stepSec)).step);
   }
   const capacityPerSec = ledger.best() ?? 0;
   const atCapacity = judged.filter((entry) => entry.step.sustained && entry.step.offeredPerSec === capacityPerSec).at(-1);
@@ -283,10 +305,11 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
     capacity: {
       sloP99Ms: spec.sloP99Ms,
       stepSec: spec.stepSec,
+      nearStepSec: spec.nearStepSec,
       maxSustainedPerSec: capacityPerSec,
-      ...(bound !== undefined ? { upperBoundPerSec: round(bound) } : {}),
+      ...(flooded !== undefined ? { upperBoundPerSec: round(flooded) } : {}),
       // Hopeless: the latency floor, not the rate, is what misses the SLO.
-      ...(hopeless ? { limitedBy: 'slo' as const, atLeast: false } : limitAbove(above)),
+      ...(stoppedWhy !== undefined ? { limitedBy: 'slo' as const, atLeast: false, stoppedWhy } : limitAbove(above)),
       unstable: unstableAt !== undefined,
       ...(unstableAt !== undefined ? { unstableWhy: `failed twice at ${rate(confirmedBelow!)} yet sustained at ${rate(unstableAt)}` } : {}),
       steps: judged.filter((entry) => entry.step.place !== 'curve' && entry.step.place !== 'hold').map((entry) => entry.step),
@@ -299,7 +322,22 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
 }
 
 /**
- * Holds `perSec` for `spec.holdSec`; after a failure 10% under what it offered, or under what it delivered when it fell
+ * Why no rate can meet the SLO, from the first step: kept up with, yet its median over the SLO (a polling consumer's
+ * latency is its period's); or most of it delivered with its median over the SLO, and the same at a quarter of the
+ * rate (`runAt` runs that step). Undefined: search. A step that fell far behind says nothing of lower rates.
+ */
+async function hopelessWhy(first: CapacityStep, spec: CapacitySpec, runAt: (perSec: number) => Promise<CapacityStep>): Promise<string | undefined> {
+  const medianOver = (step: CapacityStep) => !step.sustained && step.p50 > spec.sloP99Ms;
+  const median = (step: CapacityStep) => `${round(step.p50)} ms at ${rate(step.offeredPerSec)}`;
+  if (!medianOver(first)) return undefined;
+  if (first.limitedBy === 'slo') return `kept up with ${rate(first.offeredPerSec)} with a median of ${median(first)}, over the SLO: no rate meets it`;
+  if (first.achievedPerSec < MOSTLY_DELIVERED * first.offeredPerSec || first.offeredPerSec / 4 < spec.minPerSec) return undefined;
+  const quarter = await runAt(first.offeredPerSec / 4);
+  return medianOver(quarter) ? `medians of ${median(first)} and ${median(quarter)}, both over the SLO: no rate meets it` : undefined;
+}
+
+/**
+ * Holds `perSec` for `spec.holdSec`; after a failure lower (10%, then 5% more each time) under what it offered, or under what it delivered when it fell
  * behind; at most HOLD_ATTEMPTS times; never past a loss.
  */
 async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place: StepPlace, perSec: number, seconds: number) => Promise<Judged>): Promise<CapacityHold> {
@@ -309,7 +347,7 @@ async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place:
     const { step } = await measure('hold', holding, spec.holdSec);
     attempts.push(step);
     if (step.sustained || step.limitedBy === 'loss') break;
-    holding = Math.round(HOLD_STEP_DOWN * Math.min(holding, step.achievedPerSec > 0 ? step.achievedPerSec : holding));
+    holding = Math.round((1 - HOLD_STEP_DOWN - HOLD_STEP_DOWN_MORE * attempt) * Math.min(holding, step.achievedPerSec > 0 ? step.achievedPerSec : holding));
   }
   const last = attempts.at(-1)!;
   return { seconds: spec.holdSec, perSec: last.offeredPerSec, sustained: last.sustained, attempts };

@@ -30,19 +30,20 @@ export const rateValue = z.union([z.literal('max'), z.literal('capacity'), whole
 export const capacityFlags = {
   sloP99: flag(wholeNumber(1, 3_600_000), '<ms>', 'capacity: the p99 (from the intended send time) a step must stay under'),
   stepSeconds: flag(wholeNumber(1, 600), '<s>', 'capacity: seconds of measured load per step'),
+  nearStepSeconds: flag(wholeNumber(1, 600), '<s>', 'capacity: steps within 2× of the highest rate passed so far last at least this long (shorter steps there read 10–30% above what holds)'),
   capacityStart: flag(wholeNumber(1, 1_000_000), '<n>', 'capacity: the offered rate of the first step, per second'),
   hold: flag(wholeNumber(0, 24 * 3600), '<s>', 'capacity: seconds of open-loop load at the capacity found, on the queue the search used (the last sample of a point holds the median of its searches; 10% lower after a failure); 0: no hold'),
 };
 
 /** What a capacity search is judged by unless a scenario or the command line says otherwise. */
-export const CAPACITY_DEFAULTS = { sloP99: 100, stepSeconds: 5, capacityStart: 100, hold: 30 } as const;
+export const CAPACITY_DEFAULTS = { sloP99: 100, stepSeconds: 5, nearStepSeconds: 5, capacityStart: 100, hold: 30 } as const;
 
 /** The lowest and highest offered rate a capacity search tries. */
 const CAPACITY_RANGE = { minPerSec: 5, maxPerSec: 1_000_000 };
 
 /** The capacity search a `--rate capacity` asks for, from the capacity flags. */
-export function capacitySpec(options: { readonly sloP99: number; readonly stepSeconds: number; readonly capacityStart: number; readonly hold: number }): CapacitySpec {
-  return { sloP99Ms: options.sloP99, stepSec: options.stepSeconds, startPerSec: options.capacityStart, holdSec: options.hold, ...CAPACITY_RANGE };
+export function capacitySpec(options: { readonly sloP99: number; readonly stepSeconds: number; readonly nearStepSeconds: number; readonly capacityStart: number; readonly hold: number }): CapacitySpec {
+  return { sloP99Ms: options.sloP99, stepSec: options.stepSeconds, nearStepSec: Math.max(options.stepSeconds, options.nearStepSeconds), startPerSec: options.capacityStart, holdSec: options.hold, ...CAPACITY_RANGE };
 }
 
 /** How a flag shows in `--help`: its value's shape and what it does. */
@@ -87,7 +88,7 @@ type CapacityGiven = { readonly [K in keyof typeof capacityFlags]?: unknown };
 
 export function checkCapacityFlags(rates: readonly unknown[], given: CapacityGiven): void {
   if (!rates.includes('capacity') && Object.keys(capacityFlags).some((name) => given[name as keyof CapacityGiven] !== undefined)) {
-    throw new UsageError('--slo-p99, --step-seconds, --capacity-start and --hold apply to --rate capacity only');
+    throw new UsageError('--slo-p99, --step-seconds, --near-step-seconds, --capacity-start and --hold apply to --rate capacity only');
   }
 }
 

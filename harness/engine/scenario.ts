@@ -138,6 +138,8 @@ async function runCapacitySample<Plan extends { readonly capacity?: CapacitySpec
   const earlier = context.repeat?.earlier.flatMap((sample) => (sample.capacity ? [sample.capacity.maxSustainedPerSec] : [])) ?? [];
   const options: SearchOptions = {
     flood: kind.session !== undefined && kind.floods?.(plan) === true,
+    // Later searches start where the earlier ones found it (the same bisection, without a flood).
+    ...(earlier.length ? { startAt: lowerMedian(earlier) } : {}),
     // The point's last sample holds the median of every search, and draws the curve (it never moves the capacity).
     ...(context.repeat?.last !== false ? { holdAt: (found: number) => lowerMedian([...earlier, found]), curve: true } : { curve: false }),
     onStep: (step) => context.onNote?.(stepNote(step)),

@@ -99,8 +99,9 @@ export interface CapacityHold {
 /** One capacity search: the highest offered rate that sustained under the SLO, how it was found, and the curve below it. */
 export interface Capacity {
   readonly sloP99Ms: number;
-  /** Seconds of measured load per step. */
+  /** Seconds of measured load per step; within 2× of the highest pass, `nearStepSec` (absent in older results: stepSec). */
   readonly stepSec: number;
+  readonly nearStepSec?: number;
   /**
    * The highest offered rate that sustained with no confirmed failure below it; 0 when none did. A held point's
    * capacity is the rate it held.
@@ -115,6 +116,8 @@ export interface Capacity {
   /** A failure confirmed by a rerun below a rate that passed: the SLO is met there only now and then. */
   readonly unstable: boolean;
   readonly unstableWhy?: string;
+  /** Why the search stopped at 0 without searching the rates below: no rate can meet the SLO (a median over it). */
+  readonly stoppedWhy?: string;
   /** Every step in the order run (bound, search, confirm). */
   readonly steps: readonly CapacityStep[];
   /** Steps at fractions of the capacity found and the search's own step at it (fraction 1): drawn, never lowering it. */

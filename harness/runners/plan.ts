@@ -25,7 +25,7 @@ export interface PlanBase<Definition> {
 
 /** The parameters every point records: its load's, and the common ones. */
 export function commonParams(plan: PlanBase<unknown>): Record<string, number> {
-  const load = plan.capacity ? { sloP99Ms: plan.capacity.sloP99Ms, stepSec: plan.capacity.stepSec } : plan.load.params;
+  const load = plan.capacity ? { sloP99Ms: plan.capacity.sloP99Ms, stepSec: plan.capacity.stepSec, nearStepSec: plan.capacity.nearStepSec } : plan.load.params;
   return { ...load, warmup: plan.warmup, payloadBytes: plan.payloadBytes, timeoutSec: plan.timeoutMs / 1000 };
 }
 
@@ -92,6 +92,7 @@ export interface RoomSweepOptions {
   readonly timeout: number;
   readonly sloP99: number;
   readonly stepSeconds: number;
+  readonly nearStepSeconds: number;
   readonly capacityStart: number;
   readonly hold: number;
 }

@@ -71,6 +71,8 @@ interface IdPlan {
   readonly seconds: number;
   /** How long the sending may take before it is cut short. */
   readonly loadDeadlineMs: number;
+  /** How long delivery is waited for after the last send (a step's own wait, not the point's --timeout). */
+  readonly waitMs: number;
   /** A session's step: the producers' and consumers' reports are collected at its end, the roles keep running. */
   readonly step: boolean;
   readonly backlog: boolean;
@@ -92,6 +94,7 @@ function sampleIds(plan: ProcessPlan, placement: Placement): IdPlan {
     perSec,
     seconds: perSec ? plan.messages / perSec : 0,
     loadDeadlineMs: loadDeadlineMs(plan),
+    waitMs: plan.timeoutMs,
     step: false,
     backlog: plan.load.name === 'closed' && !plan.choice.definition.inProcess,
   };
@@ -117,6 +120,7 @@ function stepIds(load: StepLoad, producers: number, firstId: number, timeoutMs: 
     perSec: load.perSec,
     seconds: load.seconds,
     loadDeadlineMs: (load.warmSec + load.seconds) * 1000 + timeoutMs,
+    waitMs: timeoutMs,
     step: true,
     backlog: false,
     gos,
@@ -293,7 +297,7 @@ function accountProcess(
   const open = ids.perSec !== undefined && producers && startNs > 0 ? openLoopDelivery(completions, { startMs: (startNs - epochNs) / 1e6, seconds: ids.seconds, perSec: ids.perSec, medianMs: latencyMs.p50 }) : undefined;
   const durationSec = steady?.windowSec ?? (ids.perSec !== undefined ? ids.seconds : lastDoneNs > startNs ? (lastDoneNs - startNs) / NS_PER_S : 0);
   const throughputPerSec = steady?.perSec ?? open?.achievedPerSec ?? (durationSec > 0 ? counts.delivered / durationSec : 0);
-  if (counts.lost + counts.undelivered > 0) errors.push(notDeliveredError(counts, `${plan.timeoutMs / 1000}s of the last send`));
+  if (counts.lost + counts.undelivered > 0) errors.push(notDeliveredError(counts, `${ids.waitMs / 1000}s of the last send`));
   if (counts.lost > 0 && consumers.length < plan.workers && !incomplete.length) errors.push(`${plan.workers - consumers.length} consumers died: what they had done died with their counts, and is among the lost`);
   const fillSec = producers ? (producers.endNs - producers.startNs) / NS_PER_S : 0;
   const lagOf = (encoded: readonly string[]) => (encoded.length ? summarizeMs(mergeEncoded(encoded)) : undefined);
