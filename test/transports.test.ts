@@ -69,6 +69,41 @@ describe('durability follows the effective configuration, not the transport name
   });
 });
 
+describe('redis-streams keeps only unfinished work', () => {
+  it('deletes each entry with its ack, and counts unread plus unacknowledged entries by the stream\'s length (no XINFO lag)', async () => {
+    const choice = parseTransportChoice('redis-streams');
+    const queue = uniqueQueue();
+    const redisUrl = services().get('redis').url;
+    const transport = choice.definition.create({ urls: { redis: redisUrl }, queue, config: resolveConfig(choice), concurrency: 4 });
+    await transport.setup();
+    const { Redis } = await import('ioredis');
+    const redis = new Redis(redisUrl);
+    let release = () => {};
+    const held = new Promise<void>((resolve) => (release = resolve));
+    let done = 0;
+    try {
+      const producer = await transport.producer();
+      await producer.sendBatch(Array.from({ length: 20 }, (_, id) => ({ id, sentAtNs: 0, payload: 'x' })));
+      await producer.close();
+      // The first four fill the consumer's four slots and wait: 4 read and unacknowledged, 16 not yet read.
+      const consumer = await transport.consumer({ handle: async (envelope) => void (envelope.id < 4 && (await held), done++), fail: () => {} });
+      const pendingNow = async () => ((await redis.xpending(queue, 'hopbench')) as [number])[0];
+      while ((await pendingNow()) < 4) await new Promise((resolve) => setTimeout(resolve, 20));
+      assert.equal(await transport.depth!(), 20);
+      release();
+      while (done < 20) await new Promise((resolve) => setTimeout(resolve, 20));
+      while ((await redis.xlen(queue)) > 0 && (await pendingNow()) > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+      await consumer.close();
+      assert.equal(await redis.xlen(queue), 0, 'every finished entry deleted: the stream does not grow with the run');
+      assert.equal(await transport.depth!(), 0);
+    } finally {
+      release();
+      redis.disconnect();
+      await transport.teardown();
+    }
+  });
+});
+
 describe('jobs', () => {
   it('pg-insert jobs write one row per message', async () => {
     const sample = await runProcessPlan(processPlan('rabbitmq', { messages: 200, job: parseJob('pg-insert') }), services());

@@ -1,7 +1,7 @@
 /**
  * Raw Redis Streams over ioredis, the floor any Redis-based queue pays on top of: XADD to a stream per sample, a
  * consumer group, XREADGROUP with BLOCK for as many entries as the consumer has free slots (at most its
- * concurrency), XACK after each job. A consumer that dies leaves its entries pending; live consumers take them over
+ * concurrency), XACK and XDEL after each job (the stream holds only unfinished work). A consumer that dies leaves its entries pending; live consumers take them over
  * with XAUTOCLAIM once they have been idle for `claimIdleMs`.
  */
 import { randomBytes } from 'node:crypto';
@@ -32,17 +32,6 @@ type StreamEntries = Array<[id: string, fields: string[]]>;
 
 const decode = (fields: string[]): Envelope => fromJobData(JSON.parse(fields[1]!) as JobData);
 
-/** XINFO GROUPS as a map per group, field → value. */
-async function groupInfo(redis: Redis, stream: string): Promise<Map<string, unknown> | undefined> {
-  const groups = (await redis.xinfo('GROUPS', stream).catch(() => [])) as unknown[][];
-  for (const group of groups) {
-    const fields = new Map<string, unknown>();
-    for (let i = 0; i < group.length; i += 2) fields.set(String(group[i]), group[i + 1]);
-    if (fields.get('name') === GROUP) return fields;
-  }
-  return undefined;
-}
-
 /** Connections to one stream, and the group's bookkeeping, for setup, producers and consumers alike. */
 function streamOf(url: string, stream: string) {
   const connect = (autoPipelining = false) => {
@@ -70,13 +59,11 @@ function streamOf(url: string, stream: string) {
         if (!/BUSYGROUP/.test((error as Error).message)) throw error;
       }
     },
-    /** Entries added and not yet read by the group, plus entries read and not yet acknowledged. */
-    unfinished: () =>
-      admin(async (redis) => {
-        const group = await groupInfo(redis, stream);
-        if (!group) return await redis.xlen(stream);
-        return Number(group.get('lag') ?? 0) + Number(group.get('pending') ?? 0);
-      }),
+    /**
+     * Entries not yet read by the group plus entries read and not yet acknowledged: the stream's length, since each
+     * entry is deleted with its ack. (XINFO GROUPS `lag` would need Redis 7 and a stream nothing was deleted from.)
+     */
+    unfinished: () => admin((redis) => redis.xlen(stream)),
   };
 }
 
@@ -100,7 +87,7 @@ function streamProducer({ stream, connect }: Stream, autoPipelining: boolean): P
 }
 
 /**
- * One member of the consumer group: XREADGROUP as many entries as it has free slots, XACK each after its job, and
+ * One member of the consumer group: XREADGROUP as many entries as it has free slots, XACK and XDEL each after its job, and
  * XAUTOCLAIM entries a dead member left pending once idle long enough.
  */
 function groupConsumer(group: Stream, config: StreamsConfig, concurrency: number, handle: ConsumerOptions['handle']): Consumer {
@@ -115,7 +102,8 @@ function groupConsumer(group: Stream, config: StreamsConfig, concurrency: number
     for (const [id, fields] of entries) {
       inFlight++;
       void handle(decode(fields))
-        .then(() => writer.xack(stream, GROUP, id))
+        // Deleted with its ack, as a queue on a stream does: the stream holds only unfinished work, and its memory stays flat.
+        .then(() => writer.pipeline().xack(stream, GROUP, id).xdel(stream, id).exec())
         .catch(() => {}) // an ack lost with the connection: the entry stays pending and is claimed again
         .finally(() => {
           inFlight--;
@@ -172,7 +160,7 @@ export default defineTransport({
   create({ urls, queue, config, concurrency }) {
     const group = streamOf(urls.redis!, queue);
     return {
-      config: { ...config, readCount: concurrency, ack: 'XACK after the job', stream: 'one per sample' },
+      config: { ...config, readCount: concurrency, ack: 'XACK and XDEL after the job', stream: 'one per sample' },
       // Redis's own persistence decides what survives a restart: the faults scenario sets and records it.
       traits: { durable: true, acks: true, whenConsumerDies: `its pending entries are claimed by a live consumer once idle ${config.claimIdleMs / 1000} s (checked every ${config.claimIntervalMs / 1000} s)` },
       durability: () => redisDurability(urls.redis!),
