@@ -135,6 +135,7 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
       const baselineRuns = (options.pooled ? [runs.flatMap(samplesOf)] : runs.map((run) => [...samplesOf(run)])).filter((samples) => samples.length > 0);
       const currentSamples = now.runs.flatMap(samplesOf);
       if (currentSamples.length === 0 || baselineRuns.length === 0) continue;
+      const qualifier = metric.qualifier ?? pointMetrics(now.runs[0]!).find((item) => item.name === metric.name)?.qualifier;
       metrics.push({
         point: label,
         scenario,
@@ -145,7 +146,7 @@ export function compareResults(baseline: readonly ResultFile[], current: readonl
         baselineRuns: baselineRuns.length,
         current: median(currentSamples),
         samples: [baselineRuns.flat().length, currentSamples.length],
-        ...judge(metric.better, baselineRuns, currentSamples, options),
+        ...(qualifier ? { change: relativeChange(median(baselineRuns.flat()), median(currentSamples)), verdict: 'not comparable' as const, reason: qualifier } : judge(metric.better, baselineRuns, currentSamples, options)),
       });
     }
   }

@@ -12,8 +12,9 @@ export const EXPORT_FORMATS: readonly ExportFormat[] = ['bmf', 'gab-bigger', 'ga
 const BMF_MEASURE: Record<MetricName, string> = { throughput: 'throughput', 'latency p50': 'latency-p50-ms', 'latency p99': 'latency-p99-ms' };
 
 export function exportResults(results: readonly ResultFile[], format: ExportFormat): unknown {
+  // A qualified figure (a capacity's lower bound, unstable or not held) is no value to track: a tracker would chart "≥ 4,000" as 4,000.
   const points = results.flatMap((result) =>
-    result.runs.map((run) => ({ name: pointName(result.scenario, run), throughputUnit: result.measures.throughput, metrics: pointMetrics(run) })),
+    result.runs.map((run) => ({ name: pointName(result.scenario, run), throughputUnit: result.measures.throughput, metrics: pointMetrics(run).filter((metric) => !metric.qualifier) })).filter((point) => point.metrics.length > 0),
   );
   if (format === 'bmf') {
     const measure = (item: Figure) => ({ value: item.value, lower_value: item.lower, upper_value: item.upper });

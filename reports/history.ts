@@ -21,6 +21,8 @@ const entrySchema = z.object({
   key: z.string(),
   /** Medians of the samples, the metrics `compare` judges. */
   metrics: z.record(z.string(), z.number()),
+  /** Figures kept out of `metrics` and why (a capacity's lower bound, unstable or not held): no trend to draw. */
+  qualified: z.record(z.string(), z.string()).optional(),
   samples: z.number(),
 });
 
@@ -37,10 +39,16 @@ export function historyEntries(results: readonly ResultFile[], recordedAt: strin
       scenario: result.scenario,
       point: pointName(result.scenario, run),
       key: pointKey(result.scenario, run),
-      metrics: Object.fromEntries(pointMetrics(run).map((metric) => [metric.name, figure(metric).value])),
+      metrics: Object.fromEntries(pointMetrics(run).filter((metric) => !metric.qualifier).map((metric) => [metric.name, figure(metric).value])),
+      ...qualifiers(run),
       samples: run.samples.length,
     }));
   });
+}
+
+function qualifiers(run: ResultFile['runs'][number]): { qualified?: Record<string, string> } {
+  const qualified = pointMetrics(run).filter((metric) => metric.qualifier);
+  return qualified.length ? { qualified: Object.fromEntries(qualified.map((metric) => [metric.name, metric.qualifier!])) } : {};
 }
 
 /** One write, so a concurrent reader never sees half a batch. */

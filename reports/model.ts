@@ -9,7 +9,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
+import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, intervalText, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -346,15 +346,24 @@ function timelineCharts(idPrefix: string, runs: readonly RunResult[], colors: Re
 /** A run's median throughput interval (from its samples when the file predates intervals). */
 const throughputInterval = (run: RunResult) => run.throughput.interval ?? medianInterval(run.throughput.samples);
 
+/** From one sample, a point ranks above another only when it did this many times as much. */
+const ONE_SAMPLE_RANKS = 1.5;
+
 /**
  * The fastest closed-loop point, and whether the runner-up can be told apart from it: with overlapping intervals of
- * their medians the ranking is not named.
+ * their medians, or one sample and less than 1.5× between them, the ranking is not named.
  */
 function rankingLines(scenario: string, closed: readonly RunResult[], measures: Measures): string[] {
   const [fastest, second] = [...closed].sort((a, b) => b.throughput.perSec - a.throughput.perSec);
   if (!fastest) return [];
   const [a, b] = [throughputInterval(fastest), second && throughputInterval(second)];
-  if (second && a && b && fastest.samples.length > 1 && second.samples.length > 1 && overlaps(a, b)) {
+  // One sample cannot tell two points apart unless they lie further apart than runs of one point do (±25% here).
+  if (second && (fastest.samples.length < 2 || second.samples.length < 2) && fastest.throughput.perSec < ONE_SAMPLE_RANKS * second.throughput.perSec) {
+    return [
+      `${scenario}: ${fastest.label} did ${formatRate(fastest.throughput.perSec)} and ${second.label} ${formatRate(second.throughput.perSec)} ${measures.throughput}, from one sample ${fastest.samples.length < 2 && second.samples.length < 2 ? 'each' : 'on one side'}: too few to rank them (--repeat 3 or more).`,
+    ];
+  }
+  if (second && a && b && overlaps(a, b)) {
     return [
       `${scenario}: the highest throughputs, ${fastest.label} (${formatRate(fastest.throughput.perSec)}, ${formatRate(a.low)}–${formatRate(a.high)}) and ${second.label} (${formatRate(second.throughput.perSec)}, ${formatRate(b.low)}–${formatRate(b.high)}) ${measures.throughput}, are indistinguishable here: the intervals of their medians overlap.`,
     ];
@@ -362,13 +371,13 @@ function rankingLines(scenario: string, closed: readonly RunResult[], measures: 
   return [`${scenario}: the highest throughput was ${fastest.transport} at ${formatRate(fastest.throughput.perSec)} ${measures.throughput} (${fastest.label}).`];
 }
 
-/** Each capacity point's figure and what limited it, highest first. */
+/** Each capacity point's figure, its interval and what limited it, highest first (listed, not ranked: see decide). */
 function capacityLines(scenario: string, runs: readonly RunResult[]): string[] {
   const measured = runs.filter((run) => run.capacity).sort((a, b) => b.capacity!.maxSustainedPerSec - a.capacity!.maxSustainedPerSec);
   if (measured.length === 0) return [];
   const slo = [...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ');
   return [
-    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityRateText(run.capacity!)} (limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
+    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityRateText(run.capacity!)} (${run.capacity!.interval && run.capacity!.interval.low !== run.capacity!.interval.high ? `searches ${intervalText(run.capacity!.interval)}, ` : ''}limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
   ];
 }
 

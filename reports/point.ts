@@ -27,13 +27,24 @@ export interface PointMetric {
   readonly better: 'higher' | 'lower';
   /** One value per sample. */
   readonly samples: readonly number[];
+  /**
+   * Why the figure is not a plain measured value (a capacity that is only a lower bound, unstable, or not held):
+   * shown, never judged by compare nor exported as a value to track.
+   */
+  readonly qualifier?: string;
 }
 
 /**
  * The figures of a run that say something of their own. Open-loop throughput is the offered rate, and drain
- * latency is the wait in the backlog, which follows from throughput: both are left out.
+ * latency is the wait in the backlog, which follows from throughput: both are left out. A capacity point's figure is
+ * its capacity (one per search): its latencies were measured at each search's own capacity, a different rate on
+ * each side of a comparison (a capacity that went up would read as a latency regression).
  */
 export function pointMetrics(run: RunResult): PointMetric[] {
+  if (run.capacity) {
+    const qualifier = capacityQualifier(run.capacity);
+    return run.throughput.samples.length ? [{ name: 'throughput', better: 'higher', samples: run.throughput.samples, ...(qualifier ? { qualifier } : {}) }] : [];
+  }
   const latency = (name: MetricName, pick: (sample: RunResult['samples'][number]) => number): PointMetric => ({ name, better: 'lower', samples: run.samples.map(pick) });
   return [
     ...(run.loadModel === 'open' ? [] : [{ name: 'throughput', better: 'higher', samples: run.throughput.samples } as const]),
@@ -50,4 +61,12 @@ export interface Figure {
 /** Median and range of a metric's samples. */
 export function figure(metric: PointMetric): Figure {
   return { value: median(metric.samples), lower: Math.min(...metric.samples), upper: Math.max(...metric.samples) };
+}
+
+/** Why a capacity is not a value to judge or track: a lower bound, unstable, or not held. */
+function capacityQualifier(capacity: NonNullable<RunResult['capacity']>): string | undefined {
+  if (capacity.atLeast) return `a lower bound (≥): the ${capacity.limitedBy === 'harness' ? 'harness' : "search's range"} stopped the search, not the system`;
+  if (capacity.unstable) return `unstable: ${capacity.unstableWhy ?? 'a confirmed failure below a passing rate'}`;
+  if (capacity.hold && !capacity.hold.sustained) return `not held for ${capacity.hold.seconds} s`;
+  return undefined;
 }

@@ -126,6 +126,10 @@ describe('report model', () => {
 
   it('the summary says only what the data supports', () => {
     assert.match(model.summary.join('\n'), /highest throughput was direct at 2,000,000 messages\/s/);
+    // One sample each, and close: no ranking sentence.
+    const close = buildReport([fixtureResult('process', [fixtureRun({ transport: 'bullmq', workers: 1, throughput: { perSec: 21_000, samples: [21_000], cv: 0 } }), fixtureRun({ transport: 'rabbitmq', workers: 1, throughput: { perSec: 20_000, samples: [20_000], cv: 0 } })])], []).summary.join('\n');
+    assert.doesNotMatch(close, /highest throughput/);
+    assert.match(close, /bullmq W=1 C=50 did 21,000 and rabbitmq W=1 C=50 20,000 messages\/s, from one sample each: too few to rank them/);
     assert.match(model.summary.join('\n'), /1 of 4 run points did not deliver everything exactly once: pg W=1 C=50 \(10 lost, 0 still queued, 2 duplicated\)/);
   });
 

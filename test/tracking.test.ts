@@ -8,7 +8,8 @@ import type { ResultFile, RunResult, Sample } from '../harness/results/types.ts'
 import { compareResults } from '../reports/compare.ts';
 import { exportResults } from '../reports/exports.ts';
 import { runCli } from './helpers/cli.ts';
-import { fixtureResult, fixtureRun } from './fixtures/results.ts';
+import { fixtureCapacityRun, fixtureResult, fixtureRun } from './fixtures/results.ts';
+import { historyEntries } from '../reports/history.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'hopbench-test-tracking-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -56,6 +57,34 @@ describe('export', () => {
       ['process: pg W=1 C=50 @ 100/s latency p50', 2, 'ms'],
       ['process: pg W=1 C=50 @ 100/s latency p99', 4, 'ms'],
     ]);
+  });
+});
+
+describe('capacity points in exports, history and compare', () => {
+  // Searches of 3,000 and 3,100: a plain figure. The harness stopped direct's search: only a lower bound.
+  const measured = { ...fixtureCapacityRun({ transport: 'bullmq', ceiling: 3_000, searches: [3_000, 3_100] }), throughput: { perSec: 3_000, samples: [3_000, 3_100], cv: 0 } };
+  const bound = fixtureCapacityRun({ transport: 'direct', ceiling: 1_000_000, harnessAbove: 200_000 });
+  const results = [fixtureResult('process', [measured, bound])];
+  const options = { threshold: 0.1, alpha: 0.05 };
+
+  it('export the capacity, never its latencies (measured at another rate per search), and skip a lower bound', () => {
+    assert.deepEqual(Object.keys(exportResults(results, 'bmf') as object), ['process: bullmq W=2 C=50 capacity p99≤100ms']);
+    assert.deepEqual((exportResults(results, 'gab-smaller') as unknown[]).length, 0);
+    const [bullmq, direct] = historyEntries(results, '2026-12-07T00:00:00Z');
+    assert.deepEqual(bullmq!.metrics, { throughput: 3_050 });
+    assert.deepEqual(direct!.metrics, {});
+    assert.match(direct!.qualified!.throughput!, /a lower bound \(≥\): the harness stopped the search/);
+  });
+
+  it('compare judges capacities only, and calls a lower bound or a point that did not hold not comparable', () => {
+    const notHeld = { ...measured, capacity: { ...measured.capacity!, hold: { seconds: 30, perSec: 2_500, sustained: false, attempts: [] } } };
+    const comparison = compareResults(results, [fixtureResult('process', [notHeld, bound])], options);
+    assert.deepEqual(comparison.metrics.map((item) => [item.point, item.metric, item.verdict]), [
+      ['process: bullmq W=2 C=50 capacity p99≤100ms', 'throughput', 'not comparable'],
+      ['process: direct W=2 C=50 capacity p99≤100ms', 'throughput', 'not comparable'],
+    ]);
+    assert.match(comparison.metrics[0]!.reason, /not held for 30 s/);
+    assert.equal(compareResults(results, results, options).metrics[0]!.verdict, 'unchanged');
   });
 });
 
