@@ -122,6 +122,12 @@ describe('capacity search', () => {
     // 2,900 is far from the only pass (1,000); every later step is within 2× of 2,900.
     assert.deepEqual(loads.map((load) => load.seconds), [4, 4, 8, 8, 8, 8]);
     assert.equal(capacity.nearStepSec, 8);
+    // Where it starts fails once (cold): it is confirmed there before the search halves from it.
+    let cold = 0;
+    const rerun = await search(async (load) => (load.perSec === 2_900 && ++cold === 1 ? sample(2_900, { p99: 300 }) : ceilingAt(3_000)(load)), { flood: false, curve: false, startAt: 2_900 });
+    assert.deepEqual(rerun.rates.slice(0, 4), [1_000, 2_900, 2_900, 4_101]);
+    assert.equal(rerun.capacity.steps[2]!.place, 'confirm');
+    assert.equal(rerun.capacity.maxSustainedPerSec, 2_900);
   });
 
   it('who limited the failure above: the harness makes it a lower bound; the producer or the host, this host\'s figure', async () => {

@@ -220,7 +220,7 @@ class Ledger {
 /**
  * The next rate of the search and its place, or undefined when it is done. Between the highest pass (lo) and the
  * lowest failure above it (hi; with a flood's bound, 2× the bound counts as an untried one): the bound itself first
- * (on a host whose cores the flood's producer shares, the bound reads low); halving from a failure far above;
+ * (on a host whose cores the flood's producer shares, the bound reads low), confirmed when it fails; halving from a failure far above;
  * geometric bisection near it; and a failure next to the answer (or the only one, as a cold first step's) confirmed
  * before it counts.
  */
@@ -230,12 +230,14 @@ function nextRate(spec: CapacitySpec, ledger: Ledger, bound: number | undefined)
   const lo = ledger.best();
   const failed = ledger.failureAbove(lo ?? -Infinity);
   if (lo === undefined && failed !== undefined && !confirmed(failed)) return { perSec: failed, place: 'confirm' };
+  // The bound failed once: one step there is as likely cold as too fast, and halving from it costs a few steps.
+  const first = bound === undefined ? undefined : clamp(bound);
+  if (first !== undefined && failed === first && !confirmed(first)) return { perSec: first, place: 'confirm' };
   const untried = bound === undefined ? undefined : clamp(bound * ABOVE_BOUND);
   const aboveBound = untried !== undefined && untried > (lo ?? 0) && (failed === undefined || untried < failed);
   const hi = aboveBound ? untried : failed;
   const candidate = (() => {
     if (hi === undefined) return lo === undefined ? undefined : clamp(lo * (bound === undefined ? GROWTH : BOUNDED_GROWTH));
-    const first = bound === undefined ? undefined : clamp(bound);
     if (first !== undefined && !ledger.tried(first) && first > (lo ?? 0) && first < hi) return first;
     if (lo === undefined) return clamp(hi / (bound === undefined ? GROWTH : 2));
     if (hi > lo * GROWTH) return clamp(hi / 2);

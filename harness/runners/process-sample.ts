@@ -100,8 +100,11 @@ function sampleIds(plan: ProcessPlan, placement: Placement): IdPlan {
   };
 }
 
-/** A step's ids from `firstId`: producer k's block of its warmup at the step's rate, then its measured ids. */
-function stepIds(load: StepLoad, producers: number, firstId: number, timeoutMs: number): IdPlan & { readonly gos: ProducerGo[]; readonly nextId: number } {
+/**
+ * A step's ids from `firstId`: producer k's block of its warmup at the step's rate, then its measured ids. The
+ * sending may overrun by `sendGraceMs` (the point's --timeout); delivery is waited for the step's own wait.
+ */
+function stepIds(load: StepLoad, producers: number, firstId: number, sendGraceMs: number): IdPlan & { readonly gos: ProducerGo[]; readonly nextId: number } {
   const perProducer = load.perSec === undefined ? undefined : load.perSec / producers;
   const warm = perProducer === undefined ? 0 : Math.ceil(load.warmSec * perProducer);
   const measured = perProducer === undefined ? Math.ceil(FLOOD_IDS_PER_SEC * load.seconds) : Math.max(1, Math.round(load.seconds * perProducer));
@@ -119,8 +122,8 @@ function stepIds(load: StepLoad, producers: number, firstId: number, timeoutMs: 
     ranges: gos.map((go) => ({ from: go.range!.measuredFrom, to: go.range!.to })),
     perSec: load.perSec,
     seconds: load.seconds,
-    loadDeadlineMs: (load.warmSec + load.seconds) * 1000 + timeoutMs,
-    waitMs: timeoutMs,
+    loadDeadlineMs: (load.warmSec + load.seconds) * 1000 + sendGraceMs,
+    waitMs: load.timeoutMs,
     step: true,
     backlog: false,
     gos,
