@@ -63,6 +63,11 @@ for (const spec of specs) {
   const config = spec.config;
   config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false,
     plugins: { legend: { labels: { filter: (item) => !String(item.text).endsWith('(min–max of samples)') } } } }, config.options);
+  if (config.options.pointLabels) {
+    // Points that carry their own words (a curve's p50 beside its p99) say them in the tooltip.
+    delete config.options.pointLabels;
+    config.options.plugins = Object.assign({}, config.options.plugins, { tooltip: { callbacks: { label: (item) => item.dataset.label + ': ' + (item.raw.label || item.formattedValue) } } });
+  }
   const x = config.options.scales && config.options.scales.x;
   if (x && x.percentileTicks) {
     delete x.percentileTicks;

@@ -7,7 +7,7 @@ import type { Axis, Measures, ResultFile, RunResult } from '../harness/results/t
 import { serviceRoute } from '../harness/results/services.ts';
 import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
-import { formatRate } from './format.ts';
+import { formatMs, formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
 import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, intervalText, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
 
@@ -16,7 +16,10 @@ export interface ChartSpec {
   readonly title: string;
   /** One sentence on how to read it. */
   readonly note: string;
-  /** A chart.js configuration, JSON-serialisable. `options.scales.x.percentileTicks` asks the page for 1/(1-p) tick labels. */
+  /**
+   * A chart.js configuration, JSON-serialisable. `options.scales.x.percentileTicks` asks the page for 1/(1-p) tick
+   * labels; `options.pointLabels`, for each point's own `label` in its tooltip.
+   */
   readonly config: { type: string; data: { labels?: unknown[]; datasets: Array<Record<string, unknown>> }; options: Record<string, unknown> };
 }
 
@@ -175,34 +178,90 @@ function rateChart(id: string, runs: readonly RunResult[], colors: Record<string
   };
 }
 
-/** Per capacity point: p50 and p99 against the offered rate along its curve, with the SLO it was searched under. */
+/**
+ * Per capacity point, one line: p99 against the offered rate along its curve (p50 in each point's tooltip), the SLO it
+ * was searched under, and a star where it held.
+ */
 function curveChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
   const withCurve = runs.filter((run) => (run.capacity?.curve.length ?? 0) > 1);
   if (withCurve.length === 0) return undefined;
-  const datasets = withCurve.flatMap((run) =>
-    (['p50', 'p99'] as const).map((p) => ({
-      label: `${capacityLabel(run)} ${p}`,
-      data: run.capacity!.curve.map((point) => ({ x: point.offeredPerSec, y: Math.max(point[p], 0.001) })),
-      borderColor: colors[run.transport],
-      backgroundColor: colors[run.transport],
-      borderDash: p === 'p99' ? [6, 3] : [],
-      showLine: true,
-    })),
-  );
+  const at = (step: { offeredPerSec: number; p50: number; p99: number }) => `${formatRate(step.offeredPerSec)}/s: p99 ${formatMs(step.p99)} ms, p50 ${formatMs(step.p50)} ms`;
+  const lines = withCurve.map((run) => ({
+    label: capacityLabel(run),
+    data: run.capacity!.curve.map((point) => ({ x: point.offeredPerSec, y: Math.max(point.p99, 0.001), label: `${at(point)}${point.sustained ? '' : ' (not sustained)'}` })),
+    borderColor: colors[run.transport],
+    backgroundColor: colors[run.transport],
+    showLine: true,
+  }));
+  const heldRuns = withCurve.filter((run) => run.capacity!.hold?.sustained);
+  const heldStep = (run: RunResult) => run.capacity!.hold!.attempts.at(-1)!;
+  const held = heldRuns.length
+    ? [
+        {
+          label: 'held',
+          data: heldRuns.map((run) => ({ x: heldStep(run).offeredPerSec, y: Math.max(heldStep(run).p99, 0.001), label: `${capacityLabel(run)} held ${run.capacity!.hold!.seconds} s at ${at(heldStep(run))}` })),
+          pointStyle: 'star',
+          pointRadius: 9,
+          borderWidth: 2,
+          borderColor: heldRuns.map((run) => colors[run.transport]),
+          backgroundColor: heldRuns.map((run) => colors[run.transport]),
+          showLine: false,
+        },
+      ]
+    : [];
+  const rates = [...withCurve.flatMap((run) => run.capacity!.curve.map((point) => point.offeredPerSec)), ...heldRuns.map((run) => heldStep(run).offeredPerSec)];
+  const [lowest, highest] = [Math.min(...rates), Math.max(...rates)];
   const slos = [...new Set(withCurve.map((run) => run.capacity!.sloP99Ms))];
-  const highest = Math.max(...withCurve.flatMap((run) => run.capacity!.curve.map((point) => point.offeredPerSec)));
-  const lowest = Math.min(...withCurve.flatMap((run) => run.capacity!.curve.map((point) => point.offeredPerSec)));
   const sloLines = slos.map((slo) => ({ label: `SLO p99 ${slo} ms`, data: [{ x: lowest, y: slo }, { x: highest, y: slo }], borderColor: '#6b7280', borderDash: [2, 2], showLine: true, pointRadius: 0 }));
   return {
     id,
     title: 'Rate–latency curves',
-    note: 'Each point measured at 10, 25, 50, 75, 90 and 100% of the rate its search found (open loop, latency from the intended send time; p99 dashed; both axes logarithmic). Where a curve bends up is where queueing starts.',
+    note: 'p99 of each point at a quarter and a half of the capacity its search found and at it (open loop, latency from the intended send time; both axes logarithmic; p50 in the tooltip). Stars: the rate held. Where a line bends up is where queueing starts.',
     config: {
       type: 'scatter',
-      data: { datasets: [...datasets, ...sloLines] },
-      options: { scales: { x: { type: 'logarithmic', title: { display: true, text: 'offered rate, per second' } }, y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } } } },
+      data: { datasets: [...lines, ...held, ...sloLines] },
+      options: { pointLabels: true, scales: { x: { type: 'logarithmic', title: { display: true, text: 'offered rate, per second' } }, y: { type: 'logarithmic', title: { display: true, text: 'p99 latency, ms' } } } },
     },
   };
+}
+
+/** The latency spectrum of each point at the rate it held: what a user running it there would see, to its tail. */
+function heldSpectrumChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
+  const held = runs.filter((run) => run.capacity?.hold?.sustained && run.capacity.hold.histogram);
+  if (held.length === 0) return undefined;
+  return {
+    id,
+    title: 'Latency by percentile at the held capacity',
+    note: `Each point's hold (${[...new Set(held.map((run) => `${run.capacity!.hold!.seconds} s`))].join(' / ')} of open-loop load at the rate it held), every latency from the intended send time. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000).`,
+    config: {
+      type: 'scatter',
+      data: {
+        datasets: held.map((run) => {
+          const histogram = decodeHistogram(run.capacity!.hold!.histogram!);
+          const color = colors[run.transport]!;
+          const points = histogram.totalCount === 0 ? [] : SPECTRUM.map((p) => ({ x: 1 / (1 - p / 100), y: Math.max(histogram.getValueAtPercentile(p) / 1e6, 0.001) }));
+          return { label: `${capacityLabel(run)} at ${formatRate(run.capacity!.hold!.perSec)}/s`, data: points, borderColor: color, backgroundColor: color, pointRadius: 2, showLine: true };
+        }),
+      },
+      options: {
+        scales: {
+          x: { type: 'logarithmic', min: 1, title: { display: true, text: 'percentile' }, percentileTicks: true },
+          y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } },
+        },
+      },
+    },
+  };
+}
+
+/** A capacity bar's label lines: the point (≥ a lower bound), the searches' interval and the hold, durability and limit. */
+function capacityBarLabel(run: RunResult): string[] {
+  const capacity = run.capacity!;
+  const interval = intervalText(capacity.interval);
+  return [
+    `${capacityLabel(run)}${capacity.atLeast ? ' (≥)' : ''}`,
+    [interval === '—' ? undefined : `searches ${interval}`, capacity.hold ? (capacity.hold.sustained ? `held ${capacity.hold.seconds} s` : 'not held') : 'no hold'].filter(Boolean).join(' · '),
+    `${run.durability?.level ?? 'durability not measured'} · limited by ${capacity.limitedBy}${capacity.unstable ? ' · unstable' : ''}`,
+  ];
 }
 
 /** Capacity per point, beside what the whole system spent per 1,000/s at it. */
@@ -217,7 +276,8 @@ function capacityChart(id: string, runs: readonly RunResult[], colors: Record<st
     config: {
       type: 'bar',
       data: {
-        labels: measured.map((run) => `${capacityLabel(run)}${run.capacity!.atLeast ? ' (≥)' : ''}`),
+        // One label per bar, in lines: the point; its interval and hold; its measured durability and who limited it.
+        labels: measured.map((run) => capacityBarLabel(run)),
         datasets: [
           { type: 'bar', label: 'capacity, per second', data: measured.map((run) => run.capacity!.maxSustainedPerSec), backgroundColor: measured.map((run) => withAlpha(colors[run.transport]!, run.capacity!.atLeast ? 0.35 : 0.85)), yAxisID: 'y' },
           { type: 'line', label: 'cores per 1,000/s', data: measured.map(cost), borderColor: '#111827', backgroundColor: '#111827', yAxisID: 'y1' },
@@ -452,7 +512,7 @@ function decisionSection(results: readonly ResultFile[], colors: Record<string, 
   const inputs = decisionInputs(results);
   if (inputs.length === 0) return undefined;
   const runs = results.flatMap((result) => result.runs.filter((run) => run.capacity));
-  const charts = [curveChart('decision-curves', runs, colors), capacityChart('decision-capacity', runs, colors)].filter((chart): chart is ChartSpec => chart !== undefined);
+  const charts = [curveChart('decision-curves', runs, colors), capacityChart('decision-capacity', runs, colors), heldSpectrumChart('decision-spectrum', runs, colors)].filter((chart): chart is ChartSpec => chart !== undefined);
   const measured = results.filter((result) => result.scenario === 'process' && result.runs.some((run) => run.capacity));
   const hosts = [...new Set(measured.map((result) => `${result.env.cpus} × ${result.env.cpuModel}`))];
   const services = [...new Set(measured.flatMap((result) => Object.entries(result.env.services ?? {}).map(([kind, info]) => `${kind} (${serviceRoute(info)})`)))];

@@ -77,13 +77,18 @@ describe('capacity search', () => {
     assert.ok(noisy.capacity.maxSustainedPerSec >= 3_363, `capacity ${noisy.capacity.maxSustainedPerSec}`);
   });
 
-  it('a first step whose median is over the SLO stops the point there: nothing lower can meet it', async () => {
+  it('a first step and one at a quarter of its rate, both with medians over the SLO, stop the point: nothing lower can meet it', async () => {
     const polling = await search(async (load) => sample(load.perSec, { p50: 2_000, p99: 2_100 }), { flood: true, curve: true });
-    assert.deepEqual(polling.rates, [1_000], 'no flood, no lower steps, no curve');
+    assert.deepEqual(polling.rates, [1_000, 250], 'no flood, no lower steps, no curve');
     assert.equal(polling.capacity.maxSustainedPerSec, 0);
     assert.equal(polling.capacity.limitedBy, 'slo');
     assert.equal(polling.capacity.atLeast, false);
     assert.match(polling.capacity.steps[0]!.why, /p99 2100 ms over the SLO of 100 ms/);
+    // A cold first step that kept up with its median over the SLO: the quarter passes, and the search goes on.
+    let cold = 0;
+    const warmed = await search(async (load) => (++cold === 1 ? sample(load.perSec, { p50: 400, p99: 700 }) : ceilingAt(3_000)(load)));
+    assert.equal(warmed.rates[1], 250);
+    assert.equal(warmed.capacity.maxSustainedPerSec, 2_828);
     // Most of it delivered (a poller keeps up in bursts), its median over the SLO: a quarter of the rate decides.
     const bursts = await search(async (load) => sample(load.perSec, { achieved: load.perSec! * 0.86, p50: 900, p99: 1_900, backlogGrowing: true }), { flood: true, curve: true });
     assert.deepEqual(bursts.rates, [1_000, 250], 'the quarter step, then no flood, no lower steps');

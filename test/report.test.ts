@@ -290,6 +290,43 @@ describe('hostile and unknown input', () => {
   });
 });
 
+describe('capacity charts: what a reader bets on', () => {
+  const held = fixtureResult('process', [
+    fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, held: true, searches: [8_000, 9_000], durability: 'interval' }),
+    fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, held: true }),
+    fixtureCapacityRun({ transport: 'rabbitmq', ceiling: 5_000 }),
+  ]);
+  const model = buildReport([held], []);
+  const chart = (id: string) => model.decision!.charts.find((item) => item.id === id)!;
+
+  it('the rate–latency chart: one p99 line per point with p50 in each tooltip, the SLO line, a star where it held', () => {
+    const labels = chart('decision-curves').config.data.datasets.map((dataset) => dataset.label);
+    assert.deepEqual(labels, ['bullmq W=2 C=50', 'pg W=2 C=50', 'rabbitmq W=2 C=50', 'held', 'SLO p99 100 ms']);
+    const bullmq = chart('decision-curves').config.data.datasets[0]!.data as Array<{ x: number; y: number; label: string }>;
+    assert.equal(bullmq.length, 3);
+    assert.match(bullmq[2]!.label, /^8,000\/s: p99 [\d.]+ ms, p50 [\d.]+ ms$/);
+    const stars = chart('decision-curves').config.data.datasets[3]!;
+    assert.equal(stars.pointStyle, 'star');
+    assert.deepEqual((stars.data as Array<{ x: number }>).map((point) => point.x), [8_000, 1_414], 'rabbitmq was not held: no star');
+    assert.equal(chart('decision-curves').config.options.pointLabels, true);
+  });
+
+  it('the capacity chart names each bar\'s interval, hold, measured durability and limit', () => {
+    const labels = chart('decision-capacity').config.data.labels as string[][];
+    assert.deepEqual(labels[0], ['bullmq W=2 C=50', 'searches 8,000–9,000 · held 30 s', 'interval · limited by throughput']);
+    assert.deepEqual(labels[2]!.slice(1), ['no hold', 'commit · limited by throughput']);
+  });
+
+  it('a latency spectrum per point at the rate it held, from the hold\'s own histogram', () => {
+    const spectrum = chart('decision-spectrum');
+    assert.deepEqual(spectrum.config.data.datasets.map((dataset) => dataset.label), ['bullmq W=2 C=50 at 8,000/s', 'pg W=2 C=50 at 1,414/s']);
+    const points = spectrum.config.data.datasets[0]!.data as Array<{ x: number; y: number }>;
+    assert.equal(points[0]!.x, 1);
+    assert.ok(points.every((point, index) => index === 0 || point.y >= points[index - 1]!.y), 'latency grows with the percentile');
+    assert.equal(spectrum.config.options.scales && (spectrum.config.options.scales as { x: { percentileTicks: boolean } }).x.percentileTicks, true);
+  });
+});
+
 describe('report command', () => {
   it('writes HTML and Markdown from result files; rejects bad input with exit 2', async () => {
     const resultPath = join(dir, 'process-fixture.json');
@@ -325,7 +362,7 @@ describe('report in a real browser (headless Chromium)', () => {
     const executablePath = '/usr/bin/chromium';
     assert.ok(existsSync(executablePath), 'install Debian chromium (apt-get install -y chromium): .ci/run does');
     const file = join(dir, 'browser.html');
-    const capacityResult = fixtureResult('process', [fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6 }), fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9 })]);
+    const capacityResult = fixtureResult('process', [fixtureCapacityRun({ transport: 'bullmq', ceiling: 8_000, coresPer1k: 0.6, held: true }), fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9 })]);
     const model = buildReport([processResult, capacityResult, faultsResult], loadClaims());
     assert.match(model.decision!.measuredOn, /^2 × .+; services: redis \(native\)$/, 'says how the services ran: containers and native servers differ');
     // Written by the command line, as users get it: the page's decision code is the function as Node loads it.
@@ -360,7 +397,7 @@ describe('report in a real browser (headless Chromium)', () => {
       assert.deepEqual(problems, []);
       assert.deepEqual(requests, [pathToFileURL(file).href], 'no request but the file itself');
       assert.equal(canvases.length, model.decision!.charts.length + model.sections.reduce((count, section) => count + section.charts.length, 0));
-      assert.deepEqual(model.decision!.charts.map((chart) => chart.id), ['decision-curves', 'decision-capacity']);
+      assert.deepEqual(model.decision!.charts.map((chart) => chart.id), ['decision-curves', 'decision-capacity', 'decision-spectrum']);
       for (const canvas of canvases) assert.ok(canvas.painted > 1_000, `${canvas.id} has something drawn`);
       // The decision table opens on the default requirement and recomputes in the page when the reader changes it.
       const shown = async () => JSON.parse((await page.getAttribute('body', 'data-decision')) ?? '[]') as Array<[string, boolean]>;

@@ -2,10 +2,9 @@
  * The capacity load model: the highest offered rate a point sustains under a p99 SLO, found so that a user can run
  * it for hours.
  *
- * 1. A first step at the start rate (100/s by default). Kept up with (delivered, no backlog) yet with a median over
- *    the SLO, it proves no rate can meet it (pg-boss at its defaults polls every 2 s): the point stops there, at 0.
- *    Most of it delivered (≥ 80%) with a median over the SLO, a step at a quarter of the rate decides: its median over
- *    the SLO too, the point stops at 0 (a poller keeps up in bursts); under it, the search goes on from there.
+ * 1. A first step at the start rate (100/s by default). Most of it delivered (≥ 80%) with a median over the SLO, a
+ *    step at a quarter of the rate decides: its median over the SLO too, no rate can meet it (pg-boss at its defaults
+ *    polls every 2 s) and the point stops at 0; under it (a cold first step, an overloaded system), the search goes on.
  * 2. A point's later searches start from the median of its earlier ones (tried first, 2× it an untried failure), in
  *    place of a flood: the same bisection, a few steps fewer.
  *    Kinds that run a session on a broker that pushes back (see ScenarioKind.floods) flood the path for a few seconds, closed loop:
@@ -324,16 +323,14 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
 }
 
 /**
- * Why no rate can meet the SLO, from the first step: kept up with, yet its median over the SLO (a polling consumer's
- * latency is its period's); or most of it delivered with its median over the SLO, and the same at a quarter of the
- * rate (`runAt` runs that step). Undefined: search. A step that fell far behind says nothing of lower rates.
+ * Why no rate can meet the SLO: the first step delivered most of it (≥ 80%) with its median over the SLO, and so did
+ * a step at a quarter of its rate (`runAt` runs it): a polling consumer's latency is its period's at any rate. One
+ * cold first step never decides it. Undefined: search. A step that fell far behind says nothing of lower rates.
  */
 async function hopelessWhy(first: CapacityStep, spec: CapacitySpec, runAt: (perSec: number) => Promise<CapacityStep>): Promise<string | undefined> {
   const medianOver = (step: CapacityStep) => !step.sustained && step.p50 > spec.sloP99Ms;
   const median = (step: CapacityStep) => `${round(step.p50)} ms at ${rate(step.offeredPerSec)}`;
-  if (!medianOver(first)) return undefined;
-  if (first.limitedBy === 'slo') return `kept up with ${rate(first.offeredPerSec)} with a median of ${median(first)}, over the SLO: no rate meets it`;
-  if (first.achievedPerSec < MOSTLY_DELIVERED * first.offeredPerSec || first.offeredPerSec / 4 < spec.minPerSec) return undefined;
+  if (!medianOver(first) || first.achievedPerSec < MOSTLY_DELIVERED * first.offeredPerSec || first.offeredPerSec / 4 < spec.minPerSec) return undefined;
   const quarter = await runAt(first.offeredPerSec / 4);
   return medianOver(quarter) ? `medians of ${median(first)} and ${median(quarter)}, both over the SLO: no rate meets it` : undefined;
 }
@@ -343,14 +340,22 @@ async function hopelessWhy(first: CapacityStep, spec: CapacitySpec, runAt: (perS
  * behind; at most HOLD_ATTEMPTS times; never past a loss.
  */
 async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place: StepPlace, perSec: number, seconds: number) => Promise<Judged>): Promise<CapacityHold> {
-  const attempts: CapacityStep[] = [];
+  const attempts: Judged[] = [];
   let holding = Math.round(perSec);
   for (let attempt = 0; attempt < HOLD_ATTEMPTS && holding >= spec.minPerSec; attempt++) {
-    const { step } = await measure('hold', holding, spec.holdSec);
-    attempts.push(step);
+    const judged = await measure('hold', holding, spec.holdSec);
+    attempts.push(judged);
+    const { step } = judged;
     if (step.sustained || step.limitedBy === 'loss') break;
     holding = Math.round((1 - HOLD_STEP_DOWN - HOLD_STEP_DOWN_MORE * attempt) * Math.min(holding, step.achievedPerSec > 0 ? step.achievedPerSec : holding));
   }
   const last = attempts.at(-1)!;
-  return { seconds: spec.holdSec, perSec: last.offeredPerSec, sustained: last.sustained, attempts };
+  return {
+    seconds: spec.holdSec,
+    perSec: last.step.offeredPerSec,
+    sustained: last.step.sustained,
+    attempts: attempts.map(({ step }) => step),
+    // The latency spectrum at the held rate (the report draws it).
+    ...(last.step.sustained && last.sample.histogram ? { histogram: last.sample.histogram } : {}),
+  };
 }

@@ -94,6 +94,8 @@ export interface CapacityHold {
   readonly sustained: boolean;
   /** Every attempt, in order: the first at the rate the searches found. */
   readonly attempts: readonly CapacityStep[];
+  /** The held attempt's latencies (HdrHistogram, compressed base64, ns): absent when nothing held, and before 2026-12. */
+  readonly histogram?: string;
 }
 
 /** One capacity search: the highest offered rate that sustained under the SLO, how it was found, and the curve below it. */
