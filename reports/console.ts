@@ -38,7 +38,7 @@ function capacityTable(runs: readonly RunResult[]): string {
       String(capacity.steps.length + capacity.curve.filter((point) => point.fraction !== 1).length + (capacity.hold?.attempts.length ?? 0)),
     ];
   });
-  return textTable(['point', 'capacity /s', 'interval', 'held', 'limited by', 'durability', 'p50 ms at it', 'p99 ms at it', 'cores per 1k/s', 'steps'], rows);
+  return textTable(['point', 'capacity /s', 'searches', 'held', 'limited by', 'durability', 'p50 ms at it', 'p99 ms at it', 'cores per 1k/s', 'steps'], rows);
 }
 
 export function consoleSummary(result: ResultFile): string {

@@ -4,7 +4,7 @@ import { formatMs, formatRate, table, textTable } from './format.ts';
 
 export type DecideFormat = 'text' | 'md' | 'json';
 
-const HEADER = ['architecture', 'qualifies', 'capacity /s', 'interval', 'held', 'limited by', 'durability', 'headroom', 'p99 at rate ms', 'p99 from', 'cores per 1k/s', 'memory MiB', 'faults'];
+const HEADER = ['architecture', 'qualifies', 'capacity /s', 'searches', 'held', 'limited by', 'durability', 'headroom', 'p99 at rate ms', 'p99 from', 'cores per 1k/s', 'memory MiB', 'faults'];
 
 export const requirementText = ({ requirement }: Decision) =>
   `${formatRate(requirement.ratePerSec)} messages/s at p99 ≤ ${requirement.p99Ms} ms${requirement.durable ? `, durable (${requirement.durable} or better, as measured)` : ''}`;
@@ -19,9 +19,9 @@ function row(candidate: Candidate): string[] {
   return [
     candidate.label,
     candidate.qualifies ? 'yes' : 'no',
-    `${candidate.capacityAtLeast ? '≥ ' : ''}${formatRate(candidate.capacityPerSec)}${candidate.unstable ? ' (unstable)' : ''}`,
+    candidate.notHeldSec !== undefined ? `not held (searched ${formatRate(candidate.capacityPerSec)})` : `${candidate.capacityAtLeast ? '≥ ' : ''}${formatRate(candidate.capacityPerSec)}${candidate.unstable ? ' (unstable)' : ''}`,
     candidate.interval ? `${formatRate(candidate.interval.low)}–${formatRate(candidate.interval.high)}` : '—',
-    candidate.heldSec === undefined ? '—' : `${candidate.heldSec} s at ${formatRate(candidate.heldPerSec!)}`,
+    candidate.heldSec !== undefined ? `${candidate.heldSec} s at ${formatRate(candidate.heldPerSec!)}` : candidate.notHeldSec !== undefined ? `not held for ${candidate.notHeldSec} s` : '—',
     candidate.limitedBy ?? '—',
     candidate.durability ?? 'not measured',
     `${candidate.capacityAtLeast ? '≥ ' : ''}${candidate.headroom.toFixed(2)}×`,
@@ -44,7 +44,7 @@ function ties(decision: Decision): string[] {
 }
 
 const NOTES = [
-  'capacity: held for the seconds shown where a hold ran, else the median of the searches; ranking reads the lower end of the interval',
+  'capacity: held for the seconds shown where a hold ran, else the median of the searches (searches: the interval of their median); ranking reads the lower of the two',
   'cost: the whole system over the send window of the sustained step nearest the rate; "(partial)": services not measured, ranked after full costs',
 ];
 

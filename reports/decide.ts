@@ -56,6 +56,8 @@ export interface Candidate {
   /** Seconds it was held at `heldPerSec` (absent: not held, or at another p99). */
   readonly heldSec?: number;
   readonly heldPerSec?: number;
+  /** Seconds its hold ran without holding, down to the last attempt (its capacity is then only what the searches found). */
+  readonly notHeldSec?: number;
   readonly unstable: boolean;
   /** What the step above the capacity failed on, or who limited it (see CapacityLimit). */
   readonly limitedBy?: CapacityLimit;
@@ -161,6 +163,7 @@ export function decide(requirement: Requirement, inputs: readonly DecisionInput[
       capacityAtLeast,
       ...(interval ? { interval } : {}),
       ...(held ? { heldSec: held.seconds, heldPerSec: held.perSec } : {}),
+      ...(searched && input.capacity.hold && !input.capacity.hold.sustained ? { notHeldSec: input.capacity.hold.seconds } : {}),
       unstable: searched && input.capacity.unstable,
       ...(capacity.limitedBy ? { limitedBy: capacity.limitedBy } : {}),
       headroom: round(lowEnd / rate, 2),

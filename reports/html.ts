@@ -95,8 +95,10 @@ const ms = (value) => value >= 100 ? value.toFixed(0) : value >= 1 ? value.toFix
 function cells(candidate) {
   const faults = Object.entries(candidate.faults).map(([fault, f]) => fault + ': lost ' + f.lost + ', dup ' + f.duplicates + (f.recoverySec === undefined ? '' : ', recovered in ' + f.recoverySec + ' s')).join('; ') || '—';
   const tied = candidate.indistinguishableFrom.length ? ' (indistinguishable here from ' + candidate.indistinguishableFrom.join(', ') + ')' : '';
-  return [candidate.label, candidate.qualifies ? 'yes' : 'no', (candidate.capacityAtLeast ? '≥ ' : '') + rate(candidate.capacityPerSec) + (candidate.unstable ? ' (unstable)' : '') + tied,
-    candidate.interval ? rate(candidate.interval.low) + '–' + rate(candidate.interval.high) : '—', candidate.heldSec === undefined ? '—' : candidate.heldSec + ' s at ' + rate(candidate.heldPerSec),
+  const capacity = candidate.notHeldSec !== undefined ? 'not held (searched ' + rate(candidate.capacityPerSec) + ')' : (candidate.capacityAtLeast ? '≥ ' : '') + rate(candidate.capacityPerSec) + (candidate.unstable ? ' (unstable)' : '');
+  const held = candidate.heldSec !== undefined ? candidate.heldSec + ' s at ' + rate(candidate.heldPerSec) : candidate.notHeldSec !== undefined ? 'not held for ' + candidate.notHeldSec + ' s' : '—';
+  return [candidate.label, candidate.qualifies ? 'yes' : 'no', capacity + tied,
+    candidate.interval ? rate(candidate.interval.low) + '–' + rate(candidate.interval.high) : '—', held,
     candidate.limitedBy || '—', candidate.durability || 'not measured', (candidate.capacityAtLeast ? '≥ ' : '') + candidate.headroom.toFixed(2) + '×',
     candidate.p99AtRateMs === undefined ? '—' : ms(candidate.p99AtRateMs), candidate.p99Source, candidate.coresPer1k === undefined ? '—' : candidate.coresPer1k.toFixed(3) + (candidate.partialCost ? ' (partial)' : ''),
     candidate.memoryMiB === undefined ? '—' : rate(candidate.memoryMiB), faults, candidate.reasons.join('; ') || '—'];
@@ -134,7 +136,7 @@ function decisionHtml(section: DecisionSection): string {
 <label>durable <select name="durable"><option value=""${requirement.durable ? '' : ' selected'}>any</option><option value="interval"${requirement.durable === 'interval' ? ' selected' : ''}>interval: a crash loses at most about a second</option><option value="commit"${requirement.durable === 'commit' ? ' selected' : ''}>commit: accepted means on disk</option></select></label>
 </form>
 <p id="decision-headline" class="sub"></p>
-<table class="decision"><thead><tr><th>architecture</th><th>qualifies</th><th>capacity /s at that p99</th><th>interval</th><th>held</th><th>limited by</th><th>durability (measured)</th><th>headroom</th><th>p99 at the rate, ms</th><th>p99 from</th><th>cores per 1k/s</th><th>memory MiB</th><th>faults</th><th>why not</th></tr></thead>
+<table class="decision"><thead><tr><th>architecture</th><th>qualifies</th><th>capacity /s at that p99</th><th>searches</th><th>held</th><th>limited by</th><th>durability (measured)</th><th>headroom</th><th>p99 at the rate, ms</th><th>p99 from</th><th>cores per 1k/s</th><th>memory MiB</th><th>faults</th><th>why not</th></tr></thead>
 <tbody id="decision-rows"></tbody></table>
 <p class="sub">Capacity: the highest offered rate a point sustained in open-loop steps (delivered ≥ 98% of offered by the slope of completions, p99 from the intended send time within the SLO with messages not delivered counted as slower than any, nothing lost, no growing backlog), a failure above it confirmed by a rerun; held for the seconds shown at the median of its searches, 10% lower after a failed hold. "≥" where the harness, not the system, stopped the search; "limited by producer" or "cpu": this host's figure. Ranking reads the lower end of the interval; overlapping intervals are indistinguishable here. Durability is read from the servers measured. A p99 other than the one searched is read from the steps measured. Cost: every process of the system (workers, services, the producer) over the send window of the sustained step nearest the rate; "(partial)": services not measured. Recomputed here, offline, by the same function as <code>npm run decide</code>.</p>
 <p class="sub">Measured on ${escapeHtml(section.measuredOn)}: compare like with like (a service through Docker's published ports pays its proxy on every round trip).</p>

@@ -86,6 +86,18 @@ describe('decide', () => {
     assert.match(unknown.reasons[0]!, /measured only up to [\d,]+\/s at p99 ≤ 100 ms \(the harness, not the system, stopped it\)/);
   });
 
+  it('a row whose hold failed says so in every format: not held, never a capacity to bet on', () => {
+    const run = fixtureCapacityRun({ transport: 'pg', ceiling: 1_500, coresPer1k: 0.9, searches: [1_414, 1_300] });
+    const notHeld = { ...run, capacity: { ...run.capacity!, hold: { seconds: 30, perSec: 900, sustained: false, attempts: [] } } };
+    const [row] = decide({ ratePerSec: 500, p99Ms: 100 }, decisionInputs([fixtureResult('process', [notHeld])])).candidates;
+    assert.equal(row!.qualifies, false);
+    assert.equal(row!.notHeldSec, 30);
+    assert.equal(row!.heldSec, undefined);
+    assert.match(row!.reasons.join(), /it did not hold 30 s, the last attempt at 900\/s/);
+    const text = renderDecision(decide({ ratePerSec: 500, p99Ms: 100 }, decisionInputs([fixtureResult('process', [notHeld])])), 'text');
+    assert.match(text, /not held \(searched 1,414\) +1,300–1,414 +not held for 30 s/);
+  });
+
   it('ranks on the lower end of the interval, says which rows it cannot tell apart, and never ranks a partial cost against a full one', () => {
     const rows = decisionInputs([
       fixtureResult('process', [
