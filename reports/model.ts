@@ -120,30 +120,29 @@ const SPECTRUM = [0, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999];
 function spectrumChart(id: string, runs: readonly RunResult[], colors: Record<string, string>, backlog: boolean): ChartSpec | undefined {
   const withHistogram = runs.filter((run) => typeof run.latencyHistogram === 'string' && run.latencyHistogram.length > 0 && latencyIsBacklogWait(run) === backlog);
   if (withHistogram.length === 0) return undefined;
-  const datasets = withHistogram.map((run) => {
-    const histogram = decodeHistogram(run.latencyHistogram);
-    const points = histogram.totalCount === 0 ? [] : SPECTRUM.map((p) => ({ x: 1 / (1 - p / 100), y: Math.max(histogram.getValueAtPercentile(p) / 1e6, 0.001) }));
-    const color = colors[run.transport]!;
-    return { label: pointLabel(run), data: points, borderColor: color, backgroundColor: color, pointRadius: 2, showLine: true };
-  });
+  const datasets = withHistogram.map((run) => spectrumDataset(pointLabel(run), run.latencyHistogram, colors[run.transport]!));
   return {
     id,
     title: backlog ? 'Time in backlog by percentile' : 'Latency by percentile',
     note: backlog
       ? 'Closed-loop drains: how long messages waited in the backlog that was built first (enqueue → done). It follows from the drain rate; it is not a delivery latency. All samples merged; x: percentile on a 1/(1−p) scale.'
       : 'All samples of each point merged. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000).',
-    config: {
-      type: 'scatter',
-      data: { datasets },
-      options: {
-        scales: {
-          x: { type: 'logarithmic', min: 1, title: { display: true, text: 'percentile' }, percentileTicks: true },
-          y: { type: 'logarithmic', title: { display: true, text: backlog ? 'time in backlog, ms' : 'latency, ms' } },
-        },
-      },
-    },
+    config: { type: 'scatter', data: { datasets }, options: { scales: spectrumScales(backlog ? 'time in backlog, ms' : 'latency, ms') } },
   };
 }
+
+/** One line of a percentile spectrum from an encoded histogram (ns): latency in ms at each of SPECTRUM's percentiles. */
+function spectrumDataset(label: string, encoded: string, color: string): Record<string, unknown> {
+  const histogram = decodeHistogram(encoded);
+  const data = histogram.totalCount === 0 ? [] : SPECTRUM.map((p) => ({ x: 1 / (1 - p / 100), y: Math.max(histogram.getValueAtPercentile(p) / 1e6, 0.001) }));
+  return { label, data, borderColor: color, backgroundColor: color, pointRadius: 2, showLine: true };
+}
+
+/** A spectrum's axes: the percentile on a 1/(1−p) log scale (the page labels its ticks), the latency on a log scale. */
+const spectrumScales = (yTitle: string) => ({
+  x: { type: 'logarithmic', min: 1, title: { display: true, text: 'percentile' }, percentileTicks: true },
+  y: { type: 'logarithmic', title: { display: true, text: yTitle } },
+});
 
 /** Open-loop points: p50 and p99 against the offered rate. */
 function rateChart(id: string, runs: readonly RunResult[], colors: Record<string, string>): ChartSpec | undefined {
@@ -235,20 +234,8 @@ function heldSpectrumChart(id: string, runs: readonly RunResult[], colors: Recor
     note: `Each point's hold (${[...new Set(held.map((run) => `${run.capacity!.hold!.seconds} s`))].join(' / ')} of open-loop load at the rate it held), every latency from the intended send time. x: percentile on a 1/(1−p) scale (50% → 2, 99% → 100, 99.9% → 1000).`,
     config: {
       type: 'scatter',
-      data: {
-        datasets: held.map((run) => {
-          const histogram = decodeHistogram(run.capacity!.hold!.histogram!);
-          const color = colors[run.transport]!;
-          const points = histogram.totalCount === 0 ? [] : SPECTRUM.map((p) => ({ x: 1 / (1 - p / 100), y: Math.max(histogram.getValueAtPercentile(p) / 1e6, 0.001) }));
-          return { label: `${capacityLabel(run)} at ${formatRate(run.capacity!.hold!.perSec)}/s`, data: points, borderColor: color, backgroundColor: color, pointRadius: 2, showLine: true };
-        }),
-      },
-      options: {
-        scales: {
-          x: { type: 'logarithmic', min: 1, title: { display: true, text: 'percentile' }, percentileTicks: true },
-          y: { type: 'logarithmic', title: { display: true, text: 'latency, ms' } },
-        },
-      },
+      data: { datasets: held.map((run) => spectrumDataset(`${capacityLabel(run)} at ${formatRate(run.capacity!.hold!.perSec)}/s`, run.capacity!.hold!.histogram!, colors[run.transport]!)) },
+      options: { scales: spectrumScales('latency, ms') },
     },
   };
 }
