@@ -2,7 +2,7 @@
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 import { servicesText } from '../harness/results/services.ts';
 import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
-import { capacityText, coresPer1k, heldText, intervalText, figureNotes, loadText, stepAtCapacity } from './wording.ts';
+import { capacityText, coresPer1k, heldText, intervalText, figureNotes, latencyAtCapacity, loadText, stepAtCapacity } from './wording.ts';
 
 function measuredTable(result: ResultFile, runs: readonly RunResult[]): string {
   const rows = runs.map((run) => [
@@ -25,6 +25,7 @@ function capacityTable(runs: readonly RunResult[]): string {
   const rows = runs.map((run) => {
     const capacity = run.capacity!;
     const atCapacity = stepAtCapacity(capacity);
+    const latency = latencyAtCapacity(capacity);
     return [
       run.label,
       `${capacityText(capacity)}${capacity.unstable ? ' (unstable)' : ''}`,
@@ -32,8 +33,8 @@ function capacityTable(runs: readonly RunResult[]): string {
       heldText(capacity),
       capacity.limitedBy,
       run.durability?.level ?? '—',
-      atCapacity ? formatMs(atCapacity.p50) : '—',
-      atCapacity ? formatMs(atCapacity.p99) : '—',
+      latency ? formatMs(latency.p50) : '—',
+      latency ? formatMs(latency.p99) : '—',
       `${coresPer1k(atCapacity)?.toFixed(3) ?? '—'}${atCapacity?.partialCost ? ' (partial)' : ''}`,
       String(capacity.steps.length + capacity.curve.filter((point) => point.fraction !== 1).length + (capacity.hold?.attempts.length ?? 0)),
     ];

@@ -9,7 +9,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatMs, formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, intervalText, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
+import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, intervalText, latencyAtCapacity, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -193,7 +193,8 @@ function curveChart(id: string, runs: readonly RunResult[], colors: Record<strin
     showLine: true,
   }));
   const heldRuns = withCurve.filter((run) => run.capacity!.hold?.sustained);
-  const heldStep = (run: RunResult) => run.capacity!.hold!.attempts.at(-1)!;
+  // The held rate with its latencies over every window of the hold.
+  const heldStep = (run: RunResult) => ({ offeredPerSec: run.capacity!.hold!.perSec, ...(latencyAtCapacity(run.capacity!) ?? run.capacity!.hold!.attempts.at(-1)!) });
   const held = heldRuns.length
     ? [
         {

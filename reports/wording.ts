@@ -53,6 +53,12 @@ export function capacityText(capacity: Pick<Capacity, 'maxSustainedPerSec' | 'at
 export const stepAtCapacity = (capacity: Capacity): CapacityStep | undefined =>
   [...(capacity.hold?.attempts ?? []), ...capacity.curve, ...capacity.steps].find((step) => step.sustained && step.offeredPerSec === capacity.maxSustainedPerSec);
 
+/** The median and p99 at the reported capacity: over every window of the hold when it held, else the step's. */
+export function latencyAtCapacity(capacity: Capacity): { readonly p50: number; readonly p99: number } | undefined {
+  const { hold } = capacity;
+  return hold?.sustained && hold.p50 !== undefined && hold.p99 !== undefined ? { p50: hold.p50, p99: hold.p99 } : stepAtCapacity(capacity);
+}
+
 /** `30 s at 8,191/s`, `not held (… last at 7,000/s)`, or `—` without a hold. */
 export function heldText(capacity: Pick<Capacity, 'hold'>): string {
   const { hold } = capacity;

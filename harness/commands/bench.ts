@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { loadClaims, type Claim } from '../../reports/claims.ts';
 import { consoleSummary } from '../../reports/console.ts';
 import { BenchRun } from '../engine/bench.ts';
-import { WARM_SEC, maxCapacitySteps } from '../engine/capacity.ts';
+import { WARM_SEC, holdWindows, maxCapacitySteps } from '../engine/capacity.ts';
 import type { BenchPlan } from '../engine/scenario.ts';
 import type { ResultFile } from '../results/types.ts';
 import { showProgress } from './progress.ts';
@@ -54,5 +54,5 @@ function capacityBound(plans: readonly BenchPlan[]): string | undefined {
   const samples = searches.reduce((sum, { repeat }) => sum + repeat, 0);
   const { spec } = searches[0]!;
   const held = searches.filter((search) => search.spec.holdSec > 0);
-  return `capacity: ${samples} searches over ${searches.length} points, each at most ${maxCapacitySteps(spec)} steps (typically 8–12) of ${WARM_SEC} s at the step's rate then ${spec.stepSec} s measured (${spec.nearStepSec} s within 2× of the highest pass), and its wait${held.length ? `; then each point's last sample holds its capacity for ${spec.holdSec} s` : ''}`;
+  return `capacity: ${samples} searches over ${searches.length} points, each at most ${maxCapacitySteps(spec)} steps (typically 8–12) of ${WARM_SEC} s at the step's rate then ${spec.stepSec} s measured (${spec.nearStepSec} s within 2× of the highest pass), and its wait${held.length ? `; then each point's last sample holds its capacity for ${spec.holdSec} s, judged in windows of ${holdWindows(spec.holdSec)[0]} s` : ''}`;
 }

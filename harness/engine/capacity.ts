@@ -22,13 +22,15 @@
  * 5. The rate–latency curve (the point's last sample): steps at a quarter and a half of it. They draw the picture and
  *    never lower the capacity.
  * 6. The hold (the last sample of a point, at the median of its searches): `holdSec` of open-loop load at it on the
- *    queue the search used; after a failure lower (10%, then 15%, 20%, 25%; under what it delivered when it fell
- *    behind), at most five times.
+ *    queue the search used, in windows of about 10 s back to back, every one judged like a step: a periodic stall
+ *    (a Redis AOF rewrite every 5–10 s at these rates) sinks its window where a p99 over 30 s averaged it away, and a
+ *    failing attempt ends at its first failed window. After a failure lower (10%, then 15%, 20%, 25%; under what it
+ *    delivered when it fell behind), at most five attempts.
  *
  * Each step is judged on what it claims (judgeStep): throughput by the slope of completions, latency by a p99 that
  * counts messages not delivered by the step's end as slower than any, and who limited it apart from whether it failed.
  */
-import { decodeHistogram } from '../measure/histogram.ts';
+import { decodeHistogram, encodeHistogram, mergeEncoded, summarizeMs } from '../measure/histogram.ts';
 import { stepLimits } from './limits.ts';
 import type { Capacity, CapacityHold, CapacityLimit, CapacityStep, CurvePoint, Sample, StepFailure, StepPlace } from '../results/types.ts';
 import type { StepLoad } from './sample.ts';
@@ -64,6 +66,8 @@ export const CURVE_FRACTIONS = [0.25, 0.5] as const;
 export const FLOOD_SEC = 2;
 export const WARM_SEC = 1;
 /** A hold that fails is tried again lower: 10% after the first failure, 5% more after each next (see holdCapacity). */
+/** A hold is judged in windows of about this many seconds, each like a step: a stall every 10–20 s (a Redis AOF rewrite) sinks its window, where a p99 over the whole hold could average it away. */
+export const HOLD_WINDOW_SEC = 10;
 const HOLD_STEP_DOWN = 0.1;
 const HOLD_STEP_DOWN_MORE = 0.05;
 const HOLD_ATTEMPTS = 5;
@@ -78,7 +82,7 @@ export function maxSearchSteps(spec: CapacitySpec): number {
 }
 
 /** Steps per search at most: the flood, the first step's check at a quarter, the search's, the curve's; and the hold's attempts. */
-export const maxCapacitySteps = (spec: CapacitySpec) => 2 + maxSearchSteps(spec) + CURVE_FRACTIONS.length + (spec.holdSec > 0 ? HOLD_ATTEMPTS : 0);
+export const maxCapacitySteps = (spec: CapacitySpec) => 2 + maxSearchSteps(spec) + CURVE_FRACTIONS.length + (spec.holdSec > 0 ? HOLD_ATTEMPTS * holdWindows(spec.holdSec).length : 0);
 
 /** A whole rate within the spec's range. */
 const clampRate = (spec: CapacitySpec, perSec: number) => Math.max(spec.minPerSec, Math.min(spec.maxPerSec, Math.round(perSec)));
@@ -263,9 +267,10 @@ function limitAbove(step: CapacityStep | undefined): { limitedBy: CapacityLimit;
 export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoad) => Promise<Sample>, options: SearchOptions): Promise<SearchOutcome> {
   const timeoutMs = Math.max(2_000, 4 * spec.sloP99Ms);
   const judged: Judged[] = [];
-  const measure = async (place: StepPlace, perSec: number | undefined, seconds = spec.stepSec): Promise<Judged> => {
+  const measure = async (place: StepPlace, perSec: number | undefined, seconds = spec.stepSec, window?: CapacityStep['window']): Promise<Judged> => {
     const sample = await runStep({ perSec, seconds, warmSec: perSec === undefined ? 0 : WARM_SEC, timeoutMs });
-    const entry = { step: judgeStep(place, perSec, seconds, sample, spec.sloP99Ms), sample };
+    const judgedStep = judgeStep(place, perSec, seconds, sample, spec.sloP99Ms);
+    const entry = { step: window ? { ...judgedStep, window } : judgedStep, sample };
     judged.push(entry);
     options.onStep?.(entry.step);
     return entry;
@@ -335,27 +340,46 @@ async function hopelessWhy(first: CapacityStep, spec: CapacitySpec, runAt: (perS
   return medianOver(quarter) ? `medians of ${median(first)} and ${median(quarter)}, both over the SLO: no rate meets it` : undefined;
 }
 
+/** The seconds of each window of a hold: about HOLD_WINDOW_SEC each, together `holdSec` (a short hold is one window). */
+export function holdWindows(holdSec: number): number[] {
+  const count = Math.max(1, Math.round(holdSec / HOLD_WINDOW_SEC));
+  return Array.from({ length: count }, () => round(holdSec / count));
+}
+
 /**
- * Holds `perSec` for `spec.holdSec`; after a failure lower (10%, then 5% more each time) under what it offered, or under what it delivered when it fell
- * behind; at most HOLD_ATTEMPTS times; never past a loss.
+ * Holds `perSec` for `spec.holdSec`, window by window (see holdWindows): an attempt holds when every window sustains,
+ * and ends at its first window that does not; the next is lower (10%, then 5% more each time) under what it offered,
+ * or under what that window delivered when it fell behind; at most HOLD_ATTEMPTS attempts; never past a loss.
  */
-async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place: StepPlace, perSec: number, seconds: number) => Promise<Judged>): Promise<CapacityHold> {
-  const attempts: Judged[] = [];
+async function holdCapacity(perSec: number, spec: CapacitySpec, measure: (place: StepPlace, perSec: number, seconds: number, window?: CapacityStep['window']) => Promise<Judged>): Promise<CapacityHold> {
+  const windows = holdWindows(spec.holdSec);
+  const steps: CapacityStep[] = [];
+  let held: Judged[] = [];
   let holding = Math.round(perSec);
-  for (let attempt = 0; attempt < HOLD_ATTEMPTS && holding >= spec.minPerSec; attempt++) {
-    const judged = await measure('hold', holding, spec.holdSec);
-    attempts.push(judged);
-    const { step } = judged;
-    if (step.sustained || step.limitedBy === 'loss') break;
-    holding = Math.round((1 - HOLD_STEP_DOWN - HOLD_STEP_DOWN_MORE * attempt) * Math.min(holding, step.achievedPerSec > 0 ? step.achievedPerSec : holding));
+  for (let attempt = 0; attempt < HOLD_ATTEMPTS && holding >= spec.minPerSec && !held.length; attempt++) {
+    const attemptWindows: Judged[] = [];
+    for (const [index, seconds] of windows.entries()) {
+      const judged = await measure('hold', holding, seconds, { index: index + 1, of: windows.length });
+      attemptWindows.push(judged);
+      steps.push(judged.step);
+      if (!judged.step.sustained) break;
+    }
+    const failed = attemptWindows.at(-1)!.step;
+    if (failed.sustained) held = attemptWindows;
+    else if (failed.limitedBy === 'loss') break;
+    else holding = Math.round((1 - HOLD_STEP_DOWN - HOLD_STEP_DOWN_MORE * attempt) * Math.min(holding, failed.achievedPerSec > 0 ? failed.achievedPerSec : holding));
   }
-  const last = attempts.at(-1)!;
+  const last = steps.at(-1)!;
+  const histograms = held.flatMap(({ sample }) => (sample.histogram ? [sample.histogram] : []));
+  // The latency spectrum and the percentiles at the held rate, over every window (the report draws them).
+  const merged = held.length && histograms.length === held.length ? mergeEncoded(histograms) : undefined;
+  const latency = merged && summarizeMs(merged);
   return {
     seconds: spec.holdSec,
-    perSec: last.step.offeredPerSec,
-    sustained: last.step.sustained,
-    attempts: attempts.map(({ step }) => step),
-    // The latency spectrum at the held rate (the report draws it).
-    ...(last.step.sustained && last.sample.histogram ? { histogram: last.sample.histogram } : {}),
+    windowSec: windows[0]!,
+    perSec: last.offeredPerSec,
+    sustained: held.length > 0,
+    attempts: steps,
+    ...(merged && latency ? { histogram: encodeHistogram(merged), p50: latency.p50, p99: latency.p99 } : {}),
   };
 }

@@ -32,7 +32,7 @@ export const capacityFlags = {
   stepSeconds: flag(wholeNumber(1, 600), '<s>', 'capacity: seconds of measured load per step'),
   nearStepSeconds: flag(wholeNumber(1, 600), '<s>', 'capacity: steps within 2× of the highest rate passed so far last at least this long (shorter steps there read 10–30% above what holds)'),
   capacityStart: flag(wholeNumber(1, 1_000_000), '<n>', 'capacity: the offered rate of the first step, per second'),
-  hold: flag(wholeNumber(0, 24 * 3600), '<s>', 'capacity: seconds of open-loop load at the capacity found, on the queue the search used (the last sample of a point holds the median of its searches; 10% lower after a failure); 0: no hold'),
+  hold: flag(wholeNumber(0, 24 * 3600), '<s>', 'capacity: seconds of open-loop load at the capacity found, on the queue the search used, in windows of about 10 s each judged like a step (the last sample of a point holds the median of its searches; 10% lower after a window fails, then 15%, 20%, 25%); 0: no hold'),
 };
 
 /** What a capacity search is judged by unless a scenario or the command line says otherwise. */

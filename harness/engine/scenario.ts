@@ -167,4 +167,5 @@ const stepNote = (step: CapacityStep) => `${stepName(step)}: ${step.place === 'b
 /** Every step's errors, each once, named by the step it came from. */
 const stepErrors = (judged: readonly Judged[]): string[] => [...new Set(judged.flatMap(({ step, sample }) => sample.errors.map((error) => `${stepName(step)}: ${error}`)))];
 
-const stepName = (step: CapacityStep) => (step.place === 'bound' ? 'bound' : `${step.place} at ${step.offeredPerSec.toLocaleString('en-US')}/s`);
+const stepName = (step: CapacityStep) =>
+  step.place === 'bound' ? 'bound' : `${step.place} at ${step.offeredPerSec.toLocaleString('en-US')}/s${step.window ? `, window ${step.window.index} of ${step.window.of}` : ''}`;

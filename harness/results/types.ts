@@ -79,6 +79,8 @@ export interface CapacityStep {
   readonly memoryMiB: number;
   /** Results before 2026-12: a step the harness limited, run again at the same rate. */
   readonly superseded?: boolean;
+  /** A hold's window: its place in its attempt (1 = the first) and how many the attempt has (see CapacityHold). */
+  readonly window?: { readonly index: number; readonly of: number };
 }
 
 /** A point of the rate–latency curve: a step at a fraction of the capacity found. */
@@ -86,16 +88,25 @@ export interface CurvePoint extends CapacityStep {
   readonly fraction: number;
 }
 
-/** The capacity held: open-loop load at it for `seconds` on the queue the search used; 10% lower after each failure. */
+/**
+ * The capacity held: open-loop load at it for `seconds` on the queue the search used, in windows of about 10 s run
+ * back to back, each judged like a step: an attempt holds when every window sustains, and ends at its first window
+ * that does not (then the next attempt is lower: 10%, then 15%, 20%, 25%).
+ */
 export interface CapacityHold {
   readonly seconds: number;
+  /** Seconds of each window (absent before 2026-12-08: one window of `seconds`). */
+  readonly windowSec?: number;
   /** The rate held (the last attempt's). */
   readonly perSec: number;
   readonly sustained: boolean;
-  /** Every attempt, in order: the first at the rate the searches found. */
+  /** Every window of every attempt, in order (each with its `window`): the first attempt at the rate the searches found. */
   readonly attempts: readonly CapacityStep[];
-  /** The held attempt's latencies (HdrHistogram, compressed base64, ns): absent when nothing held, and before 2026-12. */
+  /** The held attempt's latencies over all its windows (HdrHistogram, compressed base64, ns): absent when nothing held, and before 2026-12. */
   readonly histogram?: string;
+  /** The held attempt's median and p99 over all its windows, ms: absent when nothing held. */
+  readonly p50?: number;
+  readonly p99?: number;
 }
 
 /** One capacity search: the highest offered rate that sustained under the SLO, how it was found, and the curve below it. */
