@@ -119,19 +119,23 @@ describe('capacity search', () => {
     assert.match(capacity.steps[1]!.why, /flood: delivered 2,500\/s/);
   });
 
-  it('a later search starts where the earlier ones found it, without a flood; steps within 2× of the highest pass last nearStepSec', async () => {
+  it('a later search starts where the earlier ones found it, 1.25× it an untried failure, without a flood; steps within 2× of the highest pass last nearStepSec', async () => {
     const { capacity, rates, loads } = await search(ceilingAt(3_000, 2_500), { flood: true, curve: false, startAt: 2_900 }, { ...SPEC, nearStepSec: 8 });
-    assert.deepEqual(rates, [1_000, 2_900, 4_101, 3_449, 3_163, 3_163]);
+    assert.deepEqual(rates, [1_000, 2_900, 3_242, 3_066, 3_066]);
     assert.ok(!capacity.steps.some((step) => step.place === 'bound'));
     assert.equal(capacity.upperBoundPerSec, undefined, 'no flood ran');
     assert.equal(capacity.maxSustainedPerSec, 2_900);
     // 2,900 is far from the only pass (1,000); every later step is within 2× of 2,900.
-    assert.deepEqual(loads.map((load) => load.seconds), [4, 4, 8, 8, 8, 8]);
+    assert.deepEqual(loads.map((load) => load.seconds), [4, 4, 8, 8, 8]);
     assert.equal(capacity.nearStepSec, 8);
+    // Where the earlier searches read low, the search passes 1.25× their median and grows on.
+    const higher = await search(ceilingAt(5_000), { flood: false, curve: false, startAt: 2_900 });
+    assert.deepEqual(higher.rates.slice(0, 5), [1_000, 2_900, 3_242, 3_428, 3_625]);
+    assert.ok(higher.capacity.maxSustainedPerSec >= 5_000 / 1.1 && higher.capacity.maxSustainedPerSec <= 5_000, String(higher.capacity.maxSustainedPerSec));
     // Where it starts fails once (cold): it is confirmed there before the search halves from it.
     let cold = 0;
     const rerun = await search(async (load) => (load.perSec === 2_900 && ++cold === 1 ? sample(2_900, { p99: 300 }) : ceilingAt(3_000)(load)), { flood: false, curve: false, startAt: 2_900 });
-    assert.deepEqual(rerun.rates.slice(0, 4), [1_000, 2_900, 2_900, 4_101]);
+    assert.deepEqual(rerun.rates.slice(0, 4), [1_000, 2_900, 2_900, 3_242]);
     assert.equal(rerun.capacity.steps[2]!.place, 'confirm');
     assert.equal(rerun.capacity.maxSustainedPerSec, 2_900);
   });
@@ -181,6 +185,8 @@ describe('capacity search', () => {
       ['hold', 2_475, 10, true, 3, 3],
     ]);
     assert.deepEqual([hold.perSec, hold.sustained, hold.seconds, hold.windowSec], [2_475, true, 30, 10]);
+    // Each attempt's first window is warmed at its rate; the next follow at once (the same rate: already warm).
+    assert.deepEqual(held.loads.filter((load) => load.seconds === 10).map((load) => load.warmSec), [1, 1, 0, 0]);
     assert.ok(!held.capacity.steps.some((step) => step.place === 'hold'), 'the hold is apart from the search');
     assert.equal(held.judged.length, held.capacity.steps.length + 4);
     // Held at the median the caller asks for, not the search's own answer.

@@ -5,8 +5,8 @@
  * 1. A first step at the start rate (100/s by default). Most of it delivered (≥ 80%) with a median over the SLO, a
  *    step at a quarter of the rate decides: its median over the SLO too, no rate can meet it (pg-boss at its defaults
  *    polls every 2 s) and the point stops at 0; under it (a cold first step, an overloaded system), the search goes on.
- * 2. A point's later searches start from the median of its earlier ones (tried first, 2× it an untried failure), in
- *    place of a flood: the same bisection, a few steps fewer.
+ * 2. A point's later searches start from the median of its earlier ones (tried first, 1.25× it an untried failure:
+ *    passed, the search grows on), in place of a flood: the same bisection, a few steps fewer.
  *    Kinds that run a session on a broker that pushes back (see ScenarioKind.floods) flood the path for a few seconds, closed loop:
  *    what it delivered per second is where the search starts, with 2× it as an untried failure (passed, it grows 2× at
  *    a time): a bound only where the producer does not share cores with the system (on 2 cores a flooding producer
@@ -59,6 +59,8 @@ const BOUNDED_GROWTH = 2;
 const TOLERANCE = 1.1;
 /** This many times the flood's delivered rate counts as an untried failure: the search never passes it without trying it. */
 const ABOVE_BOUND = 2;
+/** A later search's start (the earlier searches' median): this many times it counts as an untried failure (tried, and passed, the search grows on). */
+const ABOVE_START = 1.25;
 /** More than this share of a step's messages not delivered by its end: its p99 is unknown, and over any SLO. */
 const CENSORED_SHARE = 0.01;
 export const CURVE_FRACTIONS = [0.25, 0.5] as const;
@@ -222,12 +224,12 @@ class Ledger {
 
 /**
  * The next rate of the search and its place, or undefined when it is done. Between the highest pass (lo) and the
- * lowest failure above it (hi; with a flood's bound, 2× the bound counts as an untried one): the bound itself first
+ * lowest failure above it (hi; `above` × the bound counts as an untried one: 2× a flood's, 1.25× a later search's start): the bound itself first
  * (on a host whose cores the flood's producer shares, the bound reads low), confirmed when it fails; halving from a failure far above;
  * geometric bisection near it; and a failure next to the answer (or the only one, as a cold first step's) confirmed
  * before it counts.
  */
-function nextRate(spec: CapacitySpec, ledger: Ledger, bound: number | undefined): { perSec: number; place: StepPlace } | undefined {
+function nextRate(spec: CapacitySpec, ledger: Ledger, bound: number | undefined, above: number): { perSec: number; place: StepPlace } | undefined {
   const clamp = (perSec: number) => clampRate(spec, perSec);
   const confirmed = (perSec: number | undefined) => perSec !== undefined && ledger.failedAt(perSec)?.confirmed === true;
   const lo = ledger.best();
@@ -236,7 +238,7 @@ function nextRate(spec: CapacitySpec, ledger: Ledger, bound: number | undefined)
   // The bound failed once: one step there is as likely cold as too fast, and halving from it costs a few steps.
   const first = bound === undefined ? undefined : clamp(bound);
   if (first !== undefined && failed === first && !confirmed(first)) return { perSec: first, place: 'confirm' };
-  const untried = bound === undefined ? undefined : clamp(bound * ABOVE_BOUND);
+  const untried = bound === undefined ? undefined : clamp(bound * above);
   const aboveBound = untried !== undefined && untried > (lo ?? 0) && (failed === undefined || untried < failed);
   const hi = aboveBound ? untried : failed;
   const candidate = (() => {
@@ -268,7 +270,9 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
   const timeoutMs = Math.max(2_000, 4 * spec.sloP99Ms);
   const judged: Judged[] = [];
   const measure = async (place: StepPlace, perSec: number | undefined, seconds = spec.stepSec, window?: CapacityStep['window']): Promise<Judged> => {
-    const sample = await runStep({ perSec, seconds, warmSec: perSec === undefined ? 0 : WARM_SEC, timeoutMs });
+    // A hold's later windows follow one at the same rate: already warm.
+    const warmSec = perSec === undefined || (window?.index ?? 1) > 1 ? 0 : WARM_SEC;
+    const sample = await runStep({ perSec, seconds, warmSec, timeoutMs });
     const judgedStep = judgeStep(place, perSec, seconds, sample, spec.sloP99Ms);
     const entry = { step: window ? { ...judgedStep, window } : judgedStep, sample };
     judged.push(entry);
@@ -289,7 +293,7 @@ export async function searchCapacity(spec: CapacitySpec, runStep: (load: StepLoa
   const flooded = options.flood && !hopeless && startAt === undefined ? (await measure('bound', undefined, FLOOD_SEC)).sample.throughputPerSec : undefined;
   const bound = startAt ?? flooded;
   for (let index = 0; !hopeless && index < maxSearchSteps(spec); index++) {
-    const next = nextRate(spec, ledger, bound);
+    const next = nextRate(spec, ledger, bound, startAt === undefined ? ABOVE_BOUND : ABOVE_START);
     if (!next) break;
     const highest = ledger.best();
     const near = highest !== undefined && next.perSec <= highest * BOUNDED_GROWTH;
