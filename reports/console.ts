@@ -2,7 +2,7 @@
 import type { ResultFile, RunResult } from '../harness/results/types.ts';
 import { servicesText } from '../harness/results/services.ts';
 import { formatMs, formatPercent, formatRate, textTable } from './format.ts';
-import { capacityText, coresPer1k, heldText, intervalText, figureNotes, latencyAtCapacity, loadText, stepAtCapacity } from './wording.ts';
+import { capacityText, coresPer1k, heldText, intervalText, figureNotes, latencyAtCapacity, loadText, searchesText, stepAtCapacity } from './wording.ts';
 
 function measuredTable(result: ResultFile, runs: readonly RunResult[]): string {
   const rows = runs.map((run) => [
@@ -29,7 +29,7 @@ function capacityTable(runs: readonly RunResult[]): string {
     return [
       run.label,
       `${capacityText(capacity)}${capacity.unstable ? ' (unstable)' : ''}`,
-      intervalText(capacity.interval),
+      searchesText(capacity),
       heldText(capacity),
       capacity.limitedBy,
       run.durability?.level ?? '—',

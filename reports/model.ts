@@ -9,7 +9,7 @@ import { evaluateClaims, type Claim, type ClaimResult } from './claims.ts';
 import { decide, decisionInputs, type Decision, type DecisionInput, type Requirement } from './decide.ts';
 import { formatMs, formatRate } from './format.ts';
 import { median, medianInterval, overlaps } from '../harness/measure/stats.ts';
-import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, intervalText, latencyAtCapacity, latencyIsBacklogWait, stepAtCapacity } from './wording.ts';
+import { capacityLabel, capacityRateText, coresPer1k, harnessLimited, latencyAtCapacity, latencyIsBacklogWait, searchesText, stepAtCapacity } from './wording.ts';
 
 export interface ChartSpec {
   readonly id: string;
@@ -244,7 +244,7 @@ function heldSpectrumChart(id: string, runs: readonly RunResult[], colors: Recor
 /** A capacity bar's label lines: the point (≥ a lower bound), the searches' interval and the hold, durability and limit. */
 function capacityBarLabel(run: RunResult): string[] {
   const capacity = run.capacity!;
-  const interval = intervalText(capacity.interval);
+  const interval = searchesText(capacity);
   return [
     `${capacityLabel(run)}${capacity.atLeast ? ' (≥)' : ''}`,
     [interval === '—' ? undefined : `searches ${interval}`, capacity.hold ? (capacity.hold.sustained ? `held ${capacity.hold.seconds} s` : 'not held') : 'no hold'].filter(Boolean).join(' · '),
@@ -425,7 +425,7 @@ function capacityLines(scenario: string, runs: readonly RunResult[]): string[] {
   if (measured.length === 0) return [];
   const slo = [...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ');
   return [
-    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityRateText(run.capacity!)} (${run.capacity!.interval && run.capacity!.interval.low !== run.capacity!.interval.high ? `searches ${intervalText(run.capacity!.interval)}, ` : ''}limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
+    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityRateText(run.capacity!)} (${searchesText(run.capacity!) !== '—' ? `searches ${searchesText(run.capacity!)}, ` : ''}limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
   ];
 }
 

@@ -80,6 +80,12 @@ export function intervalText(interval: Interval | undefined, format: (value: num
   return `${format(interval.low)}–${format(interval.high)}`;
 }
 
+/** A capacity point's searches: their median's interval, `12,050 (2 equal)` when every search found the same rate, `—` with one. */
+export function searchesText(capacity: { readonly searches: readonly number[]; readonly interval?: Interval }): string {
+  const [first, ...rest] = capacity.searches;
+  return first !== undefined && rest.length > 0 && rest.every((found) => found === first) ? `${formatRate(first)} (${capacity.searches.length} equal)` : intervalText(capacity.interval);
+}
+
 /** A capacity point's label without its load (` capacity p99≤100ms`), where the SLO is said once beside it. */
 export const capacityLabel = (run: Pick<RunResult, 'label'>) => run.label.replace(/ capacity p99≤\d+(\.\d+)?ms/, '');
 

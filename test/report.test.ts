@@ -14,6 +14,7 @@ import { decide } from '../reports/decide.ts';
 import { renderHtml } from '../reports/html.ts';
 import { renderMarkdown } from '../reports/markdown.ts';
 import { buildReport } from '../reports/model.ts';
+import { searchesText } from '../reports/wording.ts';
 import { runCli } from './helpers/cli.ts';
 import { fixtureCapacityRun, fixtureResult, fixtureRun, histogramOf } from './fixtures/results.ts';
 
@@ -315,6 +316,12 @@ describe('capacity charts: what a reader bets on', () => {
     const labels = chart('decision-capacity').config.data.labels as string[][];
     assert.deepEqual(labels[0], ['bullmq W=2 C=50', 'searches 8,000–9,000 · held 30 s', 'interval · limited by throughput']);
     assert.deepEqual(labels[2]!.slice(1), ['no hold', 'commit · limited by throughput']);
+  });
+
+  it('a capacity\'s searches: the interval of their median, or the one rate every search found (not "—")', () => {
+    assert.equal(searchesText({ searches: [9_450, 10_305], interval: { low: 9_450, high: 10_305, confidence: 0.5 } }), '9,450–10,305');
+    assert.equal(searchesText({ searches: [12_050, 12_050], interval: { low: 12_050, high: 12_050, confidence: 0.5 } }), '12,050 (2 equal)');
+    assert.equal(searchesText({ searches: [12_050] }), '—');
   });
 
   it('a latency spectrum per point at the rate it held, from the hold\'s own histogram', () => {
