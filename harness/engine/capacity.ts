@@ -67,9 +67,9 @@ export const CURVE_FRACTIONS = [0.25, 0.5] as const;
 /** Seconds of a flood, and of warmup at each step's own rate before its measured load. */
 export const FLOOD_SEC = 2;
 export const WARM_SEC = 1;
-/** A hold that fails is tried again lower: 10% after the first failure, 5% more after each next (see holdCapacity). */
 /** A hold is judged in windows of about this many seconds, each like a step: a stall every 10–20 s (a Redis AOF rewrite) sinks its window, where a p99 over the whole hold could average it away. */
 export const HOLD_WINDOW_SEC = 10;
+/** A hold that fails is tried again lower: 10% after the first failure, 5% more after each next (see holdCapacity). */
 const HOLD_STEP_DOWN = 0.1;
 const HOLD_STEP_DOWN_MORE = 0.05;
 const HOLD_ATTEMPTS = 5;
