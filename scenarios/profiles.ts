@@ -38,7 +38,7 @@ export const CAPACITY_POINTS: ProfileRun = {
 export const PROFILES: Readonly<Record<string, Profile>> = {
   default: {
     description:
-      'what `npm run bench` runs (about 36 minutes on 2 cores, most of it holds): the capacity of every process transport under a p99 ' +
+      'what `npm run bench` runs (about 29 minutes on 2 cores): the capacity of every process transport under a p99 ' +
       'of 100 ms, searched twice per point in interleaved rounds, the median held for 30 s, with its rate–latency curve ' +
       '(the drain and 100/s points the throughput and latency claims need are in the `claims` profile)',
     order: 'interleaved',
