@@ -420,12 +420,18 @@ function rankingLines(scenario: string, closed: readonly RunResult[], measures: 
 }
 
 /** Each capacity point's figure, its interval and what limited it, highest first (listed, not ranked: see decide). */
+/** `searches 9,450–10,305, `, or nothing with one search. */
+const searchesPart = (run: RunResult) => {
+  const text = searchesText(run.capacity!);
+  return text === '—' ? '' : `searches ${text}, `;
+};
+
 function capacityLines(scenario: string, runs: readonly RunResult[]): string[] {
   const measured = runs.filter((run) => run.capacity).sort((a, b) => b.capacity!.maxSustainedPerSec - a.capacity!.maxSustainedPerSec);
   if (measured.length === 0) return [];
   const slo = [...new Set(measured.map((run) => run.capacity!.sloP99Ms))].join(' / ');
   return [
-    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityRateText(run.capacity!)} (${searchesText(run.capacity!) !== '—' ? `searches ${searchesText(run.capacity!)}, ` : ''}limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
+    `${scenario}: capacity at p99 ≤ ${slo} ms: ${measured.map((run) => `${capacityLabel(run)} ${capacityRateText(run.capacity!)} (${searchesPart(run)}limited by ${run.capacity!.limitedBy}${run.capacity!.unstable ? '; unstable: a higher rate sustained too, the SLO is met there only now and then' : ''})`).join('; ')}.`,
   ];
 }
 
